@@ -1,0 +1,112 @@
+"""falwidgets: fal.ai endpoint schemas (or Pydantic models) as live ipywidgets forms.
+
+Layers, lowest first; a layer never imports one above it:
+
+- ``schema``  JSON Schema / Pydantic -> ``FieldSpec`` trees and Pydantic models (no HTTP, no widgets)
+- ``client``  fal's queue protocol over httpx, sync and async, with a request journal (no widgets)
+- ``server``  a fal-compatible queue server with demo endpoints (uses ``schema``)
+- ``widgets`` forms built from ``FieldSpec`` through an extensible type -> widget registry
+- ``preview`` result -> preview registry (images, video, audio, GLB, boxes, JSON)
+- ``app``     the runner: form + Run/Cancel + logs + previews, history and sweeps
+- ``proxy``   a key-holding workshop proxy
+
+Public names are imported lazily so that ``falwidgets serve`` or the client never pay for
+ipywidgets, and a plain ``import falwidgets`` stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it (re-exported lazily, PEP 562)
+_EXPORTS: dict[str, str] = {
+    # client
+    "Client": "falwidgets.client",
+    "AsyncClient": "falwidgets.client",
+    "Handle": "falwidgets.client",
+    "AsyncHandle": "falwidgets.client",
+    "Status": "falwidgets.client",
+    "Queued": "falwidgets.client",
+    "InProgress": "falwidgets.client",
+    "Completed": "falwidgets.client",
+    "FalError": "falwidgets.client",
+    "MissingCredentials": "falwidgets.client",
+    "AuthError": "falwidgets.client",
+    "ValidationError": "falwidgets.client",
+    "RateLimited": "falwidgets.client",
+    "ServerError": "falwidgets.client",
+    "RequestFailed": "falwidgets.client",
+    "NotFound": "falwidgets.client",
+    "Cancelled": "falwidgets.client",
+    "DeadlineExceeded": "falwidgets.client",
+    "data_uri": "falwidgets.client",
+    "journal": "falwidgets.client",
+    "JournalEntry": "falwidgets.client",
+    # server
+    "serve": "falwidgets.server",
+    # schema
+    "FieldSpec": "falwidgets.schema",
+    "EndpointSchema": "falwidgets.schema",
+    "load_endpoint": "falwidgets.schema",
+    # widgets
+    "form": "falwidgets.widgets",
+    "Form": "falwidgets.widgets",
+    "register_widget": "falwidgets.widgets",
+    # preview
+    "preview": "falwidgets.preview",
+    "register_preview": "falwidgets.preview",
+    # app
+    "app": "falwidgets.app",
+    "App": "falwidgets.app",
+    "history": "falwidgets.app",
+    "sweep": "falwidgets.app",
+}
+
+__all__ = sorted([*_EXPORTS, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'falwidgets' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from falwidgets.app import App, app, history, sweep
+    from falwidgets.client import (
+        AsyncClient,
+        AsyncHandle,
+        AuthError,
+        Cancelled,
+        Client,
+        Completed,
+        DeadlineExceeded,
+        FalError,
+        Handle,
+        InProgress,
+        JournalEntry,
+        MissingCredentials,
+        NotFound,
+        Queued,
+        RateLimited,
+        RequestFailed,
+        ServerError,
+        Status,
+        ValidationError,
+        data_uri,
+        journal,
+    )
+    from falwidgets.preview import preview, register_preview
+    from falwidgets.schema import EndpointSchema, FieldSpec, load_endpoint
+    from falwidgets.server import serve
+    from falwidgets.widgets import Form, form, register_widget

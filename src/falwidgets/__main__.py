@@ -1,0 +1,3 @@
+from falwidgets.cli import main
+
+raise SystemExit(main())
