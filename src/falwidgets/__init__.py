@@ -51,6 +51,11 @@ _EXPORTS: dict[str, str] = {
     "FieldSpec": "falwidgets.schema",
     "EndpointSchema": "falwidgets.schema",
     "load_endpoint": "falwidgets.schema",
+    "NoInputSchema": "falwidgets.schema",
+    "spec_from_model": "falwidgets.schema",
+    "spec_from_json_schema": "falwidgets.schema",
+    "model_from_spec": "falwidgets.schema",
+    "field_errors": "falwidgets.schema",
     # widgets
     "form": "falwidgets.widgets",
     "Form": "falwidgets.widgets",

@@ -1,0 +1,57 @@
+"""fal's queue protocol over httpx, sync and async, with a request journal that loses nothing.
+
+- :class:`Client` / :class:`AsyncClient`: ``submit`` -> :class:`Handle`, ``subscribe``, ``run``,
+  ``stream``, ``upload``, ``resume``; ``base_url`` points every host at one server (e.g. the local
+  server), ``proxy_url`` goes through a key-holding proxy.
+- :class:`Handle`: ``status``, ``events`` (SSE with polling fallback), ``result``, ``cancel``,
+  ``Handle.from_request_id``.
+- Errors under :class:`FalError`; every wait has a deadline (:class:`DeadlineExceeded` carries
+  ``request_id``); the retry policy is documented in ``falwidgets.client._retry``.
+- :func:`journal` lists every submitted request (SQLite under ``FALWIDGETS_HOME``).
+
+This package never imports widgets or the server.
+"""
+
+from falwidgets.client._async import AsyncClient, AsyncHandle
+from falwidgets.client._encode import data_uri
+from falwidgets.client._errors import (
+    AuthError,
+    Cancelled,
+    DeadlineExceeded,
+    FalError,
+    MissingCredentials,
+    NotFound,
+    RateLimited,
+    RequestFailed,
+    ServerError,
+    ValidationError,
+)
+from falwidgets.client._journal import JournalEntry, journal
+from falwidgets.client._retry import RetryPolicy
+from falwidgets.client._status import Completed, InProgress, Queued, Status
+from falwidgets.client._sync import Client, Handle
+
+__all__ = [
+    "AsyncClient",
+    "AsyncHandle",
+    "AuthError",
+    "Cancelled",
+    "Client",
+    "Completed",
+    "DeadlineExceeded",
+    "FalError",
+    "Handle",
+    "InProgress",
+    "JournalEntry",
+    "MissingCredentials",
+    "NotFound",
+    "Queued",
+    "RateLimited",
+    "RequestFailed",
+    "RetryPolicy",
+    "ServerError",
+    "Status",
+    "ValidationError",
+    "data_uri",
+    "journal",
+]

@@ -1,0 +1,29 @@
+"""A key-holding workshop proxy: students use their own tokens, the fal key stays on the server.
+
+``falwidgets proxy --tokens tokens.txt [--allow GLOB ...] [--rate 30/min] [--budget 50]``; from
+Python, :func:`serve_proxy` runs one in the background. Clients send the real fal URL in
+``x-fal-target-url`` (the official proxy format) and their token as ``Authorization: Key <token>``
+(``falwidgets.Client(key=token, proxy_url=...)``, the JS client's ``credentials`` + ``proxyUrl``) or
+``x-fal-proxy-token``.
+"""
+
+from falwidgets.proxy._app import ProxyConfig, create_app, resolve_key
+from falwidgets.proxy._rules import Refusal, Target, Upstream, classify
+from falwidgets.proxy._serve import ProxyServer, serve_proxy
+from falwidgets.proxy._tokens import TokenFileError, load_tokens, new_tokens, parse_tokens
+
+__all__ = [
+    "ProxyConfig",
+    "ProxyServer",
+    "Refusal",
+    "Target",
+    "TokenFileError",
+    "Upstream",
+    "classify",
+    "create_app",
+    "load_tokens",
+    "new_tokens",
+    "parse_tokens",
+    "resolve_key",
+    "serve_proxy",
+]

@@ -1,0 +1,33 @@
+"""A fal-compatible queue server with demo endpoints that make real media, fully offline.
+
+```python
+from falwidgets.server import serve
+with serve(port=0, speed=0.1) as server:   # background thread; works inside notebooks
+    print(server.url)                         # queue at <url>/, fal.run at <url>/run/
+```
+
+One base URL serves every fal host: the queue (`queue.fal.run`) at `<url>/`, the synchronous run
+path (`fal.run`) at `<url>/run/`, storage (`rest.fal.ai`) and the CDN (`v3.fal.media`) at `<url>/`.
+`point_fal_client(server.url)` aims the official `fal_client` module at it; `@endpoint` serves your
+own Python functions the same way as the demos.
+"""
+
+from __future__ import annotations
+
+from falwidgets.server._context import FieldError, JobCancelled, JobContext
+from falwidgets.server._faults import Faults
+from falwidgets.server._falclient import point_fal_client
+from falwidgets.server._registry import endpoint, endpoints
+from falwidgets.server._server import Server, serve
+
+__all__ = [
+    "Faults",
+    "FieldError",
+    "JobCancelled",
+    "JobContext",
+    "Server",
+    "endpoint",
+    "endpoints",
+    "point_fal_client",
+    "serve",
+]

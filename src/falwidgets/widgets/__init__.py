@@ -1,0 +1,22 @@
+"""`FieldSpec` trees -> ipywidgets forms through an extensible spec -> widget registry."""
+
+from falwidgets.widgets._base import BuildContext, FieldWidget, default_uploader
+from falwidgets.widgets._form import Form, form
+from falwidgets.widgets._registry import (
+    REGISTRY,
+    WidgetRegistry,
+    register_widget,
+    widget_registered,
+)
+
+__all__ = [
+    "REGISTRY",
+    "BuildContext",
+    "FieldWidget",
+    "Form",
+    "WidgetRegistry",
+    "default_uploader",
+    "form",
+    "register_widget",
+    "widget_registered",
+]

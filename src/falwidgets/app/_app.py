@@ -1,0 +1,340 @@
+"""The runner: a form plus Run and Cancel, a status line, a live log pane and the result area.
+
+Runs are asyncio tasks on the kernel's running loop, so the kernel stays responsive and several
+runs can be in flight; the widgets always follow the newest one. ``App.run()`` is the synchronous
+door for scripts and notebook cells.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+from collections.abc import Coroutine
+from typing import Any
+
+import ipywidgets as w
+
+from falwidgets.app import _loop
+from falwidgets.app._backend import Backend, backend_for
+from falwidgets.app._errors import describe
+from falwidgets.app._panes import Banner, LogPane, StatusLine, esc
+from falwidgets.app._run import DEFAULT_TIMEOUT, Run, drive, drive_stream
+from falwidgets.app._target import Target, resolve
+
+TICK_SECONDS = 0.5  # status line refresh while running: cheap, one small message per tick
+CANCEL_GRACE = 10.0  # seconds a cancelled run may take to stop before the task is dropped
+
+
+def render_output(output: Any, spec: Any = None) -> w.Widget:
+    """The preview layer's widget for ``output``; escaped JSON if that layer is unavailable."""
+    try:
+        from falwidgets.preview import preview
+    except ImportError:
+        preview = None
+    if preview is not None:
+        return preview(output, spec=spec)
+    text = json.dumps(output, indent=2, default=str)
+    return w.HTML(f"<pre>{html.escape(text)}</pre>")
+
+
+def close_tree(widget: w.Widget) -> None:
+    """Close a widget and its children: replaced previews must leave the notebook's widget state."""
+    for child in getattr(widget, "children", ()) or ():
+        close_tree(child)
+    widget.close()
+
+
+class App(w.VBox):
+    """Form + Run/Cancel + status + logs + result for one endpoint (see :func:`app`)."""
+
+    def __init__(
+        self,
+        endpoint_or_model: Any,
+        *,
+        client: Any = None,
+        endpoint: str | None = None,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        uploader: Any = None,
+    ) -> None:
+        from falwidgets.widgets import form as make_form
+
+        self.target: Target = resolve(endpoint_or_model, endpoint)
+        self.endpoint: str | None = self.target.endpoint
+        self.streaming = self.target.streaming
+        self._stream_view: Any = None
+        self.timeout = timeout
+        self._backend: Backend | None = backend_for(client) if client is not None else None
+        self._client_given = client is not None
+        self.form = make_form(self.target.form_source, uploader=uploader or self._upload)
+        if self.endpoint and hasattr(self.form, "endpoint_id"):
+            self.form.endpoint_id = self.endpoint  # code() names the endpoint, not the model
+        self.runs: list[Run] = []
+        self._shown: Run | None = None
+        self._ticker: asyncio.Task[None] | None = None
+        self._uploader: Any = None
+
+        self.run_button = w.Button(description="Run", button_style="primary", icon="play")
+        self.run_button.add_class("fw-run")
+        self.cancel_button = w.Button(description="Cancel", icon="stop", disabled=True)
+        self.cancel_button.add_class("fw-cancel")
+        self.run_button.on_click(lambda _b: self.submit())
+        self.cancel_button.on_click(lambda _b: self.cancel())
+        self.status = StatusLine()
+        self.logs = LogPane()
+        self.banner = Banner()
+        self.note = w.HTML("")
+        self.note.add_class("fw-note")
+        self.result = w.VBox([])
+        self.result.add_class("fw-result")
+        if self.endpoint is None:
+            self.run_button.disabled = True
+            self.run_button.tooltip = (
+                "No endpoint: serve a function with @falwidgets.server.endpoint"
+            )
+        buttons = w.HBox([self.run_button, self.cancel_button, self.status])
+        buttons.add_class("fw-buttons")
+        super().__init__([self.form, buttons, self.banner, self.logs, self.result, self.note])
+        self.add_class("fw-app")
+        if not self._client_given and self.endpoint is not None:
+            self._describe_backend()
+
+    # -- backend -----------------------------------------------------------------------------
+    @property
+    def backend(self) -> Backend:
+        """Where runs go; resolved on first use so building a form never starts a server."""
+        if self._backend is None:
+            self._backend = backend_for(None)
+            self._describe_backend()
+        return self._backend
+
+    @property
+    def client(self) -> Any:
+        return self.backend.client
+
+    def _describe_backend(self) -> None:
+        self.note.value = f'<span class="fw-note-text">{esc(self.backend.note)}</span>'
+
+    def _upload(self, data: bytes, content_type: str, file_name: str) -> str:
+        """Form uploads go to the runs' host (local server or fal); else inline as data URIs."""
+        if self._uploader is None:
+            from falwidgets.widgets import default_uploader
+
+            self._uploader = self.backend.uploader() or default_uploader
+        return self._uploader(data, content_type, file_name)
+
+    # -- running -----------------------------------------------------------------------------
+    @property
+    def in_flight(self) -> list[Run]:
+        return [run for run in self.runs if not run.done]
+
+    @property
+    def last(self) -> Run | None:
+        """The newest run (the one the status line shows)."""
+        return self.runs[-1] if self.runs else None
+
+    def _arguments(self, arguments: dict[str, Any] | None) -> dict[str, Any]:
+        if self.endpoint is None:
+            raise RuntimeError(
+                "this app has no endpoint to run: serve a function with "
+                "@falwidgets.server.endpoint('me/name', input=..., output=...) and pass its id"
+            )
+        if arguments is not None:
+            self.form.value = dict(arguments)
+        return dict(self.form.value)
+
+    def _start(self, arguments: dict[str, Any] | None) -> Run:
+        run = Run(endpoint=self.endpoint or "", arguments=self._arguments(arguments))
+        self.runs.append(run)
+        self._show(run)
+        return run
+
+    def _drive(self, run: Run) -> Coroutine[Any, Any, Run]:
+        if self.streaming:
+            return drive_stream(
+                run, self.client, self._on_partial, self._on_update, timeout=self.timeout
+            )
+        return drive(run, self.client, self._on_update, timeout=self.timeout)
+
+    def submit(self, arguments: dict[str, Any] | None = None) -> Run:
+        """Start a run in the background (a task on the running loop) and return it at once.
+
+        Without a running loop (a plain script) the run completes before this returns.
+        """
+        run = self._start(arguments)
+        coro = self._drive(run)
+        if _loop.running_loop() is None:
+            _loop.run_sync(coro)
+            return run
+        run.task = _loop.spawn(coro)
+        self._ensure_ticker()
+        return run
+
+    async def arun(self, arguments: dict[str, Any] | None = None) -> Run:
+        """Run once and wait for it (from async code)."""
+        run = self._start(arguments)
+        self._ensure_ticker()
+        run.task = asyncio.ensure_future(self._drive(run))
+        await run.task
+        return run
+
+    def run(self, arguments: dict[str, Any] | None = None) -> Any:
+        """Run once synchronously (scripts and notebook cells) and return the output.
+
+        Raises the run's error (a ``FalError`` with ``request_id``) when it did not succeed.
+        """
+        deadline = None if self.timeout is None else self.timeout + CANCEL_GRACE
+        run = _loop.run_sync(self.arun(arguments), timeout=deadline)
+        if run.error is not None:
+            raise run.error
+        return run.output
+
+    async def wait(self, timeout: float | None = None) -> list[Run]:
+        """Wait until every run in flight has finished (``await app.wait()`` in a notebook)."""
+        tasks = [r.task for r in self.in_flight if r.task is not None]
+        if tasks:
+            await asyncio.wait_for(asyncio.gather(*tasks), timeout)
+        return self.runs
+
+    def cancel(self) -> None:
+        """Cancel every run in flight: on the server when submitted, locally otherwise."""
+        for run in self.in_flight:
+            run.cancel_requested = True
+            if run.handle is not None and _loop.running_loop() is not None:
+                _loop.spawn(self._cancel_remote(run))
+            elif run.task is not None:
+                run.task.cancel()
+        if self.in_flight:
+            self.status.show(
+                "cancelling", "Cancelling…", self.last.request_id if self.last else None
+            )
+
+    async def _cancel_remote(self, run: Run) -> None:
+        try:
+            await asyncio.wait_for(run.handle.cancel(), CANCEL_GRACE)
+        except Exception as exc:  # already finished, or unreachable: stop following it locally
+            if not run.done and run.task is not None and not _already_done(exc):
+                run.task.cancel()
+        # the server stops the job: give the event stream a moment to report it, then drop it
+        if run.task is not None and not run.done:
+            try:
+                await asyncio.wait_for(asyncio.shield(run.task), CANCEL_GRACE)
+            except (asyncio.TimeoutError, asyncio.CancelledError):
+                run.task.cancel()
+
+    # -- display -----------------------------------------------------------------------------
+    def _show(self, run: Run) -> None:
+        """Point the status line and log pane at ``run`` (the newest)."""
+        self._shown = run
+        self._stream_view = None
+        self.banner.clear()
+        self.logs.clear()
+        self.status.show(run.state, run.summary(), run.request_id)
+        self.cancel_button.disabled = False
+        clear_errors = getattr(self.form, "show_errors", None)
+        if clear_errors is not None:
+            clear_errors([])
+
+    def _on_update(self, run: Run, new_logs: list[Any]) -> None:
+        if run is not self._shown:
+            return
+        if new_logs:
+            self.logs.extend(new_logs)
+        self.status.show(run.state, run.summary(), run.request_id)
+        if run.done:
+            self._finish(run)
+
+    def _on_partial(self, run: Run, partial: Any) -> None:
+        """Streaming: each partial result replaces the previous one in the same preview."""
+        if run is not self._shown:
+            return
+        if self._stream_view is None:
+            from falwidgets.preview import StreamPreview
+
+            self._stream_view = StreamPreview(spec=self.target.output_spec)
+            self._replace_result(self._stream_view)
+        self._stream_view.update(partial)
+
+    def _finish(self, run: Run) -> None:
+        self.cancel_button.disabled = not self.in_flight
+        if run.state == "done":
+            if self._stream_view is not None:
+                self._stream_view.update(run.output, final=True)
+                self._stream_view = None
+            else:
+                self._set_result(run.output)
+            return
+        self._stream_view = None
+        exc = run.error
+        if run.state == "cancelled":
+            self.banner.clear()
+            return
+        errors = getattr(exc, "errors", None)
+        if _is_validation(exc) and isinstance(errors, list):
+            self.form.show_errors(errors)
+            if any(_field_loc(e) for e in errors):
+                return  # the messages sit beside their fields
+        if exc is not None:
+            title, detail, rid = describe(exc)
+            self.banner.show(title, detail, rid or run.request_id)
+
+    def _set_result(self, output: Any) -> None:
+        self._replace_result(render_output(output, self.target.output_spec))
+
+    def _replace_result(self, widget: w.Widget) -> None:
+        old = list(self.result.children)
+        self.result.children = [widget]
+        for previous in old:
+            close_tree(previous)
+
+    def _ensure_ticker(self) -> None:
+        if self._ticker is None or self._ticker.done():
+            self._ticker = _loop.spawn(self._tick())
+
+    async def _tick(self) -> None:
+        """Refresh the elapsed time while the shown run is running; stops when nothing runs."""
+        while self.in_flight:
+            run = self._shown
+            if run is not None and run.state == "running":
+                self.status.show(run.state, run.summary(), run.request_id)
+            await asyncio.sleep(TICK_SECONDS)
+
+    def close(self) -> None:
+        """Close the app and every widget it made (the result previews too)."""
+        for run in getattr(self, "runs", ()):  # absent when __init__ failed early
+            if run.task is not None and not run.done:
+                run.task.cancel()
+        result = getattr(self, "result", None)
+        for widget in list(result.children) if result is not None else ():
+            close_tree(widget)
+        super().close()
+
+
+def _is_validation(exc: BaseException | None) -> bool:
+    return exc is not None and any(k.__name__ == "ValidationError" for k in type(exc).__mro__)
+
+
+def _field_loc(error: Any) -> list[Any]:
+    """An error's location below the request body (empty when it concerns the whole input)."""
+    loc = list(error.get("loc") or []) if isinstance(error, dict) else []
+    return loc[1:] if loc[:1] == ["body"] else loc
+
+
+def _already_done(exc: BaseException) -> bool:
+    text = str(exc).upper()
+    return "ALREADY_COMPLETED" in text or "ALREADY COMPLETED" in text
+
+
+def app(
+    endpoint_or_model: Any,
+    *,
+    client: Any = None,
+    endpoint: str | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
+) -> App:
+    """A runnable form for an endpoint id, an EndpointSchema, a served function or a model.
+
+    With no ``client``: ``FAL_KEY`` in the environment means real fal, otherwise the embedded local
+    server (started once per kernel); the app's last line says which.
+    """
+    return App(endpoint_or_model, client=client, endpoint=endpoint, timeout=timeout)

@@ -1,0 +1,102 @@
+"""Which fal the runner talks to when the user gives no client.
+
+A ``FAL_KEY`` (or ``FAL_KEY_ID``/``FAL_KEY_SECRET``) in the environment means real fal; none means
+the embedded local server, started once per kernel (a module-level singleton) so that every app,
+history and sweep in a notebook shares one server and one set of demo endpoints.
+``FALWIDGETS_SERVER_SPEED`` scales its demo jobs' step time (CI runs the notebooks faster).
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+_lock = threading.Lock()
+_server: Any = None
+
+Uploader = Callable[[bytes, str, str], str]
+
+
+@dataclass(frozen=True)
+class Backend:
+    """A client plus the one line that tells the user where runs go (never containing a key)."""
+
+    client: Any
+    note: str
+    kind: Literal["local", "fal", "custom"]
+    base_url: str | None = None  # the local server's URL (uploads go there too)
+
+    @property
+    def local(self) -> bool:
+        return self.kind == "local"
+
+    def uploader(self) -> Uploader | None:
+        """A form uploader ``(data, content_type, file_name) -> url`` for this backend.
+
+        The local server and real fal get real uploads (a sync client on the same host); a client
+        the user passed may be a proxy or anything else, so files then travel as data URIs (None).
+        """
+        if self.kind == "custom":
+            return None
+        from falwidgets.client import Client
+
+        sync = Client(base_url=self.base_url) if self.base_url else Client()
+
+        def upload(data: bytes, content_type: str, file_name: str) -> str:
+            return sync.upload(data, content_type, file_name)
+
+        return upload
+
+
+def has_key() -> bool:
+    """Whether fal credentials are configured in the environment."""
+    return bool(
+        os.environ.get("FAL_KEY")
+        or (os.environ.get("FAL_KEY_ID") and os.environ.get("FAL_KEY_SECRET"))
+    )
+
+
+def local_server() -> Any:
+    """The embedded local server of this kernel, started on first use."""
+    global _server
+    with _lock:
+        if _server is None:
+            from falwidgets.server import serve
+
+            speed = float(os.environ.get("FALWIDGETS_SERVER_SPEED", "1.0"))
+            _server = serve(port=0, workers=4, speed=speed)
+            atexit.register(_stop)
+        return _server
+
+
+def _stop() -> None:
+    global _server
+    with _lock:
+        server, _server = _server, None
+    if server is not None:
+        server.stop()
+
+
+def default_backend() -> Backend:
+    """Real fal when a key is set, else the local server (started once per kernel)."""
+    from falwidgets.client import AsyncClient
+
+    if has_key():
+        return Backend(AsyncClient(), "Running on fal.ai (FAL_KEY is set).", "fal")
+    server = local_server()
+    note = f"No FAL_KEY set: running on the local fal-compatible server at {server.url}."
+    return Backend(AsyncClient(base_url=server.url), note, "local", base_url=server.url)
+
+
+def backend_for(client: Any) -> Backend:
+    """Wrap a client the user passed in, with a note naming its host (not its key)."""
+    if client is None:
+        return default_backend()
+    hosts = getattr(client, "hosts", None)
+    base = getattr(hosts, "queue", None) or getattr(client, "base_url", None)
+    note = f"Running on {base}." if base else "Running with the client you passed."
+    return Backend(client, note, "custom")

@@ -1,0 +1,223 @@
+"""One request through the queue, as plain data plus the coroutine that drives it.
+
+The runner, sweeps and history all drive requests the same way: submit, follow the status events
+(queue position, logs), fetch the result, all under one deadline. Widgets only observe a ``Run``
+through the ``on_update`` callback, so this module stays free of ipywidgets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+DEFAULT_TIMEOUT = 900.0  # seconds for a whole run: queue wait + inference + result
+
+FINAL_STATES = frozenset({"done", "failed", "cancelled"})
+
+
+@dataclass(eq=False)
+class Run:
+    """A request's life: ``state`` goes submitting -> queued -> running -> done/failed/cancelled."""
+
+    endpoint: str
+    arguments: dict[str, Any]
+    state: str = "submitting"
+    request_id: str | None = None
+    position: int | None = None
+    logs: list[Any] = field(default_factory=list)
+    metrics: dict[str, Any] = field(default_factory=dict)
+    output: Any = None
+    error: BaseException | None = None
+    submitted_at: float = field(default_factory=time.monotonic)
+    started_at: float | None = None
+    finished_at: float | None = None
+    handle: Any = field(default=None, repr=False)
+    task: asyncio.Task[Any] | None = field(default=None, repr=False)
+    cancel_requested: bool = False
+
+    @property
+    def done(self) -> bool:
+        return self.state in FINAL_STATES
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds since submission (frozen once finished)."""
+        end = self.finished_at if self.finished_at is not None else time.monotonic()
+        return end - self.submitted_at
+
+    @property
+    def running_for(self) -> float:
+        """Seconds since the request left the queue (0 while queued)."""
+        if self.started_at is None:
+            return 0.0
+        end = self.finished_at if self.finished_at is not None else time.monotonic()
+        return end - self.started_at
+
+    @property
+    def inference_time(self) -> float | None:
+        value = self.metrics.get("inference_time")
+        return float(value) if isinstance(value, (int, float)) else None
+
+    def summary(self) -> str:
+        """The status line's text for this run."""
+        if self.state == "submitting":
+            return "Submitting…"
+        if self.state == "queued":
+            pos = "" if self.position is None else f" · position {self.position}"
+            return f"Queued{pos}"
+        if self.state == "running":
+            return f"Running · {self.running_for:.1f} s"
+        if self.state == "done":
+            inf = self.inference_time
+            inf_text = f"inference {inf:.2f} s · " if inf is not None else ""
+            return f"Done · {inf_text}total {self.elapsed:.1f} s"
+        if self.state == "cancelled":
+            return f"Cancelled after {self.elapsed:.1f} s"
+        return f"Failed after {self.elapsed:.1f} s"
+
+
+def _field(event: Any, name: str, default: Any = None) -> Any:
+    if isinstance(event, Mapping):
+        return event.get(name, default)
+    return getattr(event, name, default)
+
+
+def status_kind(event: Any) -> str:
+    """``queued``/``running``/``completed`` for a client status object (or a raw status dict)."""
+    if isinstance(event, Mapping):
+        raw = str(event.get("status", ""))
+        return {"IN_QUEUE": "queued", "IN_PROGRESS": "running", "COMPLETED": "completed"}.get(
+            raw, "unknown"
+        )
+    name = type(event).__name__
+    return {"Queued": "queued", "InProgress": "running", "Completed": "completed"}.get(
+        name, "unknown"
+    )
+
+
+def apply_status(run: Run, event: Any) -> list[Any]:
+    """Fold one status event into ``run``; returns the log entries it carried."""
+    kind = status_kind(event)
+    logs = list(_field(event, "logs", None) or [])
+    if kind == "queued":
+        run.state = "queued"
+        position = _field(event, "position", None)
+        if position is None:
+            position = _field(event, "queue_position", None)
+        run.position = position
+    elif kind == "running":
+        if run.started_at is None:
+            run.started_at = time.monotonic()
+        run.state = "running"
+    elif kind == "completed":
+        if run.started_at is None:
+            run.started_at = time.monotonic()
+        run.metrics = dict(_field(event, "metrics", None) or {})
+    return logs
+
+
+def _is_cancel_error(exc: BaseException) -> bool:
+    return any(k.__name__ == "Cancelled" for k in type(exc).__mro__)
+
+
+async def drive(
+    run: Run,
+    client: Any,
+    on_update: Callable[[Run, list[Any]], None] | None = None,
+    *,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    handle: Any = None,
+) -> Run:
+    """Submit (unless ``handle`` is given), follow events, fetch the result; never raises.
+
+    The outcome is in ``run.state``/``run.output``/``run.error``; ``on_update(run, new_logs)`` is
+    called after every change so widgets can follow without polling.
+    """
+
+    def notify(new_logs: list[Any] | None = None) -> None:
+        if on_update is not None:
+            on_update(run, new_logs or [])
+
+    async def follow() -> None:
+        if handle is None:
+            run.handle = await client.submit(run.endpoint, run.arguments)
+        else:
+            run.handle = handle
+        run.request_id = getattr(run.handle, "request_id", None)
+        if run.state == "submitting":
+            run.state = "queued"
+        notify()
+        async for event in run.handle.events(logs=True):
+            new_logs = apply_status(run, event)
+            run.logs.extend(new_logs)
+            notify(new_logs)
+            if status_kind(event) == "completed":
+                break
+        run.output = await run.handle.result()
+
+    return await _guard(run, follow(), timeout, notify)
+
+
+async def drive_stream(
+    run: Run,
+    client: Any,
+    on_partial: Callable[[Run, Any], None] | None = None,
+    on_update: Callable[[Run, list[Any]], None] | None = None,
+    *,
+    timeout: float | None = DEFAULT_TIMEOUT,
+) -> Run:
+    """A streaming endpoint (no queue): each partial result goes to ``on_partial``; the last one
+    is the output. Never raises; the outcome is in ``run`` as with :func:`drive`."""
+
+    def notify(new_logs: list[Any] | None = None) -> None:
+        if on_update is not None:
+            on_update(run, new_logs or [])
+
+    async def follow() -> None:
+        async for partial in client.stream(run.endpoint, run.arguments):
+            if run.started_at is None:
+                run.started_at = time.monotonic()
+                run.state = "running"
+                notify()
+            run.output = partial
+            if on_partial is not None:
+                on_partial(run, partial)
+        if run.output is None:
+            raise RuntimeError(f"{run.endpoint} streamed no result")
+
+    return await _guard(run, follow(), timeout, notify)
+
+
+async def _guard(
+    run: Run,
+    work: Coroutine[Any, Any, None],
+    timeout: float | None,
+    notify: Callable[[], None],
+) -> Run:
+    """Run ``work`` under the deadline and fold any outcome into ``run`` (never raises)."""
+    try:
+        await asyncio.wait_for(work, timeout)
+        run.state = "done"
+    except asyncio.CancelledError as exc:
+        run.state, run.error = "cancelled", exc
+    except (asyncio.TimeoutError, TimeoutError) as exc:
+        run.state, run.error = "failed", exc
+        if run.handle is not None:  # don't leave the job running on the server
+            await _quiet_cancel(run.handle)
+    except Exception as exc:
+        run.error = exc
+        run.state = "cancelled" if run.cancel_requested or _is_cancel_error(exc) else "failed"
+    finally:
+        run.finished_at = time.monotonic()
+        notify()
+    return run
+
+
+async def _quiet_cancel(handle: Any, timeout: float = 10.0) -> None:
+    """Ask the server to cancel; a failure here must not hide the run's own error."""
+    with contextlib.suppress(Exception):  # the request may be finished or unreachable
+        await asyncio.wait_for(handle.cancel(), timeout)

@@ -1,0 +1,206 @@
+"""Sweeps: a grid of inputs through the queue with bounded concurrency, previews as they land.
+
+One progress bar for the whole grid; each cell is labelled with its parameters and fills in with its
+preview (or its error) when that request finishes, in whatever order the queue completes them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Generator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import ipywidgets as w
+
+from falwidgets.app import _loop
+from falwidgets.app._app import close_tree, render_output
+from falwidgets.app._backend import Backend, backend_for
+from falwidgets.app._errors import describe
+from falwidgets.app._grid import expand, label
+from falwidgets.app._panes import esc
+from falwidgets.app._run import DEFAULT_TIMEOUT, Run, drive
+
+
+@dataclass(eq=False)
+class SweepPoint:
+    """One grid point: its parameters, the full arguments sent, and its run."""
+
+    params: dict[str, Any]
+    arguments: dict[str, Any]
+    run: Run
+
+    @property
+    def output(self) -> Any:
+        return self.run.output
+
+    @property
+    def error(self) -> BaseException | None:
+        return self.run.error
+
+    @property
+    def ok(self) -> bool:
+        return self.run.state == "done"
+
+
+class Sweep(w.VBox):
+    """The sweep's widget and its results (``.points``, ``.outputs``); ``await`` it to finish."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        base_inputs: Mapping[str, Any] | None,
+        grid: Mapping[str, Sequence[Any]],
+        *,
+        concurrency: int = 8,
+        client: Any = None,
+        timeout: float | None = DEFAULT_TIMEOUT,
+    ) -> None:
+        if not isinstance(endpoint, str) or not endpoint:
+            raise TypeError("sweep() needs an endpoint id like 'fal-ai/flux/dev'")
+        if not isinstance(concurrency, int) or concurrency < 1:
+            raise ValueError(f"concurrency must be a positive integer, got {concurrency!r}")
+        self.endpoint = endpoint
+        self.concurrency = concurrency
+        self.timeout = timeout
+        self.points = [
+            SweepPoint(params, args, Run(endpoint=endpoint, arguments=args))
+            for params, args in expand(base_inputs, grid)
+        ]
+        self.backend: Backend = backend_for(client)
+        self._task: asyncio.Task[None] | None = None
+
+        n = len(self.points)
+        self.progress = w.IntProgress(value=0, min=0, max=n, description=f"0/{n}")
+        self.progress.add_class("fw-sweep-progress")
+        self.caption = w.HTML(
+            f'<span class="fw-note-text">{esc(endpoint)} · {n} runs · '
+            f"{esc(self.backend.note)}</span>"
+        )
+        self._cells: list[w.VBox] = []
+        for point in self.points:
+            head = w.HTML(
+                f'<div class="fw-sweep-label"><code>{esc(label(point.params))}</code></div>'
+            )
+            body = w.HTML('<span class="fw-state fw-state-queued">waiting…</span>')
+            cell = w.VBox([head, body], layout=w.Layout(border="1px solid #ddd", padding="4px"))
+            cell.add_class("fw-sweep-cell")
+            self._cells.append(cell)
+        columns = len(next(iter(grid.values()))) if len(grid) == 1 else len(list(grid.values())[-1])
+        columns = max(1, min(columns, 4))
+        self.grid = w.GridBox(
+            self._cells, layout=w.Layout(grid_template_columns=f"repeat({columns}, 1fr)")
+        )
+        self.grid.add_class("fw-sweep-grid")
+        super().__init__([w.HBox([self.progress]), self.caption, self.grid])
+        self.add_class("fw-sweep")
+
+    # -- results -----------------------------------------------------------------------------
+    @property
+    def done(self) -> bool:
+        return all(p.run.done for p in self.points)
+
+    @property
+    def outputs(self) -> list[Any]:
+        """Outputs in grid order (``None`` where a run failed)."""
+        return [p.output for p in self.points]
+
+    @property
+    def failures(self) -> list[SweepPoint]:
+        return [p for p in self.points if p.run.done and not p.ok]
+
+    def __len__(self) -> int:
+        return len(self.points)
+
+    # -- running -----------------------------------------------------------------------------
+    def start(self) -> Sweep:
+        """Start in the background on the running loop; in a script, run to completion."""
+        if self._task is not None:
+            return self
+        if _loop.running_loop() is None:
+            _loop.run_sync(self._run_all())
+        else:
+            self._task = _loop.spawn(self._run_all())
+        return self
+
+    async def _run_all(self) -> None:
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def one(index: int) -> None:
+            point = self.points[index]
+            async with gate:
+                await drive(point.run, self.backend.client, timeout=self.timeout)
+            self._fill(index)
+
+        await asyncio.gather(*(one(i) for i in range(len(self.points))))
+
+    def _fill(self, index: int) -> None:
+        point, cell = self.points[index], self._cells[index]
+        if point.ok:
+            body = render_output(point.output)
+        else:
+            title, detail, rid = describe(point.error) if point.error else ("Failed", "", None)
+            rid_text = (
+                f" (request {esc(rid or point.run.request_id)})"
+                if (rid or point.run.request_id)
+                else ""
+            )
+            body = w.HTML(
+                f'<div class="fw-sweep-error" style="color:#c62828"><b>{esc(title)}</b> '
+                f"{esc(detail)}{rid_text}</div>"
+            )
+        old = cell.children[1]
+        cell.children = [cell.children[0], body]
+        close_tree(old)
+        finished = sum(p.run.done for p in self.points)
+        self.progress.value = finished
+        self.progress.description = f"{finished}/{len(self.points)}"
+        self.progress.bar_style = "success" if finished == len(self.points) else ""
+        if self.failures:
+            self.progress.bar_style = "warning" if finished < len(self.points) else "danger"
+
+    async def wait_async(self, timeout: float | None = None) -> Sweep:
+        self.start()
+        if self._task is not None:
+            await asyncio.wait_for(asyncio.shield(self._task), timeout)
+        return self
+
+    def wait(self, timeout: float | None = None) -> Sweep:
+        """Block until every point has finished (or ``timeout`` seconds pass)."""
+        self.start()
+        if self._task is not None and not self._task.done():
+            _loop.run_sync(self.wait_async(timeout), timeout=timeout)
+        return self
+
+    def __await__(self) -> Generator[Any, None, Sweep]:
+        return self.wait_async().__await__()
+
+    def cancel(self) -> None:
+        """Stop the sweep: queued points are dropped, running ones cancelled on the server."""
+        if self._task is not None:
+            self._task.cancel()
+        for point in self.points:
+            if not point.run.done and point.run.handle is not None:
+                point.run.cancel_requested = True
+                _loop.spawn(point.run.handle.cancel())
+
+
+def sweep(
+    endpoint: str,
+    base_inputs: Mapping[str, Any] | None = None,
+    grid: Mapping[str, Sequence[Any]] | None = None,
+    *,
+    concurrency: int = 8,
+    client: Any = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
+) -> Sweep:
+    """Run ``base_inputs`` with every combination of ``grid`` values; return the live grid widget.
+
+    In a notebook the sweep runs in the background (``await s`` or ``s.wait()`` for the results);
+    in a script it has finished when this returns.
+    """
+    if grid is None:
+        raise TypeError("sweep() needs grid={'field': [values, ...]}")
+    return Sweep(
+        endpoint, base_inputs, grid, concurrency=concurrency, client=client, timeout=timeout
+    ).start()

@@ -1,0 +1,500 @@
+"""The protocol, once: request building, response handling and the status watcher (sans-IO).
+
+``Engine`` holds a client's configuration (hosts, credentials, proxy, timeouts, retry policy,
+journal) and exposes each queue operation as a generator (see ``_ops``). ``Watcher`` is the state
+machine behind ``Handle.events()``: it prefers the SSE status stream (one request for the whole
+wait) and falls back to polling, for good, when the stream is unavailable or cut.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+
+from falwidgets import __version__
+from falwidgets.client._auth import Credentials, resolve_credentials
+from falwidgets.client._encode import find_uploads, replace_uploads
+from falwidgets.client._errors import (
+    Cancelled,
+    DeadlineExceeded,
+    FalError,
+    RequestFailed,
+    ServerError,
+    error_from_response,
+)
+from falwidgets.client._journal import Journal, default_journal
+from falwidgets.client._ops import _UNSET, Call, FileSlice, Op, Parallel, send
+from falwidgets.client._retry import Deadline, RetryPolicy
+from falwidgets.client._status import (
+    Completed,
+    LogTracker,
+    Queued,
+    Status,
+    parse_status,
+    with_logs,
+)
+from falwidgets.client._urls import Hosts, parse_endpoint
+
+__all__ = ["DEFAULT_TIMEOUT", "DEFAULT_WAIT", "Engine", "RequestRef", "Watcher"]
+
+USER_AGENT = f"falwidgets/{__version__} (python)"
+DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+DEFAULT_WAIT = 900.0  # total seconds subscribe/result wait unless told otherwise
+_PRIORITIES = ("normal", "low")
+
+
+@dataclass(frozen=True)
+class RequestRef:
+    """Everything needed to follow one queued request, from any process."""
+
+    endpoint: str
+    request_id: str
+    status_url: str
+    response_url: str
+    cancel_url: str
+    base: str
+
+
+def _json(response: httpx.Response, action: str, request_id: str | None = None) -> Any:
+    try:
+        return response.json()
+    except ValueError as error:
+        raise ServerError(
+            f"{action}: the server answered HTTP {response.status_code} with a body that is not "
+            f"JSON: {response.text[:200]!r}",
+            request_id=request_id,
+            status_code=response.status_code,
+        ) from error
+
+
+def _is_cancel(error: str | None, error_type: str | None) -> bool:
+    text = f"{error or ''} {error_type or ''}".lower()
+    return "cancel" in text
+
+
+class Engine:
+    """A client's configuration plus every queue operation as a sans-IO generator."""
+
+    def __init__(
+        self,
+        key: str | None = None,
+        *,
+        base_url: str | None = None,
+        queue_url: str | None = None,
+        run_url: str | None = None,
+        rest_url: str | None = None,
+        cdn_url: str | None = None,
+        proxy_url: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        wait: float = DEFAULT_WAIT,
+        retry: RetryPolicy | None = None,
+        journal: bool | Journal = True,
+        use_sse: bool = True,
+        poll_interval: float = 0.1,
+        max_poll_interval: float = 1.0,
+    ) -> None:
+        self.hosts = Hosts.build(
+            base_url, queue_url=queue_url, run_url=run_url, rest_url=rest_url, cdn_url=cdn_url
+        )
+        self.proxy_url = proxy_url.rstrip("/") if proxy_url else None
+        # a proxy holds the key: the client sends none of its own
+        self.creds: Credentials = (
+            Credentials(None, "none") if self.proxy_url else resolve_credentials(key)
+        )
+        if timeout is None:
+            self.timeout = DEFAULT_TIMEOUT
+        elif isinstance(timeout, httpx.Timeout):
+            self.timeout = timeout
+        else:
+            if timeout <= 0:
+                raise ValueError(f"timeout must be positive, got {timeout!r}")
+            self.timeout = httpx.Timeout(float(timeout), connect=min(10.0, float(timeout)))
+        if wait is None or wait <= 0:
+            raise ValueError(f"wait must be a positive number of seconds, got {wait!r}")
+        self.wait = float(wait)
+        self.retry = retry or RetryPolicy()
+        if journal is True:
+            self.journal: Journal | None = default_journal()
+        elif journal is False:
+            self.journal = None
+        else:
+            self.journal = journal
+        self.use_sse = use_sse
+        self.poll_interval = poll_interval
+        self.max_poll_interval = max_poll_interval
+        self.sse_read_timeout = 30.0  # fal pings every 15 s
+        self._cdn_token: dict[str, Any] | None = None
+
+    # -- plumbing -----------------------------------------------------------------------------
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return (self.creds.key,) if self.creds.key else ()
+
+    def deadline(self, seconds: float | None) -> Deadline:
+        if seconds is not None and seconds <= 0:
+            raise ValueError(f"timeout must be positive, got {seconds!r}")
+        return Deadline(self.wait if seconds is None else seconds)
+
+    def call(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: dict[str, str] | None = None,
+        json: Any = _UNSET,
+        content: bytes | None = None,
+        file: FileSlice | None = None,
+        headers: dict[str, str] | None = None,
+        auth: bool = True,
+        direct: bool = False,
+    ) -> Call:
+        """A request to ``url``; in proxy mode it goes to the proxy with ``x-fal-target-url``."""
+        merged = {"user-agent": USER_AGENT, **(headers or {})}
+        if self.proxy_url and not direct:
+            target = f"{url}?{urlencode(params)}" if params else url
+            merged["x-fal-target-url"] = target
+            return Call(method, self.proxy_url, merged, None, json, content, file)
+        if auth:
+            host = httpx.URL(url).host
+            self.creds.require(host)
+            value = self.creds.header_for(host)
+            if value:
+                merged["authorization"] = value
+        return Call(method, url, merged, params, json, content, file)
+
+    def send(
+        self,
+        call: Call,
+        deadline: Deadline,
+        action: str,
+        *,
+        creates: bool = False,
+        request_id: str | None = None,
+        timeout: httpx.Timeout | None = None,
+    ) -> Op[httpx.Response]:
+        return send(
+            call,
+            policy=self.retry,
+            deadline=deadline,
+            timeout=timeout or self.timeout,
+            action=action,
+            creates=creates,
+            request_id=request_id,
+        )
+
+    def fail(
+        self, response: httpx.Response, action: str, request_id: str | None = None, **kw: Any
+    ) -> FalError:
+        return error_from_response(
+            response, action=action, request_id=request_id, secrets=self.secrets, **kw
+        )
+
+    # -- arguments ----------------------------------------------------------------------------
+    def prepare(self, arguments: Any, deadline: Deadline) -> Op[dict[str, Any]]:
+        """Validate the arguments and upload any Path/bytes/PIL values in them."""
+        if not isinstance(arguments, dict):
+            raise TypeError(
+                f"arguments must be a dict of the endpoint's inputs, got {type(arguments).__name__}"
+            )
+        pending = find_uploads(arguments)
+        if not pending:
+            return arguments
+        from falwidgets.client._upload import upload_op
+
+        urls = yield Parallel([upload_op(self, value, deadline=deadline) for value in pending])
+        return replace_uploads(arguments, {id(v): u for v, u in zip(pending, urls, strict=True)})
+
+    # -- queue operations ---------------------------------------------------------------------
+    def submit(
+        self,
+        endpoint: str,
+        arguments: Any,
+        *,
+        deadline: Deadline,
+        webhook_url: str | None = None,
+        priority: str | None = None,
+        start_timeout: float | None = None,
+        hint: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Op[RequestRef]:
+        eid = parse_endpoint(endpoint)
+        extra = dict(headers or {})
+        if priority is not None:
+            if priority not in _PRIORITIES:
+                raise ValueError(f"priority must be one of {_PRIORITIES}, got {priority!r}")
+            extra["x-fal-queue-priority"] = priority
+        if start_timeout is not None:
+            if start_timeout <= 0:
+                raise ValueError(f"start_timeout must be positive, got {start_timeout!r}")
+            extra["x-fal-request-timeout"] = f"{float(start_timeout):g}"
+        if hint:
+            extra["x-fal-runner-hint"] = hint
+        params = {"fal_webhook": webhook_url} if webhook_url else None
+        arguments = yield from self.prepare(arguments, deadline)
+        action = f"submit to {eid.full}"
+        call = self.call(
+            "POST", self.hosts.submit_url(eid), params=params, json=arguments, headers=extra
+        )
+        response = yield from self.send(call, deadline, action, creates=True)
+        if not response.is_success:
+            raise self.fail(response, action)
+        body = _json(response, action)
+        request_id = body.get("request_id") if isinstance(body, dict) else None
+        if not isinstance(request_id, str) or not request_id:
+            raise ServerError(f"{action}: the answer has no request_id: {str(body)[:200]!r}")
+        default = self.hosts.request_url(eid, request_id)
+        ref = RequestRef(
+            endpoint=eid.full,
+            request_id=request_id,
+            status_url=body.get("status_url") or f"{default}/status",
+            response_url=body.get("response_url") or default,
+            cancel_url=body.get("cancel_url") or f"{default}/cancel",
+            base=self.hosts.queue,
+        )
+        if self.journal is not None:
+            self.journal.record_submit(
+                request_id=ref.request_id,
+                endpoint=ref.endpoint,
+                base=ref.base,
+                status_url=ref.status_url,
+                response_url=ref.response_url,
+                cancel_url=ref.cancel_url,
+                arguments=arguments,
+            )
+        return ref
+
+    def ref_for(self, endpoint: str, request_id: str) -> RequestRef:
+        """URLs of an existing request from the endpoint-id rules (``owner/app/requests/id``)."""
+        if not isinstance(request_id, str) or not request_id.strip():
+            raise ValueError(f"request_id must be a non-empty string, got {request_id!r}")
+        eid = parse_endpoint(endpoint)
+        url = self.hosts.request_url(eid, request_id.strip())
+        return RequestRef(
+            eid.full, request_id.strip(), f"{url}/status", url, f"{url}/cancel", self.hosts.queue
+        )
+
+    def status(self, ref: RequestRef, *, logs: bool, deadline: Deadline) -> Op[Status]:
+        action = f"status of request {ref.request_id} ({ref.endpoint})"
+        call = self.call("GET", ref.status_url, params={"logs": "1" if logs else "0"})
+        response = yield from self.send(call, deadline, action, request_id=ref.request_id)
+        if not response.is_success:
+            raise self.fail(response, action, ref.request_id)
+        return parse_status(_json(response, action, ref.request_id), request_id=ref.request_id)
+
+    def result(
+        self, ref: RequestRef, *, deadline: Deadline, completed: Completed | None = None
+    ) -> Op[Any]:
+        action = f"result of request {ref.request_id} ({ref.endpoint})"
+        call = self.call("GET", ref.response_url)
+        response = yield from self.send(call, deadline, action, request_id=ref.request_id)
+        failed = completed is not None and completed.error is not None
+        if response.is_success and not failed:
+            value = _json(response, action, ref.request_id)
+            self._final(
+                ref, "COMPLETED", result=value, metrics=completed.metrics if completed else None
+            )
+            return value
+        error_type = completed.error_type if completed else None
+        if response.is_success:
+            assert completed is not None
+            label = f" [{completed.error_type}]" if completed.error_type else ""
+            error: FalError = RequestFailed(
+                f"request {ref.request_id} to {ref.endpoint} failed{label}: {completed.error}",
+                request_id=ref.request_id,
+                error_type=completed.error_type,
+                status_code=response.status_code,
+                detail=completed.error,
+            )
+        else:
+            error = self.fail(response, action, ref.request_id, error_type=error_type)
+        if completed is not None and _is_cancel(completed.error, completed.error_type):
+            error = Cancelled(
+                f"request {ref.request_id} to {ref.endpoint} was cancelled: {completed.error}",
+                request_id=ref.request_id,
+                error_type=completed.error_type,
+                status_code=response.status_code,
+            )
+        state = "CANCELLED" if isinstance(error, Cancelled) else "FAILED"
+        if state == "CANCELLED" or completed is not None or response.status_code < 500:
+            self._final(
+                ref,
+                state,
+                error=str(error),
+                error_type=error.error_type,
+                metrics=completed.metrics if completed else None,
+            )
+        raise error
+
+    def cancel(self, ref: RequestRef, *, deadline: Deadline) -> Op[str]:
+        action = f"cancel of request {ref.request_id} ({ref.endpoint})"
+        call = self.call("PUT", ref.cancel_url)
+        response = yield from self.send(call, deadline, action, request_id=ref.request_id)
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        state = body.get("status") if isinstance(body, dict) else None
+        if response.is_success:
+            state = state if isinstance(state, str) else "CANCELLATION_REQUESTED"
+            self._final(ref, "CANCELLED", error="cancelled by the caller", error_type="cancelled")
+            return state
+        if response.status_code == 400 and (
+            state == "ALREADY_COMPLETED" or "ALREADY_COMPLETED" in response.text
+        ):
+            return "ALREADY_COMPLETED"
+        raise self.fail(response, action, ref.request_id)
+
+    def _final(self, ref: RequestRef, state: str, **fields: Any) -> None:
+        if self.journal is not None:
+            self.journal.record_final(
+                ref.request_id, state, response_url=ref.response_url, **fields
+            )
+
+    # -- direct (no queue) --------------------------------------------------------------------
+    def run(
+        self,
+        endpoint: str,
+        arguments: Any,
+        *,
+        deadline: Deadline,
+        start_timeout: float | None = None,
+        hint: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Op[Any]:
+        eid = parse_endpoint(endpoint)
+        extra = dict(headers or {})
+        if start_timeout is not None:
+            extra["x-fal-request-timeout"] = f"{float(start_timeout):g}"
+        if hint:
+            extra["x-fal-runner-hint"] = hint
+        arguments = yield from self.prepare(arguments, deadline)
+        action = f"run of {eid.full}"
+        call = self.call("POST", self.hosts.run_url(eid), json=arguments, headers=extra)
+        timeout = httpx.Timeout(
+            connect=self.timeout.connect,
+            read=deadline.remaining(),
+            write=self.timeout.write,
+            pool=self.timeout.pool,
+        )
+        response = yield from self.send(call, deadline, action, creates=True, timeout=timeout)
+        if not response.is_success:
+            raise self.fail(response, action)
+        return _json(response, action)
+
+    def stream_call(
+        self,
+        endpoint: str,
+        arguments: dict[str, Any],
+        *,
+        path: str,
+        deadline: Deadline,
+        headers: dict[str, str] | None = None,
+    ) -> Call:
+        eid = parse_endpoint(endpoint)
+        url = f"{self.hosts.run_url(eid)}/{path.strip('/')}" if path else self.hosts.run_url(eid)
+        call = self.call(
+            "POST", url, json=arguments, headers={"accept": "text/event-stream", **(headers or {})}
+        )
+        call.timeout = deadline.clamp(
+            httpx.Timeout(
+                connect=self.timeout.connect,
+                read=self.sse_read_timeout,
+                write=self.timeout.write,
+                pool=self.timeout.pool,
+            )
+        )
+        return call
+
+
+class Watcher:
+    """Follows one request's status: SSE first, polling after the stream fails; no lost logs."""
+
+    def __init__(self, engine: Engine, ref: RequestRef, *, logs: bool, deadline: Deadline) -> None:
+        self.engine = engine
+        self.ref = ref
+        self.logs = logs
+        self.deadline = deadline
+        self.tracker = LogTracker()
+        self.last: Status | None = None
+        self.use_sse = engine.use_sse
+        self.interval = engine.poll_interval
+        self.transitions = 0
+
+    @property
+    def done(self) -> bool:
+        return isinstance(self.last, Completed)
+
+    @property
+    def completed(self) -> Completed | None:
+        return self.last if isinstance(self.last, Completed) else None
+
+    def check_deadline(self) -> None:
+        if self.deadline.expired:
+            state = type(self.last).__name__ if self.last else "unknown"
+            raise DeadlineExceeded(
+                f"request {self.ref.request_id} to {self.ref.endpoint} did not complete within "
+                f"{self.deadline.seconds:g}s (last status: {state}); it may still run: resume it "
+                f"with client.resume({self.ref.request_id!r})",
+                request_id=self.ref.request_id,
+            )
+
+    def sse_call(self) -> Call:
+        self.tracker.new_source()
+        call = self.engine.call(
+            "GET",
+            self.ref.status_url.rstrip("/") + "/stream",
+            params={"logs": "1" if self.logs else "0"},
+            headers={"accept": "text/event-stream"},
+        )
+        t = self.engine.timeout
+        call.timeout = self.deadline.clamp(
+            httpx.Timeout(
+                connect=t.connect, read=self.engine.sse_read_timeout, write=t.write, pool=t.pool
+            )
+        )
+        return call
+
+    def on_sse_event(self, data: str) -> Status | None:
+        """One ``data:`` payload of the status stream; the status to report, if anything changed."""
+        try:
+            payload = json.loads(data)
+        except ValueError as error:
+            raise ServerError(
+                f"status stream of request {self.ref.request_id}: bad event {data[:200]!r}",
+                request_id=self.ref.request_id,
+            ) from error
+        return self._accept(parse_status(payload, request_id=self.ref.request_id), True)
+
+    def sse_failed(self) -> None:
+        """The stream is unavailable or was cut: poll from now on (polls carry the full log)."""
+        self.use_sse = False
+
+    def poll(self) -> Op[Status | None]:
+        status = yield from self.engine.status(self.ref, logs=self.logs, deadline=self.deadline)
+        return self._accept(status, False)
+
+    def next_delay(self) -> float:
+        delay = self.interval
+        self.interval = min(self.interval * 1.5, self.engine.max_poll_interval)
+        return max(0.0, min(delay, self.deadline.remaining()))
+
+    def _accept(self, status: Status, incremental: bool) -> Status | None:
+        logs = getattr(status, "logs", [])
+        fresh = self.tracker.from_increment(logs) if incremental else self.tracker.from_full(logs)
+        previous = self.last
+        changed = type(status) is not type(previous) or (
+            isinstance(status, Queued)
+            and isinstance(previous, Queued)
+            and status.position != previous.position
+        )
+        self.last = status
+        if changed:
+            self.transitions += 1
+            self.interval = self.engine.poll_interval
+        if changed or fresh or isinstance(status, Completed):
+            return with_logs(status, fresh)
+        return None

@@ -1,0 +1,223 @@
+"""One error hierarchy under :class:`FalError`, built from fal's HTTP responses.
+
+Users of the official client complain about opaque errors (a 422 printed as a Python list, an empty
+message for a bad key). Every error here says what happened, to which request, and keeps the
+structured parts (``status_code``, ``error_type``, ``request_id``, ``errors``) as attributes.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import time
+from typing import Any
+
+import httpx
+
+__all__ = [
+    "AuthError",
+    "Cancelled",
+    "DeadlineExceeded",
+    "FalError",
+    "MissingCredentials",
+    "NotFound",
+    "RateLimited",
+    "RequestFailed",
+    "ServerError",
+    "ValidationError",
+    "error_from_response",
+    "normalize_validation_errors",
+]
+
+
+class FalError(Exception):
+    """Base of every falwidgets client error; ``request_id`` is set whenever a request is known."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        request_id: str | None = None,
+        status_code: int | None = None,
+        error_type: str | None = None,
+        detail: Any = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.request_id = request_id
+        self.status_code = status_code
+        self.error_type = error_type
+        self.detail = detail
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class MissingCredentials(FalError):
+    """No key was given and none is in the environment, but a real fal host needs one."""
+
+
+class AuthError(FalError):
+    """401/403: a bad key, a locked account (the lock reason is in the message), a bad scope."""
+
+
+class ValidationError(FalError):
+    """422: ``errors`` is always a list of ``{loc, msg, type}`` so forms can map them to fields."""
+
+    def __init__(self, message: str, *, errors: list[dict[str, Any]], **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.errors = errors
+
+
+class RateLimited(FalError):
+    """429 after retries; ``retry_after`` is the server's hint in seconds (or ``None``)."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class ServerError(FalError):
+    """5xx, an unreachable server, or a response that breaks the protocol."""
+
+
+class RequestFailed(FalError):
+    """The request completed with ``error``/``error_type`` (the model or the runner failed)."""
+
+
+class NotFound(FalError):
+    """404: unknown endpoint or request id (results expire after an hour on fal)."""
+
+
+class Cancelled(FalError):
+    """The request was cancelled before it produced a result."""
+
+
+class DeadlineExceeded(FalError):
+    """A wait ran out of time; the request may still run: resume it by ``request_id``."""
+
+
+def normalize_validation_errors(detail: Any) -> list[dict[str, Any]]:
+    """``detail`` may be a list of pydantic errors or a plain string: always return a list."""
+    if isinstance(detail, list):
+        out: list[dict[str, Any]] = []
+        for item in detail:
+            if isinstance(item, dict):
+                loc = item.get("loc") or ["body"]
+                entry = dict(item)
+                entry["loc"] = list(loc) if isinstance(loc, (list, tuple)) else [str(loc)]
+                entry["msg"] = str(item.get("msg") or item.get("message") or "invalid value")
+                entry["type"] = str(item.get("type") or "value_error")
+                out.append(entry)
+            else:
+                out.append({"loc": ["body"], "msg": str(item), "type": "value_error"})
+        return out
+    if isinstance(detail, dict):
+        return normalize_validation_errors([detail])
+    text = "" if detail is None else str(detail)
+    return [{"loc": ["body"], "msg": text or "invalid input", "type": "value_error"}]
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """``Retry-After`` is either delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _body(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
+        return response.text
+
+
+def _detail_text(detail: Any) -> str:
+    if isinstance(detail, str):
+        return detail
+    if detail is None:
+        return ""
+    return json.dumps(detail, ensure_ascii=False)[:500]
+
+
+def _redact(text: str, secrets: tuple[str, ...]) -> str:
+    for secret in secrets:
+        if secret and len(secret) >= 6:  # shorter "keys" are test values, not secrets
+            text = text.replace(secret, "***")
+            if ":" in secret:  # fal keys are key_id:key_secret; hide the secret half alone too
+                text = text.replace(secret.split(":", 1)[1], "***")
+    return text
+
+
+def error_from_response(
+    response: httpx.Response,
+    *,
+    action: str,
+    request_id: str | None = None,
+    secrets: tuple[str, ...] = (),
+    error_type: str | None = None,
+) -> FalError:
+    """Map an unsuccessful response to the matching error class, with a readable message.
+
+    ``action`` says what we were doing ("submit to fal-ai/flux/dev", "result of request X"), so the
+    message names the request. ``secrets`` are scrubbed in case a server echoes the key back.
+    """
+    status = response.status_code
+    body = _body(response)
+    detail: Any = body.get("detail", body) if isinstance(body, dict) else body
+    if isinstance(body, dict) and "detail" not in body and "status" in body:
+        detail = body["status"]
+    etype = (
+        (body.get("error_type") if isinstance(body, dict) else None)
+        or response.headers.get("x-fal-error-type")
+        or error_type
+    )
+    rid = request_id or response.headers.get("x-fal-request-id")
+    where = f"{action}" + (f" (request {rid})" if rid and rid not in action else "")
+    text = _redact(_detail_text(detail).strip(), secrets)
+    kwargs: dict[str, Any] = {
+        "request_id": rid,
+        "status_code": status,
+        "error_type": etype,
+        "detail": detail,
+    }
+    if status in (401, 403):
+        what = "was refused: the key is not valid" if status == 401 else "was refused (403)"
+        return AuthError(f"{where} {what}: {text or 'no reason given'}", **kwargs)
+    if status == 404:
+        return NotFound(f"{where} failed: not found (404): {text or 'no detail'}", **kwargs)
+    if status == 422:
+        errors = normalize_validation_errors(detail)
+        for err in errors:
+            err["msg"] = _redact(err["msg"], secrets)
+        listed = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'] if p != 'body') or 'input'}: {e['msg']}"
+            for e in errors
+        )
+        return ValidationError(
+            f"{where} failed validation (422): {listed}", errors=errors, **kwargs
+        )
+    if status == 429:
+        retry_after = parse_retry_after(response.headers.get("retry-after"))
+        hint = f"; retry after {retry_after:.0f}s" if retry_after is not None else ""
+        return RateLimited(
+            f"{where} was rate limited (429){hint}: {text or 'too many requests'}",
+            retry_after=retry_after,
+            **kwargs,
+        )
+    if etype and ("cancel" in str(etype).lower()):
+        return Cancelled(f"{where}: the request was cancelled: {text}", **kwargs)
+    if status >= 500:
+        label = f" [{etype}]" if etype else ""
+        return ServerError(f"{where} failed with HTTP {status}{label}: {text}", **kwargs)
+    label = f" [{etype}]" if etype else ""
+    return FalError(f"{where} failed with HTTP {status}{label}: {text}", **kwargs)

@@ -1,0 +1,274 @@
+"""The request journal: every submit is on disk before ``submit`` returns, so nothing is lost.
+
+One SQLite file (``journal.sqlite3`` under :func:`falwidgets._home.home`, i.e. ``FALWIDGETS_HOME``
+or the platform's user data dir), WAL mode, one short transaction per write, so several processes
+and threads can share it. A row per request holds the endpoint, request id, the queue base it was
+sent to, its status/response/cancel URLs, the arguments (JSON, with their sha256), times, the final
+state and the result. ``data:`` URIs over 64 KiB in arguments or results are replaced by a marker
+so the file stays small.
+
+Public surface: :func:`journal` lists entries (newest first); ``Client.resume(entry_or_id)`` and
+``Handle.from_request_id`` continue any of them, from any process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from falwidgets._home import home
+
+__all__ = ["FINAL_STATES", "Journal", "JournalEntry", "digest", "journal", "shrink"]
+
+SUBMITTED = "SUBMITTED"
+FINAL_STATES = ("COMPLETED", "FAILED", "CANCELLED")
+DATA_URI_CAP = 64 * 1024
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS requests (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    request_id TEXT NOT NULL,
+    endpoint TEXT NOT NULL,
+    base TEXT NOT NULL,
+    status_url TEXT NOT NULL,
+    response_url TEXT NOT NULL,
+    cancel_url TEXT NOT NULL,
+    arguments TEXT NOT NULL,
+    arguments_sha256 TEXT NOT NULL,
+    created REAL NOT NULL,
+    finished REAL,
+    status TEXT NOT NULL,
+    error TEXT,
+    error_type TEXT,
+    metrics TEXT,
+    result TEXT,
+    UNIQUE (base, request_id)
+);
+CREATE INDEX IF NOT EXISTS requests_request_id ON requests (request_id);
+CREATE INDEX IF NOT EXISTS requests_endpoint ON requests (endpoint, created);
+"""
+
+
+def shrink(value: Any, cap: int = DATA_URI_CAP) -> Any:
+    """A copy of ``value`` with every ``data:`` URI longer than ``cap`` replaced by a marker."""
+    if isinstance(value, str):
+        if value.startswith("data:") and len(value) > cap:
+            head = value[: value.find(",") if "," in value else 40]
+            return f"<{head} omitted: {len(value)} chars>"
+        return value
+    if isinstance(value, dict):
+        return {k: shrink(v, cap) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [shrink(v, cap) for v in value]
+    return value
+
+
+def digest(arguments: Any) -> str:
+    """sha256 of the canonical JSON of the arguments (to spot repeated inputs)."""
+    text = json.dumps(arguments, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """One journalled request. ``status`` is SUBMITTED until a result, error or cancel is seen."""
+
+    request_id: str
+    endpoint: str
+    base: str
+    status_url: str
+    response_url: str
+    cancel_url: str
+    arguments: dict[str, Any] = field(repr=False)
+    arguments_sha256: str
+    created: float
+    finished: float | None
+    status: str
+    error: str | None = None
+    error_type: str | None = None
+    metrics: dict[str, Any] | None = None
+    result: Any = field(default=None, repr=False)
+
+    @property
+    def done(self) -> bool:
+        return self.status in FINAL_STATES
+
+
+def _loads(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+class Journal:
+    """Thread- and process-safe access to one journal file."""
+
+    def __init__(self, path: Path | str | None = None) -> None:
+        self.path = Path(path) if path is not None else home() / "journal.sqlite3"
+        self._local = threading.local()
+        self._ready = False
+
+    def _connect(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            if not self._ready:
+                conn.executescript(_SCHEMA)
+                self._ready = True
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        conn = self._connect()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def record_submit(
+        self,
+        *,
+        request_id: str,
+        endpoint: str,
+        base: str,
+        status_url: str,
+        response_url: str,
+        cancel_url: str,
+        arguments: Any,
+    ) -> None:
+        """Append the submit (called before ``submit`` returns)."""
+        stored = shrink(arguments)
+        with self._tx() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO requests (request_id, endpoint, base, status_url,"
+                " response_url, cancel_url, arguments, arguments_sha256, created, status)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    request_id,
+                    endpoint,
+                    base,
+                    status_url,
+                    response_url,
+                    cancel_url,
+                    json.dumps(stored, default=str),
+                    digest(arguments),
+                    time.time(),
+                    SUBMITTED,
+                ),
+            )
+
+    def record_final(
+        self,
+        request_id: str,
+        status: str,
+        *,
+        response_url: str | None = None,
+        result: Any = None,
+        error: str | None = None,
+        error_type: str | None = None,
+        metrics: dict[str, Any] | None = None,
+    ) -> None:
+        """Record the final state of a request (result, error or cancel); idempotent."""
+        sql = (
+            "UPDATE requests SET status = ?, finished = ?, error = ?, error_type = ?,"
+            " metrics = COALESCE(?, metrics), result = COALESCE(?, result) WHERE request_id = ?"
+        )
+        params: list[Any] = [
+            status,
+            time.time(),
+            error,
+            error_type,
+            None if metrics is None else json.dumps(metrics, default=str),
+            None if result is None else json.dumps(shrink(result), default=str),
+            request_id,
+        ]
+        if response_url:
+            sql += " AND response_url = ?"
+            params.append(response_url)
+        with self._tx() as conn:
+            conn.execute(sql, params)
+
+    def entries(
+        self,
+        limit: int | None = None,
+        endpoint: str | None = None,
+        status: str | None = None,
+        request_id: str | None = None,
+    ) -> list[JournalEntry]:
+        """Entries newest first, optionally filtered."""
+        if limit is not None and (not isinstance(limit, int) or limit < 0):
+            raise ValueError(f"limit must be a non-negative integer, got {limit!r}")
+        where, params = [], []
+        filters = (("endpoint", endpoint), ("status", status), ("request_id", request_id))
+        for column, value in filters:
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        sql = "SELECT * FROM requests"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY created DESC, id DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        conn = self._connect()
+        conn.row_factory = sqlite3.Row
+        rows = conn.execute(sql, params).fetchall()
+        return [
+            JournalEntry(
+                request_id=row["request_id"],
+                endpoint=row["endpoint"],
+                base=row["base"],
+                status_url=row["status_url"],
+                response_url=row["response_url"],
+                cancel_url=row["cancel_url"],
+                arguments=_loads(row["arguments"]) or {},
+                arguments_sha256=row["arguments_sha256"],
+                created=row["created"],
+                finished=row["finished"],
+                status=row["status"],
+                error=row["error"],
+                error_type=row["error_type"],
+                metrics=_loads(row["metrics"]),
+                result=_loads(row["result"]),
+            )
+            for row in rows
+        ]
+
+    def get(self, request_id: str) -> JournalEntry | None:
+        found = self.entries(limit=1, request_id=request_id)
+        return found[0] if found else None
+
+
+_default: dict[Path, Journal] = {}
+_lock = threading.Lock()
+
+
+def default_journal() -> Journal:
+    """The journal of the current home (re-resolved so FALWIDGETS_HOME changes take effect)."""
+    path = home() / "journal.sqlite3"
+    with _lock:
+        if path not in _default:
+            _default[path] = Journal(path)
+        return _default[path]
+
+
+def journal(
+    limit: int | None = None, endpoint: str | None = None, status: str | None = None
+) -> list[JournalEntry]:
+    """Journalled requests, newest first; ``status``: SUBMITTED/COMPLETED/FAILED/CANCELLED."""
+    return default_journal().entries(limit=limit, endpoint=endpoint, status=status)

@@ -1,0 +1,71 @@
+"""Shared handling of ``client.stream`` (SSE partial results of a streaming endpoint).
+
+A streaming call is not queued, so it is not re-sent after a cut (that would run the model twice):
+a stream that breaks mid-way raises :class:`ServerError` saying how many events arrived.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import httpx_sse
+
+from falwidgets.client._errors import DeadlineExceeded, FalError, ServerError
+
+__all__ = ["StreamReader"]
+
+
+class StreamReader:
+    """Turns SSE events into dicts and failures into errors naming the endpoint."""
+
+    def __init__(self, engine: Any, endpoint: str, deadline: Any) -> None:
+        self.engine = engine
+        self.endpoint = endpoint
+        self.deadline = deadline
+        self.count = 0
+
+    @property
+    def action(self) -> str:
+        return f"stream of {self.endpoint}"
+
+    def event(self, event: httpx_sse.ServerSentEvent) -> dict[str, Any] | None:
+        if not event.data:
+            return None
+        try:
+            value = json.loads(event.data)
+        except ValueError as error:
+            raise ServerError(
+                f"{self.action}: event {self.count + 1} is not JSON: {event.data[:200]!r}"
+            ) from error
+        if event.event == "error" or (isinstance(value, dict) and value.get("type") == "error"):
+            detail = value.get("error") or value.get("detail") if isinstance(value, dict) else value
+            raise ServerError(f"{self.action} reported an error: {detail}", detail=value)
+        self.count += 1
+        return value if isinstance(value, dict) else {"data": value}
+
+    def check_deadline(self) -> None:
+        if self.deadline.expired:
+            raise DeadlineExceeded(
+                f"{self.action} did not finish within {self.deadline.seconds:g}s "
+                f"({self.count} events received)"
+            )
+
+    def http_error(self, response: httpx.Response) -> FalError:
+        return self.engine.fail(response, self.action)
+
+    def transport_error(self, error: Exception) -> FalError:
+        if isinstance(error, httpx.TimeoutException):
+            return DeadlineExceeded(f"{self.action}: {type(error).__name__}: {error}")
+        return ServerError(f"{self.action}: could not connect: {type(error).__name__}: {error}")
+
+    def cut(self, error: Exception) -> FalError:
+        if isinstance(error, httpx.TimeoutException) and self.deadline.expired:
+            return DeadlineExceeded(
+                f"{self.action} did not finish within {self.deadline.seconds:g}s "
+                f"({self.count} events received)"
+            )
+        return ServerError(
+            f"{self.action} was cut after {self.count} events: {type(error).__name__}: {error}"
+        )

@@ -1,0 +1,408 @@
+"""The workshop proxy as a Starlette app: one fal key server-side, one token per student.
+
+Per request, in this order: a known student token (``x-fal-proxy-token``, else ``Authorization:
+Key <token>`` or ``Bearer <token>``, else a proxy URL ending ``/t/<token>``) or 401; a target in
+``x-fal-target-url`` that is a fal call this proxy serves (see ``_rules``) or 400/403; a body under
+the size limit or 413; the token's rate and budget or 429 with ``Retry-After``. Then the call goes
+upstream with the proxy's own key, only ``x-fal-*`` headers plus content-type and accept, and the
+answer streams back (SSE included). Incoming ``Authorization`` is never forwarded; bodies and
+keys are never logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import re
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from fnmatch import fnmatchcase
+
+import httpx
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from falwidgets.proxy._limits import Limits
+from falwidgets.proxy._rules import (
+    COSTLY_KINDS,
+    REST_HOST,
+    Refusal,
+    Target,
+    Upstream,
+    app_of,
+    classify,
+)
+
+logger = logging.getLogger("falwidgets.proxy")
+
+MiB = 1024 * 1024
+_HOP_HEADERS = frozenset(
+    {"content-length", "content-encoding", "transfer-encoding", "connection", "keep-alive"}
+)
+_PRIVATE_HEADERS = frozenset({"x-fal-target-url", "x-fal-proxy-token"})
+_OWNERS_MAX = 200_000
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+_PATH_TOKEN = re.compile(r"^/t/([^/]+)/?$")
+
+
+def resolve_key(environ: Mapping[str, str] | None = None) -> str | None:
+    """The fal key from ``FAL_KEY``, else ``FAL_KEY_ID`` + ``FAL_KEY_SECRET``; None if unset."""
+    env = os.environ if environ is None else environ
+    if env.get("FAL_KEY"):
+        return env["FAL_KEY"].strip()
+    if env.get("FAL_KEY_ID") and env.get("FAL_KEY_SECRET"):
+        return f"{env['FAL_KEY_ID'].strip()}:{env['FAL_KEY_SECRET'].strip()}"
+    return None
+
+
+@dataclass
+class ProxyConfig:
+    """Everything the proxy enforces. ``key`` is excluded from the repr on purpose."""
+
+    tokens: dict[str, str]  # token -> label
+    upstream: str | None = None  # None: the real fal hosts
+    allow: tuple[str, ...] = ()  # endpoint-id globs; empty allows all endpoints
+    rate_per_min: int | None = None
+    budget: int | None = None
+    max_body: int = 16 * MiB  # JSON calls
+    max_upload: int = 100 * MiB  # CDN upload bodies
+    key: str | None = field(default=None, repr=False)
+    timeout: float = 120.0
+    cors_origins: tuple[str, ...] = ("*",)
+
+    def __post_init__(self) -> None:
+        if not self.tokens:
+            raise ValueError("the proxy needs at least one student token")
+        if self.upstream is None and not self.key:
+            raise ValueError(
+                "no fal key: set FAL_KEY (or FAL_KEY_ID and FAL_KEY_SECRET) where the proxy runs"
+            )
+        for name in ("rate_per_min", "budget"):
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                raise ValueError(f"{name} must be >= 0, got {value}")
+        self.allow = tuple(self.allow)
+
+
+class _Proxy:
+    """Request handling state: limits, who submitted what, the upstream HTTP client."""
+
+    def __init__(self, config: ProxyConfig) -> None:
+        self.config = config
+        self.upstream = Upstream(config.upstream)
+        self.limits = Limits(config.tokens, rate_per_min=config.rate_per_min, budget=config.budget)
+        self._by_digest = {_digest(t): t for t in config.tokens}
+        self._owners: OrderedDict[str, str] = OrderedDict()  # request id -> token
+        self._cdn_auth: tuple[str, float] | None = None
+        self._cdn_lock = asyncio.Lock()
+        self.client: httpx.AsyncClient | None = None
+
+    # --- checks -------------------------------------------------------------------------------
+
+    def token_of(self, request: Request) -> str:
+        given = request.headers.get("x-fal-proxy-token", "").strip()
+        if not given:
+            scheme, _, credential = request.headers.get("authorization", "").partition(" ")
+            if scheme.lower() in ("key", "bearer"):
+                given = credential.strip()
+        if not given:  # for clients that cannot set headers: proxy_url = <proxy>/t/<token>
+            match = _PATH_TOKEN.match(request.url.path)
+            given = match.group(1) if match else ""
+        if not given:
+            raise Refusal(
+                401,
+                "no workshop token: send 'Authorization: Key <token>' (or x-fal-proxy-token, "
+                "or use <proxy>/t/<token> as the proxy URL)",
+                "missing_token",
+            )
+        token = self._by_digest.get(_digest(given))
+        if token is None:
+            raise Refusal(401, "unknown workshop token", "invalid_token")
+        return token
+
+    def check_owner(self, token: str, target: Target) -> None:
+        owner = self._owners.get(target.request_id)
+        if owner is not None and owner != token:
+            raise Refusal(403, "this request was submitted with another token", "not_your_request")
+
+    def remember_owner(self, token: str, body: bytes) -> None:
+        with contextlib.suppress(ValueError, AttributeError, TypeError):
+            request_id = json.loads(body).get("request_id")
+            if isinstance(request_id, str):
+                self._owners[request_id] = token
+                while len(self._owners) > _OWNERS_MAX:
+                    self._owners.popitem(last=False)
+
+    def check_token_request(self, body: bytes) -> None:
+        """Realtime tokens name apps: with an allow-list, each must be an allowed app."""
+        if not self.config.allow:
+            return
+        try:
+            apps = json.loads(body or b"{}").get("allowed_apps") or []
+        except (ValueError, AttributeError):
+            raise Refusal(400, "token request body must be a JSON object", "bad_request") from None
+        names = {app_of(glob).split("/")[-1] for glob in self.config.allow}
+        for name in apps if isinstance(apps, list) else [apps]:
+            if not isinstance(name, str) or not any(fnmatchcase(name, n) for n in names):
+                raise Refusal(403, f"app {name!r} is not allowed here", "endpoint_not_allowed")
+
+    # --- upstream -----------------------------------------------------------------------------
+
+    def headers_for(self, request: Request, target: Target) -> dict[str, str]:
+        headers = {
+            name: value
+            for name, value in request.headers.items()
+            if name.startswith("x-fal-") and name not in _PRIVATE_HEADERS
+        }
+        for name in ("content-type", "accept"):
+            if name in request.headers:
+                headers[name] = request.headers[name]
+        headers["x-fal-client-proxy"] = "falwidgets-proxy"
+        if target.kind != "cdn" and self.config.key:
+            headers["authorization"] = f"Key {self.config.key}"
+        return headers
+
+    async def cdn_authorization(self) -> str | None:
+        """CDN uploads authenticate with a storage token the proxy fetches with its own key."""
+        assert self.client is not None
+        async with self._cdn_lock:
+            if self._cdn_auth and self._cdn_auth[1] > time.time() + 30:
+                return self._cdn_auth[0]
+            target = Target("storage", REST_HOST, "/storage/auth/token", "storage_type=fal-cdn-v3")
+            headers = {"content-type": "application/json"}
+            if self.config.key:
+                headers["authorization"] = f"Key {self.config.key}"
+            try:
+                response = await self.client.post(
+                    self.upstream.url_for(target), headers=headers, content=b"{}"
+                )
+                response.raise_for_status()
+                data = response.json()
+                value = f"{data.get('token_type') or 'Bearer'} {data['token']}"
+            except (httpx.HTTPError, ValueError, KeyError, TypeError, AttributeError) as exc:
+                raise Refusal(
+                    502,
+                    f"could not get a CDN upload token ({type(exc).__name__})",
+                    "upstream_error",
+                ) from None
+            self._cdn_auth = (value, _expiry(data.get("expires_at")))
+            return value
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _expiry(value: object) -> float:
+    """``expires_at`` as a timestamp; 5 minutes from now when missing or unreadable."""
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=timezone.utc)
+            return parsed.timestamp()
+    return time.time() + 300
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise Refusal(
+            413, f"body of {declared} bytes is over the limit of {limit}", "body_too_large"
+        )
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise Refusal(413, f"body is over the limit of {limit} bytes", "body_too_large")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _refusal_response(refusal: Refusal) -> JSONResponse:
+    headers = {"x-fal-error-type": refusal.error_type}
+    if refusal.retry_after is not None:
+        headers["retry-after"] = str(refusal.retry_after)
+    return JSONResponse(
+        {"detail": refusal.detail, "error_type": refusal.error_type},
+        status_code=refusal.status,
+        headers=headers,
+    )
+
+
+def _response_headers(response: httpx.Response) -> dict[str, str]:
+    return {k: v for k, v in response.headers.items() if k.lower() not in _HOP_HEADERS}
+
+
+async def _handle(request: Request) -> Response:
+    proxy: _Proxy = request.app.state.proxy
+    started = time.perf_counter()
+    token: str | None = None
+    target: Target | None = None
+    reserved = False
+    size = 0
+    try:
+        token = proxy.token_of(request)
+        target = classify(
+            request.method,
+            request.headers.get("x-fal-target-url", ""),
+            proxy.upstream,
+            proxy.config.allow,
+        )
+        if target.kind == "request":
+            proxy.check_owner(token, target)
+        limit = proxy.config.max_upload if target.kind == "cdn" else proxy.config.max_body
+        body = await _read_body(request, limit) if request.method != "GET" else b""
+        size = len(body)
+        if target.host == REST_HOST and target.path.startswith("/tokens"):
+            proxy.check_token_request(body)
+        proxy.limits.admit(token, costly=target.kind in COSTLY_KINDS, billable=target.billable)
+        reserved = target.billable
+        response = await _forward(proxy, request, token, target, body)
+        reserved = False
+    except Refusal as refusal:
+        if reserved and token is not None and target is not None:
+            proxy.limits.settle(token, billable=True, accepted=False)
+        _log(proxy, token, request, target, refusal.status, size, started, refused=True)
+        return _refusal_response(refusal)
+    _log(proxy, token, request, target, response.status_code, size, started, refused=False)
+    return response
+
+
+async def _forward(
+    proxy: _Proxy, request: Request, token: str, target: Target, body: bytes
+) -> Response:
+    assert proxy.client is not None
+    headers = proxy.headers_for(request, target)
+    if target.kind == "cdn":
+        auth = await proxy.cdn_authorization()
+        if auth:
+            headers["authorization"] = auth
+    upstream_request = proxy.client.build_request(
+        request.method,
+        proxy.upstream.url_for(target),
+        headers=headers,
+        content=body if request.method != "GET" else None,
+    )
+    try:
+        upstream = await proxy.client.send(upstream_request, stream=True)
+    except _NOT_SENT as exc:  # nothing reached the upstream: safe for the client to retry
+        raise Refusal(
+            503, f"upstream unreachable ({type(exc).__name__})", "upstream_unavailable", 1
+        ) from None
+    except httpx.HTTPError as exc:  # may have reached it: a submit must not be blindly re-sent
+        raise Refusal(502, f"upstream failed ({type(exc).__name__})", "upstream_error") from None
+    accepted = 200 <= upstream.status_code < 300
+    if upstream.headers.get("content-type", "").startswith("text/event-stream"):
+        if target.billable:
+            proxy.limits.settle(token, billable=True, accepted=accepted)
+
+        async def relay() -> AsyncIterator[bytes]:
+            try:
+                async for chunk in upstream.aiter_bytes():
+                    yield chunk
+            except httpx.HTTPError:
+                return  # a cut event stream ends ours too; clients resume from status
+            finally:
+                await upstream.aclose()
+
+        return StreamingResponse(relay(), upstream.status_code, headers=_response_headers(upstream))
+    # anything else is read whole first, so a cut answer is a clear 502, never a short 200
+    try:
+        content = await upstream.aread()
+    except httpx.HTTPError as exc:
+        raise Refusal(
+            502, f"upstream answer cut ({type(exc).__name__})", "upstream_error"
+        ) from None
+    finally:
+        await upstream.aclose()
+    if target.billable:
+        proxy.limits.settle(token, billable=True, accepted=accepted)
+    if target.kind == "submit" and accepted:
+        proxy.remember_owner(token, content)
+    return Response(content, upstream.status_code, headers=_response_headers(upstream))
+
+
+def _log(
+    proxy: _Proxy,
+    token: str | None,
+    request: Request,
+    target: Target | None,
+    status: int,
+    size: int,
+    started: float,
+    *,
+    refused: bool,
+) -> None:
+    kind = target.kind if target else "-"
+    if token is not None:
+        proxy.limits.record(token, kind, status, size, refused=refused)
+    label = proxy.config.tokens.get(token, "-") if token else "-"
+    logger.info(
+        "%s %s %s %s -> %d%s (%d B in, %.0f ms)",
+        label,
+        request.method,
+        kind,
+        target.endpoint if target and target.endpoint else (target.path if target else "-"),
+        status,
+        " refused" if refused else "",
+        size,
+        (time.perf_counter() - started) * 1000,
+    )
+
+
+async def _health(request: Request) -> Response:
+    return JSONResponse({"ok": True, "upstream": request.app.state.proxy.upstream.base or "fal"})
+
+
+def create_app(
+    config: ProxyConfig, *, transport: httpx.AsyncBaseTransport | None = None
+) -> Starlette:
+    """The proxy app for ``config`` (serve it with uvicorn, or :func:`serve_proxy`).
+
+    ``transport`` replaces the network toward the upstream (tests use ``httpx.MockTransport``).
+    """
+    proxy = _Proxy(config)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        timeout = httpx.Timeout(config.timeout, connect=10.0, pool=30.0)
+        limits = httpx.Limits(max_connections=256, max_keepalive_connections=64)
+        async with httpx.AsyncClient(timeout=timeout, limits=limits, transport=transport) as client:
+            proxy.client = client
+            yield
+        proxy.client = None
+
+    methods: Sequence[str] = ("GET", "POST", "PUT")
+    app = Starlette(
+        routes=[
+            Route("/_proxy/health", _health, methods=["GET"]),
+            Route("/{path:path}", _handle, methods=list(methods)),
+        ],
+        middleware=[
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(config.cors_origins),
+                allow_methods=list(methods),
+                allow_headers=["*"],
+                expose_headers=["x-fal-request-id", "x-fal-error-type", "retry-after"],
+            )
+        ],
+        lifespan=lifespan,
+    )
+    app.state.proxy = proxy
+    return app

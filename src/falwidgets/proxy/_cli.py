@@ -1,0 +1,129 @@
+"""``falwidgets proxy``: share one fal key with a class, one token per student."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+import sys
+from typing import Any
+
+from falwidgets.proxy._limits import parse_rate
+
+_SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "m": 1024**2, "mb": 1024**2, "g": 1024**3}
+
+
+def parse_size(text: str) -> int:
+    """``"16MB"``, ``"512k"``, ``"1048576"`` -> bytes."""
+    match = re.fullmatch(r"\s*(\d+)\s*([a-zA-Z]*)\s*", text)
+    unit = match.group(2).lower().removesuffix("ib") if match else ""
+    if not match or (unit not in _SIZE_UNITS and unit + "b" not in _SIZE_UNITS):
+        raise argparse.ArgumentTypeError(f"size must look like 16MB or 512k, got {text!r}")
+    return int(match.group(1)) * _SIZE_UNITS.get(unit, _SIZE_UNITS.get(unit + "b", 1))
+
+
+def _rate(text: str) -> int:
+    try:
+        return parse_rate(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "proxy",
+        help="run a key-holding workshop proxy",
+        description=(
+            "Holds FAL_KEY server-side and forwards fal calls (queue, run, storage, CDN upload) "
+            "for students who send their own token as 'Authorization: Key <token>'."
+        ),
+    )
+    parser.add_argument("--tokens", metavar="FILE", help="student tokens, one a line, '# label'")
+    parser.add_argument(
+        "--tokens-new", metavar="N", type=int, help="print N fresh tokens (a tokens file) and exit"
+    )
+    parser.add_argument(
+        "--upstream",
+        metavar="URL",
+        help="send every fal host to this base URL (e.g. a `falwidgets serve` server); default fal",
+    )
+    parser.add_argument(
+        "--allow",
+        metavar="ENDPOINT",
+        nargs="+",
+        action="extend",
+        default=[],
+        help="endpoint-id globs students may call (e.g. 'fal-ai/flux/*'); default: all",
+    )
+    parser.add_argument(
+        "--rate", type=_rate, metavar="N/min", help="costly calls per token a minute"
+    )
+    parser.add_argument("--budget", type=int, metavar="N", help="submissions per token")
+    parser.add_argument("--max-body", type=parse_size, default="16MB", help="JSON body limit")
+    parser.add_argument("--max-upload", type=parse_size, default="100MB", help="upload limit")
+    parser.add_argument("--host", default="127.0.0.1", help="0.0.0.0 to serve a room's Wi-Fi")
+    parser.add_argument("--port", type=int, default=8788)
+    parser.add_argument(
+        "--cors-origin",
+        metavar="ORIGIN",
+        nargs="+",
+        action="extend",
+        default=[],
+        help="browser origins allowed to call the proxy (default: any)",
+    )
+    parser.set_defaults(func=run)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    from falwidgets.proxy._tokens import TokenFileError, load_tokens, new_tokens
+
+    if args.tokens_new is not None:
+        try:
+            print("\n".join(new_tokens(args.tokens_new)))
+        except ValueError as exc:
+            print(f"falwidgets proxy: {exc}", file=sys.stderr)
+            return 2
+        return 0
+    if not args.tokens:
+        print(
+            "falwidgets proxy: --tokens FILE is required (make one with --tokens-new 30)",
+            file=sys.stderr,
+        )
+        return 2
+    import uvicorn
+
+    from falwidgets.proxy._app import ProxyConfig, create_app, resolve_key
+
+    try:
+        config = ProxyConfig(
+            tokens=load_tokens(args.tokens),
+            upstream=args.upstream,
+            allow=tuple(args.allow),
+            rate_per_min=args.rate,
+            budget=args.budget,
+            max_body=args.max_body,
+            max_upload=args.max_upload,
+            key=resolve_key(),
+            cors_origins=tuple(args.cors_origin) or ("*",),
+        )
+        app = create_app(config)
+    except (TokenFileError, ValueError) as exc:
+        print(f"falwidgets proxy: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    print(
+        f"falwidgets proxy on http://{args.host}:{args.port} -> {config.upstream or 'fal'}; "
+        f"{len(config.tokens)} tokens, endpoints: {', '.join(config.allow) or 'all'}, "
+        f"rate: {config.rate_per_min or 'unlimited'}/min, budget: {config.budget or 'unlimited'}",
+        file=sys.stderr,
+    )
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    for label, usage in app.state.proxy.limits.snapshot().items():
+        if usage["last_used"] is not None:
+            print(
+                f"usage {label}: {usage['submissions']} submissions, calls {usage['calls']}, "
+                f"refused {usage['refused']}",
+                file=sys.stderr,
+            )
+    return 0

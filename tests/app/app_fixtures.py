@@ -1,0 +1,51 @@
+"""A test endpoint for the runner tests (``test/echo``), importable by tests and conftest."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from pydantic import BaseModel, Field
+
+
+class EchoIn(BaseModel):
+    text: str = Field("hi", max_length=10, description="echoed back")
+    steps: int = Field(3, ge=1, le=2000)
+    fail: str | None = Field(None, description="raise this message instead of answering")
+
+
+class EchoOut(BaseModel):
+    text: str
+    steps: int
+
+
+class Gauge:
+    """How many jobs of an endpoint run at once (to check a sweep's concurrency bound)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.now = 0
+        self.peak = 0
+
+    def __enter__(self) -> None:
+        with self.lock:
+            self.now += 1
+            self.peak = max(self.peak, self.now)
+
+    def __exit__(self, *exc: object) -> None:
+        with self.lock:
+            self.now -= 1
+
+
+GAUGE = Gauge()
+
+
+def _echo(inp: EchoIn, ctx) -> EchoOut:
+    with GAUGE:
+        ctx.log("<b>starting</b>")
+        for _ in ctx.steps(inp.steps):
+            pass
+        if inp.fail:
+            raise RuntimeError(inp.fail)
+        time.sleep(0.05)
+        return EchoOut(text=inp.text, steps=inp.steps)

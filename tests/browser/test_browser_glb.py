@@ -1,0 +1,128 @@
+"""The three.js GLB viewer really draws in Chromium, from bytes, a data: URI and a server URL."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import pytest
+from browser_harness import Lab, canvas_pixels
+from glb_cube import check_glb_structure, cube_glb
+
+pytestmark = pytest.mark.browser
+
+LOADED = '.fw-glb[data-status^="loaded:"]'
+
+
+def _assert_drawn(viewer: Any, *, min_fraction: float = 0.05) -> dict[str, Any]:
+    stats = canvas_pixels(viewer.locator("canvas"))
+    assert stats["width"] > 100 and stats["height"] > 100, stats
+    assert stats["fraction"] > min_fraction, stats
+    assert stats["buckets"] >= 4, stats
+    return stats
+
+
+@pytest.fixture(scope="module")
+def glb_page(lab: Lab) -> Any:
+    """One notebook with three viewers: bytes, data: URI, and a status echo through the kernel."""
+    glb = cube_glb()
+    check_glb_structure(glb)
+    data_uri = "data:model/gltf-binary;base64," + base64.b64encode(glb).decode()
+    cells = [
+        "import base64\n"
+        "import ipywidgets as W\n"
+        "from falwidgets.preview._glb import GLBViewer\n"
+        f"glb = base64.b64decode({base64.b64encode(glb).decode()!r})",
+        "by_bytes = GLBViewer(data=glb, height=300)\n"
+        "by_bytes.add_class('t-bytes')\n"
+        "echo = W.Label('').add_class('t-echo')\n"
+        "by_bytes.observe(lambda ch: setattr(echo, 'value', 'kernel saw ' + ch['new']), 'status')\n"
+        "W.VBox([by_bytes, echo])",
+        f"by_uri = GLBViewer({data_uri!r}, height=240)\nby_uri.add_class('t-uri')\nby_uri",
+    ]
+    page = lab.run_notebook(cells, "glb_viewer")
+    yield page
+    lab.close(page, "glb_viewer")
+
+
+def test_glb_from_bytes_draws_the_cube(lab: Lab, glb_page: Any) -> None:
+    viewer = glb_page.locator(f".t-bytes {LOADED}")
+    viewer.wait_for(timeout=30_000)
+    assert viewer.get_attribute("data-status") == "loaded:1 meshes"
+    assert viewer.get_attribute("data-meshes") == "1"
+    assert viewer.get_attribute("data-vertices") == "24"
+    stats = _assert_drawn(viewer)
+    # the background is the viewer's light grey, and the centre of the view is on the cube
+    assert stats["background"] == [0xF4, 0xF5, 0xF7], stats
+    center = [int(v) for v in viewer.get_attribute("data-center-pixel").split(",")]
+    distance = sum(abs(a - b) for a, b in zip(center[:3], stats["background"], strict=True))
+    assert distance > 30, center
+    height = viewer.evaluate("el => el.getBoundingClientRect().height")
+    assert abs(height - 300) < 2
+    lab.screenshot(glb_page, "glb-bytes", selector=".t-bytes")
+    lab.screenshot(glb_page, "glb-notebook")
+    assert not lab.errors_of(glb_page)
+
+
+def test_glb_status_reaches_the_kernel(glb_page: Any) -> None:
+    glb_page.wait_for_function(
+        "() => (document.querySelector('.t-echo')?.textContent || '').includes('loaded:1 meshes')",
+        timeout=15_000,
+    )
+    assert "kernel saw loaded:1 meshes" in glb_page.locator(".t-echo").inner_text()
+
+
+def test_glb_from_data_uri_draws(lab: Lab, glb_page: Any) -> None:
+    viewer = glb_page.locator(f".t-uri {LOADED}")
+    viewer.wait_for(timeout=30_000)
+    _assert_drawn(viewer)
+
+
+def test_glb_orbit_changes_the_view(glb_page: Any) -> None:
+    viewer = glb_page.locator(f".t-bytes {LOADED}")
+    canvas = viewer.locator("canvas")
+    before = canvas.evaluate("c => c.toDataURL()")
+    box = canvas.bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    glb_page.mouse.move(x, y)
+    glb_page.mouse.down()
+    glb_page.mouse.move(x + 120, y + 40, steps=6)
+    glb_page.mouse.up()
+    after = canvas.evaluate("c => c.toDataURL()")
+    assert after != before, "dragging did not rotate the view"
+    _assert_drawn(viewer)
+
+
+def _upload(server_url: str, data: bytes, name: str, content_type: str) -> str:
+    """Put a file on the local server's CDN upload route; return its http URL."""
+    import httpx
+
+    answer = httpx.post(
+        f"{server_url}/files/upload",
+        content=data,
+        headers={"content-type": content_type, "x-fal-file-name": name},
+        timeout=30,
+    )
+    answer.raise_for_status()
+    return answer.json()["access_url"]
+
+
+def test_glb_from_the_local_server_url(lab: Lab, run_notebook: Any, local_server: Any) -> None:
+    url = _upload(local_server.url, cube_glb(), "cube.glb", "model/gltf-binary")
+    assert url.startswith("http://127.0.0.1:")
+    page = run_notebook(
+        [
+            "from falwidgets.preview._glb import GLBViewer\n"
+            f"viewer = GLBViewer({url!r}, height=260)\n"
+            "viewer.add_class('t-url')\n"
+            "viewer"
+        ],
+        "glb_url",
+    )
+    viewer = page.locator(f".t-url {LOADED}")
+    viewer.wait_for(timeout=30_000)
+    assert viewer.get_attribute("data-vertices") == "24"
+    _assert_drawn(viewer)
+    lab.screenshot(page, "glb-url", selector=".t-url")
+    assert not lab.errors_of(page)

@@ -1,0 +1,235 @@
+"""Every allowed flow through the proxy against the real local server as upstream."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from falwidgets.proxy import ProxyServer, serve_proxy
+
+STUDENT = "fwt_student_token_01"
+OTHER = "fwt_student_token_02"
+IMAGE = "fal-ai/flux-realism"
+
+
+@pytest.fixture(scope="module")
+def proxy(local_server: Any) -> Iterator[ProxyServer]:
+    with serve_proxy(
+        {STUDENT: "student-1", OTHER: "student-2"},
+        upstream=local_server.url,
+        allow=[IMAGE, "fal-ai/flux-krea-lora/stream"],
+        key="local-server-needs-no-key",
+        budget=50,
+    ) as server:
+        yield server
+
+
+def via(proxy: ProxyServer, method: str, target: str, token: str = STUDENT, **kw: Any) -> Any:
+    headers = {"x-fal-target-url": target, "authorization": f"Key {token}", **kw.pop("headers", {})}
+    return httpx.request(method, proxy.url, headers=headers, timeout=30, **kw)
+
+
+def wait_done(proxy: ProxyServer, status_url: str, deadline: float = 20.0) -> dict[str, Any]:
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        answer = via(proxy, "GET", status_url + "?logs=1")
+        assert answer.status_code in (200, 202), answer.text
+        if answer.json()["status"] == "COMPLETED":
+            return answer.json()
+        time.sleep(0.05)
+    raise AssertionError("request did not complete through the proxy in time")
+
+
+def test_submit_status_result_through_the_proxy(proxy: ProxyServer) -> None:
+    submitted = via(
+        proxy, "POST", f"https://queue.fal.run/{IMAGE}", json={"prompt": "a cat", "seed": 7}
+    )
+    assert submitted.status_code == 200, submitted.text
+    body = submitted.json()
+    status = wait_done(proxy, body["status_url"])
+    assert status["logs"], "progress logs are relayed"
+    result = via(proxy, "GET", body["response_url"])
+    assert result.status_code == 200
+    image = result.json()["images"][0]
+    assert httpx.get(image["url"]).content[:2] == b"\xff\xd8"  # a real JPEG, served directly
+    # the fal-style URL (queue.fal.run) works the same as the server's own status_url
+    fal_style = f"https://queue.fal.run/{IMAGE}/requests/{body['request_id']}/status"
+    assert via(proxy, "GET", fal_style).json()["status"] == "COMPLETED"
+
+
+def test_sse_status_stream_through_the_proxy(proxy: ProxyServer) -> None:
+    body = via(proxy, "POST", f"https://queue.fal.run/{IMAGE}", json={"prompt": "sse"}).json()
+    stream_url = f"https://queue.fal.run/{IMAGE}/requests/{body['request_id']}/status/stream"
+    with httpx.stream(
+        "GET",
+        proxy.url,
+        headers={"x-fal-target-url": stream_url + "?logs=1", "authorization": f"Key {STUDENT}"},
+        timeout=30,
+    ) as answer:
+        assert answer.headers["content-type"].startswith("text/event-stream")
+        events = [line for line in answer.iter_lines() if line.startswith("data:")]
+    assert '"COMPLETED"' in events[-1]
+
+
+def test_cancel_run_and_stream_through_the_proxy(proxy: ProxyServer) -> None:
+    slow = {"prompt": "long", "num_inference_steps": 50}
+    body = via(proxy, "POST", f"https://queue.fal.run/{IMAGE}", json=slow).json()
+    cancelled = via(proxy, "PUT", body["cancel_url"])
+    assert cancelled.status_code in (200, 202, 400), cancelled.text
+    assert cancelled.json()["status"] in ("CANCELLATION_REQUESTED", "ALREADY_COMPLETED")
+    ran = via(proxy, "POST", f"https://fal.run/{IMAGE}", json={"prompt": "run", "seed": 1})
+    assert ran.status_code == 200 and ran.json()["images"]
+    streamed = via(
+        proxy,
+        "POST",
+        "https://fal.run/fal-ai/flux-krea-lora/stream/stream",
+        json={"prompt": "stream", "num_inference_steps": 4},
+    )
+    assert streamed.status_code == 200, streamed.text
+    assert streamed.text.count("data:") >= 2
+
+
+def test_uploads_through_the_proxy(proxy: ProxyServer) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+    cdn = via(
+        proxy,
+        "POST",
+        "https://v3.fal.media/files/upload",
+        content=png,
+        headers={"content-type": "image/png", "x-fal-file-name": "cat.png"},
+    )
+    assert cdn.status_code == 200, cdn.text
+    assert httpx.get(cdn.json()["access_url"]).content == png
+    initiate = via(
+        proxy,
+        "POST",
+        "https://rest.fal.ai/storage/upload/initiate?storage_type=fal-cdn-v3",
+        json={"content_type": "image/png", "file_name": "dog.png"},
+    )
+    assert initiate.status_code == 200, initiate.text
+    urls = initiate.json()
+    assert httpx.put(urls["upload_url"], content=png, headers={"content-type": "image/png"})
+    assert httpx.get(urls["file_url"]).content == png
+
+
+def test_forbidden_cases_never_reach_the_server(proxy: ProxyServer) -> None:
+    cases = [
+        ("POST", f"https://queue.fal.run/{IMAGE}", "fwt_nobody_0000000", 401),
+        ("POST", "https://queue.fal.run/fal-ai/imagen4/preview", STUDENT, 403),
+        ("POST", "https://example.org/fal-ai/flux-realism", STUDENT, 403),
+        ("GET", f"{proxy.url}/_proxy/health", STUDENT, 403),  # not a fal host, not the upstream
+    ]
+    for method, target, token, status in cases:
+        answer = via(proxy, method, target, token=token, json={"prompt": "x"})
+        assert answer.status_code == status, (target, answer.text)
+    body = via(proxy, "POST", f"https://queue.fal.run/{IMAGE}", json={"prompt": "mine"}).json()
+    assert via(proxy, "GET", body["status_url"], token=OTHER).status_code == 403
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_the_cli_serves_a_class(local_server: Any, tmp_path: Path) -> None:
+    tokens = tmp_path / "tokens.txt"
+    made = subprocess.run(
+        [sys.executable, "-m", "falwidgets", "proxy", "--tokens-new", "3"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout.split()
+    tokens.write_text("".join(f"{t}  # seat {i}\n" for i, t in enumerate(made)))
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FAL_KEY")}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "falwidgets",
+            "proxy",
+            "--tokens",
+            str(tokens),
+            "--upstream",
+            local_server.url,
+            "--port",
+            str(port),
+            "--budget",
+            "1",
+            "--allow",
+            IMAGE,
+        ],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        end = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/_proxy/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                if time.monotonic() > end or process.poll() is not None:
+                    raise
+                time.sleep(0.1)
+        headers = {
+            "x-fal-target-url": f"https://queue.fal.run/{IMAGE}",
+            "authorization": f"Key {made[1]}",
+        }
+        assert httpx.post(url, headers=headers, json={"prompt": "a"}).status_code == 200
+        over = httpx.post(url, headers=headers, json={"prompt": "b"})
+        assert over.status_code == 429 and "retry-after" in over.headers
+    finally:
+        process.terminate()
+        _, err = process.communicate(timeout=30)
+    assert "seat 1 POST submit fal-ai/flux-realism -> 200" in err
+    assert "seat 1 POST submit fal-ai/flux-realism -> 429 refused" in err
+    assert all(token not in err for token in made)
+
+
+def test_falwidgets_client_through_the_proxy(proxy: ProxyServer) -> None:
+    import falwidgets
+
+    client = falwidgets.Client(proxy_url=f"{proxy.url}/t/{STUDENT}")
+    handle = client.submit(IMAGE, {"prompt": "client", "seed": 3})
+    assert handle.result(timeout=30)["images"][0]["width"] > 0
+    assert client.run(IMAGE, {"prompt": "run", "seed": 4})["seed"] == 4
+    url = client.upload(
+        b"\x89PNG\r\n\x1a\n" + b"1" * 32, content_type="image/png", file_name="a.png"
+    )
+    assert httpx.get(url).content.endswith(b"1" * 32)
+    slow = client.submit(IMAGE, {"prompt": "cancel me", "num_inference_steps": 50})
+    slow.cancel()
+    with pytest.raises(falwidgets.FalError) as refused:
+        client.submit("fal-ai/imagen4/preview", {"prompt": "not allowed"})
+    assert "not allowed" in str(refused.value)
+    usage = proxy.usage()["student-1"]
+    assert usage["calls"]["storage"] >= 1 and usage["refused"].get("403", 0) >= 1
+
+
+def test_async_client_through_the_proxy(proxy: ProxyServer) -> None:
+    import asyncio
+
+    import falwidgets
+
+    async def main() -> list[dict[str, Any]]:
+        client = falwidgets.AsyncClient(proxy_url=f"{proxy.url}/t/{OTHER}")
+        handles = [
+            await client.submit(IMAGE, {"prompt": f"async {i}", "seed": i}) for i in range(3)
+        ]
+        return await asyncio.gather(*(h.result(timeout=30) for h in handles))
+
+    assert [r["seed"] for r in asyncio.run(main())] == [0, 1, 2]

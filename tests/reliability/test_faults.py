@@ -1,0 +1,49 @@
+"""The fault campaign in CI: every job's result, one submission per job, no hangs."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def _assert_clean(report: object) -> None:
+    assert report.lost == 0, report.errors[:5]
+    assert report.wrong == 0
+    assert report.completed == report.jobs
+    assert report.duplicates == 0
+    assert report.submissions_counted == report.jobs  # exactly one accepted submission per job
+    assert report.overruns == 0
+
+
+def test_campaign_survives_every_fault_kind(fault_bench: ModuleType) -> None:
+    report = fault_bench.campaign(jobs=200, concurrency=50, job_deadline=60)
+    _assert_clean(report)
+    # the faults really happened, of every kind, and the client absorbed them
+    for kind in fault_bench.FAULT_KINDS:
+        assert report.faults.get(kind, 0) > 0, (kind, report.faults)
+    assert report.faulty_answers > 0
+    assert report.percentile(0.99) < 30
+
+
+def test_campaign_through_the_workshop_proxy(fault_bench: ModuleType) -> None:
+    report = fault_bench.campaign(jobs=80, concurrency=40, job_deadline=60, through_proxy=True)
+    _assert_clean(report)
+    assert sum(report.faults.values()) > 0
+
+
+def test_a_dead_server_fails_fast_with_clear_errors_not_hangs(fault_bench: ModuleType) -> None:
+    import asyncio
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    report = asyncio.run(
+        fault_bench.run_campaign(url, jobs=5, concurrency=5, job_deadline=4, grace=3, check=False)
+    )
+    assert report.lost == 5 and report.completed == 0
+    assert report.overruns == 0
+    assert all("ServerError" in e or "DeadlineExceeded" in e for e in report.errors)
