@@ -314,7 +314,8 @@ print("student tokens:", *tokens, sep="\\n  ")""",
             """# --- student ---
 import falwidgets
 
-client = falwidgets.AsyncClient(key=tokens[0], proxy_url=proxy.url)
+my_token = tokens[0]  # what the teacher handed out
+client = falwidgets.AsyncClient(proxy_url=f"{proxy.url}/t/{my_token}")
 ui = falwidgets.app("fal-ai/flux-realism", client=client)
 ui.run({"prompt": "a hand-drawn map of a treasure island", "seed": 3})
 ui""",

@@ -18,7 +18,9 @@ _CREDENTIAL_VARS = ("FAL_KEY", "FAL_KEY_ID", "FAL_KEY_SECRET")
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+def _isolated_env(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """No real credentials and a private FALWIDGETS_HOME (journal, caches) for every test."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("FALWIDGETS_HOME", str(home))

@@ -2,7 +2,7 @@
 
 Layers, lowest first; a layer never imports one above it:
 
-- ``schema``  JSON Schema / Pydantic -> ``FieldSpec`` trees and Pydantic models (no HTTP, no widgets)
+- ``schema``  JSON Schema / Pydantic -> ``FieldSpec`` trees and Pydantic models (no HTTP)
 - ``client``  fal's queue protocol over httpx, sync and async, with a request journal (no widgets)
 - ``server``  a fal-compatible queue server with demo endpoints (uses ``schema``)
 - ``widgets`` forms built from ``FieldSpec`` through an extensible type -> widget registry
@@ -47,6 +47,8 @@ _EXPORTS: dict[str, str] = {
     "JournalEntry": "falwidgets.client",
     # server
     "serve": "falwidgets.server",
+    "Server": "falwidgets.server",
+    "point_fal_client": "falwidgets.server",
     # schema
     "FieldSpec": "falwidgets.schema",
     "EndpointSchema": "falwidgets.schema",
@@ -113,5 +115,5 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from falwidgets.preview import preview, register_preview
     from falwidgets.schema import EndpointSchema, FieldSpec, load_endpoint
-    from falwidgets.server import serve
+    from falwidgets.server import Server, point_fal_client, serve
     from falwidgets.widgets import Form, form, register_widget

@@ -1,6 +1,7 @@
 """Where falwidgets keeps state on disk: the journal, the schema cache, server data.
 
-``FALWIDGETS_HOME`` overrides the platform's user data dir so tests, CI and workshops can isolate it.
+``FALWIDGETS_HOME`` overrides the platform's user data dir so tests, CI and workshops can
+isolate it.
 """
 
 from __future__ import annotations

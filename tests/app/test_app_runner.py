@@ -116,20 +116,29 @@ def test_status_reports_queue_position(local_server: object, echo_endpoint: str)
     async def scenario() -> list[str]:
         client = _client(local_server)
         seen: list[str] = []
-        blockers = [falwidgets.app(echo_endpoint, client=client) for _ in range(5)]
-        for b in blockers:  # fill the server's 4 workers
-            b.submit({"text": "busy", "steps": 60})
+        blockers = [falwidgets.app(echo_endpoint, client=client) for _ in range(4)]
+        runs = [b.submit({"text": "busy", "steps": 2000}) for b in blockers]
+        for _ in range(300):  # the server's 4 workers are all busy
+            if all(r.state == "running" for r in runs):
+                break
+            await asyncio.sleep(0.02)
         ui = falwidgets.app(echo_endpoint, client=client)
         ui.status.observe(lambda ch: seen.append(ui.status.text), names="value")
-        ui.submit({"text": "late", "steps": 1})
-        await asyncio.wait_for(ui.wait(), 30)
+        late = ui.submit({"text": "late", "steps": 1})
+        for _ in range(300):
+            if late.state == "queued" and late.request_id:
+                break
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.3)
         for b in blockers:
             b.cancel()
+        await asyncio.wait_for(ui.wait(), 30)
+        for b in blockers:
             await asyncio.wait_for(b.wait(), 15)
         return seen
 
     seen = asyncio.run(scenario())
-    assert any(text.startswith("Queued · position") for text in seen), seen
+    assert any(text.startswith("Queued · position 0") for text in seen), seen
     assert seen[-1].startswith("Done")
 
 

@@ -70,8 +70,8 @@ def lab(lab_server: LabServer, browser_context: Any, artifacts_dir: Path) -> Lab
 
 @pytest.fixture
 def run_notebook(lab: Lab, request: pytest.FixtureRequest) -> Iterator[Callable[..., Any]]:
-    """``run_notebook(cells, name, allow_errors=False) -> Page``; tabs and kernels closed after
-    the test, and a screenshot saved under tests/artifacts/ when the test failed."""
+    """``run_notebook(cells, name, allow_errors=False) -> Page``; its tab and kernel are closed
+    after the test."""
     opened: list[tuple[Any, str]] = []
 
     def run(cells: list[str], name: str, **kwargs: Any) -> Any:
@@ -82,9 +82,23 @@ def run_notebook(lab: Lab, request: pytest.FixtureRequest) -> Iterator[Callable[
     yield run
     report = getattr(request.node, "rep_call", None)
     for page, name in opened:
-        if report is not None and report.failed:
-            lab.screenshot(page, f"FAILED-{request.node.name}-{name}")
+        if report is not None and report.failed:  # before closing: the autouse hook is too late
+            lab.screenshot(page, f"FAILED-{name}")
         lab.close(page, name)
+
+
+@pytest.fixture(autouse=True)
+def _screenshot_failures(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After a failed test that used the browser, save every open tab under tests/artifacts/."""
+    yield
+    report = getattr(request.node, "rep_call", None)
+    if report is None or not report.failed or "lab" not in request.fixturenames:
+        return
+    lab: Lab = request.getfixturevalue("lab")
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in request.node.name)
+    for index, page in enumerate(lab.context.pages):
+        if not page.is_closed():
+            lab.screenshot(page, f"FAILED-{safe}-{index}")
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

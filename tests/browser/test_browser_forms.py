@@ -62,6 +62,13 @@ def forms_page(lab: Lab, seeds_dir: Path, corpus_dir: Path) -> Any:
         page.locator(f".{tag}.fw-form, .{tag} .fw-form").first.wait_for(
             state="attached", timeout=30_000
         )
+        # collapsed sections render their children lazily: open "Advanced" as a user would
+        header = page.locator(f".{tag} .fw-advanced .jupyter-widget-Collapse-header")
+        if header.count():
+            header.first.click()
+            page.locator(f".{tag} .fw-advanced .jupyter-widget-Collapse-contents").first.wait_for(
+                state="visible", timeout=10_000
+            )
     yield page
     lab.close(page, "forms")
 
@@ -85,10 +92,20 @@ def _wait_value(page: Any, tag: str, predicate_js: str, timeout: int = 10_000) -
 
 def _expected_control(spec: Any) -> str:
     """The selector a field's row must contain, by what the field is."""
+    optional = not spec.required and not spec.has_default
+    if optional and spec.kind not in ("boolean", "const", "array"):
+        # "send nothing" fields may sit behind an on/off toggle; the control shows when it is on
+        return f"{_control_of(spec)}, .fw-optional"
+    return _control_of(spec)
+
+
+def _control_of(spec: Any) -> str:
+    if spec.kind == "const":
+        return "code"
     if spec.role == "image_size":
         return ".fw-imagesize"
     if spec.role == "file":
-        return "input[type=file]"
+        return ".fw-upload"  # ipywidgets' FileUpload button (its <input type=file> is detached)
     if spec.role == "seed":
         return ".fw-seed-random"
     if spec.role == "prompt":
@@ -136,7 +153,7 @@ def test_out_of_range_entry_shows_its_message_beside_the_field(forms_page: Any) 
     error.wait_for(state="visible", timeout=10_000)
     assert "10" in error.inner_text(), error.inner_text()
     # the message sits in the field's own row, not in a banner elsewhere
-    assert forms_page.locator(".t-big .fw-error:visible").count() == 1
+    assert forms_page.locator(".t-big .fw-field .fw-error:visible").count() == 1
     box.fill("3")
     box.press("Enter")
     _wait_value(forms_page, "t-big", "v => v.num_images === 3")
@@ -167,7 +184,10 @@ def test_file_upload_shows_its_thumbnail(lab: Lab, forms_page: Any) -> None:
     buffer = io.BytesIO()
     Image.new("RGB", (64, 48), (200, 40, 90)).save(buffer, format="PNG")
     row = forms_page.locator(".t-big .fw-field-image_url").first
-    row.locator("input[type=file]").set_input_files(
+    # FileUpload opens a chooser from a detached <input type=file>: answer the chooser
+    with forms_page.expect_file_chooser(timeout=10_000) as chooser:
+        row.locator(".fw-upload").first.click()
+    chooser.value.set_files(
         files=[{"name": "pink.png", "mimeType": "image/png", "buffer": buffer.getvalue()}]
     )
     thumb = row.locator("img.fw-thumb").first
@@ -187,3 +207,23 @@ def test_seed_randomise_changes_the_seed(forms_page: Any) -> None:
     forms_page.locator(".t-gamecraft .fw-seed-random").first.click()
     after = _wait_value(forms_page, "t-gamecraft", f"v => v.seed !== {json.dumps(before)}")
     assert isinstance(after["seed"], int)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="widgets bug found here: number boxes get ~10 px (layout width 160px == the 160px "
+    "description_width); remove this mark once src/falwidgets/widgets/_base.py is fixed",
+)
+@pytest.mark.parametrize("tag", ["t-flux", "t-big"])
+def test_text_and_number_boxes_are_wide_enough_to_use(forms_page: Any, tag: str) -> None:
+    """Every visible text/number box in a form is at least 40 px wide (room for a few digits)."""
+    narrow = forms_page.evaluate(
+        """(tag) => [...document.querySelectorAll(
+              `.${tag} .fw-field input[type=number], .${tag} .fw-field input[type=text]`)]
+            .filter((el) => el.offsetParent !== null)
+            .map((el) => [el.closest('.fw-field').className.match(/fw-field-(\\S+)/)[1],
+                          Math.round(el.getBoundingClientRect().width)])
+            .filter(([, width]) => width < 40)""",
+        tag,
+    )
+    assert not narrow, f"boxes too narrow to type in (field, px): {narrow}"

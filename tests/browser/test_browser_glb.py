@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import io
 from typing import Any
 
 import pytest
@@ -31,8 +32,17 @@ def glb_page(lab: Lab) -> Any:
     cells = [
         "import base64\n"
         "import ipywidgets as W\n"
+        "from falwidgets.preview import _glb\n"
         "from falwidgets.preview._glb import GLBViewer\n"
-        f"glb = base64.b64decode({base64.b64encode(glb).decode()!r})",
+        f"glb = base64.b64decode({base64.b64encode(glb).decode()!r})\n"
+        "asked = W.Label('0').add_class('t-asked')\n"
+        "_reply = GLBViewer._on_custom_msg\n"
+        "def _counting(self, widget, content, buffers):\n"
+        "    if content == {'type': 'fw-glb-bundle?'}:\n"
+        "        asked.value = str(int(asked.value) + 1)\n"
+        "    _reply(self, widget, content, buffers)\n"
+        "GLBViewer._on_custom_msg = _counting\n"
+        "asked",
         "by_bytes = GLBViewer(data=glb, height=300)\n"
         "by_bytes.add_class('t-bytes')\n"
         "echo = W.Label('').add_class('t-echo')\n"
@@ -78,6 +88,13 @@ def test_glb_from_data_uri_draws(lab: Lab, glb_page: Any) -> None:
     _assert_drawn(viewer)
 
 
+def test_three_js_is_sent_once_per_page(glb_page: Any) -> None:
+    """Two viewers on the page, one request for the 630 KB bundle (not saved in the notebook)."""
+    glb_page.locator(f".t-bytes {LOADED}").wait_for(timeout=30_000)
+    glb_page.locator(f".t-uri {LOADED}").wait_for(timeout=30_000)
+    assert glb_page.locator(".t-asked").inner_text().strip() == "1"
+
+
 def test_glb_orbit_changes_the_view(glb_page: Any) -> None:
     viewer = glb_page.locator(f".t-bytes {LOADED}")
     canvas = viewer.locator("canvas")
@@ -108,15 +125,35 @@ def _upload(server_url: str, data: bytes, name: str, content_type: str) -> str:
     return answer.json()["access_url"]
 
 
+def _demo_glb_url(server_url: str) -> str:
+    """Run the server's 3D demo (meshy multi-image-to-3d) and return its GLB's URL."""
+    import httpx
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 64), (30, 160, 90)).save(buffer, format="PNG")
+    image = _upload(server_url, buffer.getvalue(), "view.png", "image/png")
+    answer = httpx.post(
+        f"{server_url}/run/fal-ai/meshy/v5/multi-image-to-3d",
+        json={"image_urls": [image]},
+        timeout=120,
+    )
+    assert answer.status_code == 200, answer.text[:500]
+    return answer.json()["model_glb"]["url"]
+
+
 def test_glb_from_the_local_server_url(lab: Lab, run_notebook: Any, local_server: Any) -> None:
-    url = _upload(local_server.url, cube_glb(), "cube.glb", "model/gltf-binary")
-    assert url.startswith("http://127.0.0.1:")
+    """Our cube uploaded to the server, and the server's own demo GLB, both loaded by http URL."""
+    cube = _upload(local_server.url, cube_glb(), "cube.glb", "model/gltf-binary")
+    demo = _demo_glb_url(local_server.url)
+    assert cube.startswith("http://127.0.0.1:") and demo.startswith("http://127.0.0.1:")
     page = run_notebook(
         [
+            "import ipywidgets as W\n"
             "from falwidgets.preview._glb import GLBViewer\n"
-            f"viewer = GLBViewer({url!r}, height=260)\n"
-            "viewer.add_class('t-url')\n"
-            "viewer"
+            f"cube = GLBViewer({cube!r}, height=260).add_class('t-url')\n"
+            f"demo = GLBViewer({demo!r}, height=260).add_class('t-demo')\n"
+            "W.VBox([cube, demo])"
         ],
         "glb_url",
     )
@@ -124,5 +161,10 @@ def test_glb_from_the_local_server_url(lab: Lab, run_notebook: Any, local_server
     viewer.wait_for(timeout=30_000)
     assert viewer.get_attribute("data-vertices") == "24"
     _assert_drawn(viewer)
+    demo_viewer = page.locator(f".t-demo {LOADED}")
+    demo_viewer.wait_for(timeout=30_000)
+    assert int(demo_viewer.get_attribute("data-meshes")) >= 1
+    _assert_drawn(demo_viewer, min_fraction=0.02)
     lab.screenshot(page, "glb-url", selector=".t-url")
+    lab.screenshot(page, "glb-demo", selector=".t-demo")
     assert not lab.errors_of(page)

@@ -46,6 +46,23 @@ def _inputs(endpoint: str, server_url: str) -> dict[str, Any]:
     return {"image": {"url": first}, "prompt": "a walk through a red room", "infer_steps": 2}
 
 
+_FRAME_COLOUR_JS = """
+async (fraction) => {
+  const v = document.getElementById('v');
+  v.pause();
+  await new Promise((resolve) => {
+    v.addEventListener('seeked', resolve, { once: true });
+    v.currentTime = Math.min(v.duration * fraction, Math.max(v.duration - 0.01, 0));
+  });
+  const c = document.createElement('canvas');
+  c.width = v.videoWidth; c.height = v.videoHeight;
+  const ctx = c.getContext('2d');
+  ctx.drawImage(v, 0, 0);
+  return Array.from(ctx.getImageData(4, 4, 1, 1).data);  // a corner: background, not the disc
+}
+"""
+
+
 @pytest.mark.parametrize("endpoint", ["fal-ai/toon-crafter", "anthonywu/gamecraft"])
 def test_demo_video_plays_in_chromium(
     endpoint: str, local_server: Any, browser_context: Any, artifacts_dir: Any
@@ -63,7 +80,7 @@ def test_demo_video_plays_in_chromium(
     page.on("pageerror", lambda err: errors.append(str(err)))
     try:
         page.set_content(
-            f'<video id="v" muted playsinline preload="auto" '
+            f'<video id="v" muted playsinline preload="auto" crossorigin="anonymous" '
             f'src="{html.escape(video["url"], quote=True)}"></video>'
         )
         page.wait_for_function(
@@ -82,6 +99,10 @@ def test_demo_video_plays_in_chromium(
         assert state["width"] > 0 and state["height"] > 0, state
         page.evaluate("() => document.getElementById('v').play()")
         page.wait_for_function("() => document.getElementById('v').currentTime > 0", timeout=15_000)
+        if endpoint == "fal-ai/toon-crafter":  # made from a red and a blue keyframe
+            first, last = (page.evaluate(_FRAME_COLOUR_JS, t) for t in (0.0, 0.97))
+            assert first[0] > first[2] + 60, first  # red dominates at the start
+            assert last[2] > last[0] + 60, last  # blue at the end
         slug = endpoint.replace("/", "__")
         page.locator("#v").screenshot(path=str(artifacts_dir / f"video-{slug}.png"))
         assert not errors

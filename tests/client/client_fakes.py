@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from falwidgets.client import AsyncClient, Client, RetryPolicy
+from falwidgets.client import AsyncClient, RetryPolicy
 
 BASE = "http://fal.test"
 FAST = RetryPolicy(max_attempts=4, base=0.01, max_delay=0.05)
@@ -37,7 +37,11 @@ def submitted(request_id: str = "req-1", app: str = "fal-ai/flux") -> dict[str, 
 
 
 def log(n: int, text: str | None = None) -> dict[str, Any]:
-    return {"message": text or f"line {n}", "level": "INFO", "timestamp": f"2026-01-01T00:00:{n:02d}Z"}
+    return {
+        "message": text or f"line {n}",
+        "level": "INFO",
+        "timestamp": f"2026-01-01T00:00:{n:02d}Z",
+    }
 
 
 class Recorder:
@@ -53,7 +57,6 @@ class Recorder:
 
     def paths(self) -> list[str]:
         return [f"{r.method} {r.url.path}" for r in self.requests]
-
 
 
 def async_client(handler: Callable[..., Any], **options: Any) -> AsyncClient:

@@ -27,4 +27,3 @@ def mock_client() -> Iterator[Callable[..., tuple[Client, Recorder]]]:
     yield make
     for client in made:
         client.close()
-

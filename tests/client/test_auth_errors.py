@@ -99,8 +99,9 @@ def test_proxy_mode_sends_target_header_and_no_key(monkeypatch, mock_client) -> 
         body.update(response_url=url, status_url=url + "/status", cancel_url=url + "/cancel")
         return httpx.Response(200, json=body)
 
-    client, _ = mock_client(handler, base_url=None, proxy_url="http://proxy.local/api/fal/proxy",
-                            use_sse=False)
+    client, _ = mock_client(
+        handler, base_url=None, proxy_url="http://proxy.local/api/fal/proxy", use_sse=False
+    )
     handle = client.submit("fal-ai/flux/dev", {"prompt": "x"}, webhook_url="https://hook/x?a=1")
     assert handle.result(timeout=5) == {"ok": True}
     first = got[0]
@@ -116,8 +117,14 @@ def test_proxy_mode_sends_target_header_and_no_key(monkeypatch, mock_client) -> 
     ("detail", "expected"),
     [
         (
-            [{"loc": ["body", "num_images"], "msg": "Input should be <= 4",
-              "type": "less_than_equal", "ctx": {"le": 4}}],
+            [
+                {
+                    "loc": ["body", "num_images"],
+                    "msg": "Input should be <= 4",
+                    "type": "less_than_equal",
+                    "ctx": {"le": 4},
+                }
+            ],
             [["body", "num_images"], "Input should be <= 4", "less_than_equal"],
         ),
         ("prompt is required", [["body"], "prompt is required", "value_error"]),
@@ -135,15 +142,19 @@ def test_422_list_and_string_details(mock_client, detail, expected) -> None:
 
 def test_infrastructure_error_body_and_header(mock_client) -> None:
     body = {"detail": "Runner disconnected", "error_type": "runner_disconnected"}
-    client, rec = mock_client(lambda r: httpx.Response(500, json=body,
-                                                       headers={"x-fal-request-id": "gw-9"}))
+    client, rec = mock_client(
+        lambda r: httpx.Response(500, json=body, headers={"x-fal-request-id": "gw-9"})
+    )
     with pytest.raises(ServerError) as info:
         client.submit("fal-ai/flux/dev", {})
     assert info.value.error_type == "runner_disconnected"
     assert "Runner disconnected" in str(info.value) and "gw-9" in str(info.value)
     assert len(rec.requests) == 1  # a 500 on submit is never retried
-    client2, _ = mock_client(lambda r: httpx.Response(
-        502, text="<html>nginx bad gateway</html>", headers={"x-fal-error-type": "ingress"}))
+    client2, _ = mock_client(
+        lambda r: httpx.Response(
+            502, text="<html>nginx bad gateway</html>", headers={"x-fal-error-type": "ingress"}
+        )
+    )
     handle = client2.handle("fal-ai/flux", "r-1")
     with pytest.raises(ServerError) as info2:
         handle.status()
@@ -154,8 +165,12 @@ def test_infrastructure_error_body_and_header(mock_client) -> None:
     ("status", "detail", "needle"),
     [
         (401, "No user found for Key ID and Secret", "key is not valid"),
-        (403, "User is locked. Reason: Exhausted balance. Top up your balance at "
-              "fal.ai/dashboard/billing.", "Exhausted balance"),
+        (
+            403,
+            "User is locked. Reason: Exhausted balance. Top up your balance at "
+            "fal.ai/dashboard/billing.",
+            "Exhausted balance",
+        ),
         (403, "User is locked. Reason: Admin lock. Please contact support@fal.ai", "Admin lock"),
     ],
 )
@@ -188,8 +203,9 @@ def test_retry_after_is_honoured_on_status(mock_client) -> None:
 
 
 def test_rate_limited_after_retries(mock_client) -> None:
-    client, rec = mock_client(lambda r: httpx.Response(429, headers={"retry-after": "0"},
-                                                       json={"detail": "queue full"}))
+    client, rec = mock_client(
+        lambda r: httpx.Response(429, headers={"retry-after": "0"}, json={"detail": "queue full"})
+    )
     with pytest.raises(RateLimited, match="queue full") as info:
         client.submit("fal-ai/flux/dev", {})
     assert info.value.retry_after == 0.0
@@ -227,12 +243,14 @@ def test_submit_retried_only_when_not_sent(mock_client) -> None:
 
 
 def test_status_retries_transport_errors_and_gateway_codes(mock_client) -> None:
-    script = iter([
-        httpx.ReadError("reset"),
-        httpx.Response(503, json={"detail": "busy"}),
-        httpx.Response(504, text="gateway"),
-        httpx.Response(200, json={"status": "COMPLETED", "logs": []}),
-    ])
+    script = iter(
+        [
+            httpx.ReadError("reset"),
+            httpx.Response(503, json={"detail": "busy"}),
+            httpx.Response(504, text="gateway"),
+            httpx.Response(200, json={"status": "COMPLETED", "logs": []}),
+        ]
+    )
 
     def handler(request: httpx.Request) -> httpx.Response:
         step = next(script)
@@ -246,9 +264,13 @@ def test_status_retries_transport_errors_and_gateway_codes(mock_client) -> None:
 
 
 def test_user_start_timeout_504_is_not_retried(mock_client) -> None:
-    client, rec = mock_client(lambda r: httpx.Response(
-        504, json={"detail": "start timeout", "error_type": "startup_timeout"},
-        headers={"x-fal-request-timeout-type": "user"}))
+    client, rec = mock_client(
+        lambda r: httpx.Response(
+            504,
+            json={"detail": "start timeout", "error_type": "startup_timeout"},
+            headers={"x-fal-request-timeout-type": "user"},
+        )
+    )
     with pytest.raises(ServerError, match="startup_timeout"):
         client.handle("fal-ai/flux", "r").status()
     assert len(rec.requests) == 1
@@ -256,8 +278,14 @@ def test_user_start_timeout_504_is_not_retried(mock_client) -> None:
 
 def test_submit_headers_and_validation(mock_client) -> None:
     client, rec = mock_client(lambda r: httpx.Response(200, json=submitted()))
-    client.submit("fal-ai/flux/dev", {}, priority="low", start_timeout=30, hint="runner-a",
-                  headers={"x-fal-store-io": "0"})
+    client.submit(
+        "fal-ai/flux/dev",
+        {},
+        priority="low",
+        start_timeout=30,
+        hint="runner-a",
+        headers={"x-fal-store-io": "0"},
+    )
     sent = rec.requests[0].headers
     assert sent["x-fal-queue-priority"] == "low"
     assert sent["x-fal-request-timeout"] == "30"
@@ -272,7 +300,14 @@ def test_submit_headers_and_validation(mock_client) -> None:
 
 
 def test_every_error_is_a_fal_error() -> None:
-    for cls in (AuthError, ValidationError, RateLimited, ServerError, NotFound, DeadlineExceeded,
-                MissingCredentials):
+    for cls in (
+        AuthError,
+        ValidationError,
+        RateLimited,
+        ServerError,
+        NotFound,
+        DeadlineExceeded,
+        MissingCredentials,
+    ):
         assert issubclass(cls, FalError)
     assert BASE.startswith("http://")

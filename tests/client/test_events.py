@@ -32,8 +32,9 @@ EVENTS = [
 ]
 
 
-def queue(stream: Any, *, polls: list[dict[str, Any]] | None = None,
-          result: httpx.Response | None = None):
+def queue(
+    stream: Any, *, polls: list[dict[str, Any]] | None = None, result: httpx.Response | None = None
+):
     """A handler: submit, an SSE stream (bytes or a factory), scripted polls, a result."""
     polls = list(polls or [])
     seen_logs: list[str] = []
@@ -47,8 +48,7 @@ def queue(stream: Any, *, polls: list[dict[str, Any]] | None = None,
             body = stream() if callable(stream) else stream
             if isinstance(body, httpx.Response):
                 return body
-            return httpx.Response(200, headers={"content-type": "text/event-stream"},
-                                  content=body)
+            return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body)
         if path == STATUS:
             seen_logs.append(request.url.params.get("logs", ""))
             state = polls.pop(0) if len(polls) > 1 else polls[0]
@@ -99,8 +99,9 @@ def test_logs_flag_is_sent_as_1_or_0(mock_client, want: bool) -> None:
 
 def test_server_logs_true_false_forms_parse(mock_client) -> None:
     # a server that echoes logs=true/false (fal_client style) is still understood
-    client, _ = mock_client(lambda r: httpx.Response(200, json={"status": "COMPLETED",
-                                                                "logs": [], "metrics": {}}))
+    client, _ = mock_client(
+        lambda r: httpx.Response(200, json={"status": "COMPLETED", "logs": [], "metrics": {}})
+    )
     assert client.handle("fal-ai/flux", "r").status(logs=True).ok
 
 
@@ -123,8 +124,12 @@ def test_stream_cut_midway_falls_back_to_polling_without_loss(mock_client) -> No
     assert isinstance(statuses[-1], Completed)
     assert rec.paths().count(f"GET {STREAM}") == 1  # after a cut the handle polls for good
     # the repeated identical poll produced no duplicate update
-    assert [type(s).__name__ for s in statuses] == ["Queued", "InProgress", "InProgress",
-                                                    "Completed"]
+    assert [type(s).__name__ for s in statuses] == [
+        "Queued",
+        "InProgress",
+        "InProgress",
+        "Completed",
+    ]
 
 
 def test_stream_closed_early_and_unavailable_stream(mock_client) -> None:
@@ -148,28 +153,51 @@ def test_in_progress_back_to_in_queue(mock_client) -> None:
     ]
     client, _ = mock_client(queue(sse(*events)))
     statuses = list(client.handle("fal-ai/flux", "req-1").events())
-    assert [type(s).__name__ for s in statuses] == ["InProgress", "Queued", "InProgress",
-                                                    "Completed"]
+    assert [type(s).__name__ for s in statuses] == [
+        "InProgress",
+        "Queued",
+        "InProgress",
+        "Completed",
+    ]
     assert messages(statuses) == ["attempt 1", "attempt 2"]
-    polls = [events[0], events[1], {"status": "IN_PROGRESS", "logs": [log(2, "attempt 2")]},
-             events[3]]
+    polls = [
+        events[0],
+        events[1],
+        {"status": "IN_PROGRESS", "logs": [log(2, "attempt 2")]},
+        events[3],
+    ]
     client2, _ = mock_client(queue(b"", polls=polls), use_sse=False)
     statuses2 = list(client2.handle("fal-ai/flux", "req-1").events())
-    assert [type(s).__name__ for s in statuses2] == ["InProgress", "Queued", "InProgress",
-                                                     "Completed"]
+    assert [type(s).__name__ for s in statuses2] == [
+        "InProgress",
+        "Queued",
+        "InProgress",
+        "Completed",
+    ]
     assert messages(statuses2) == ["attempt 1", "attempt 2"]
 
 
 def test_failed_request_raises_request_failed_or_validation(mock_client) -> None:
-    failed = {"status": "COMPLETED", "logs": [], "error": "CUDA error: out of memory",
-              "error_type": "runner_server_error"}
+    failed = {
+        "status": "COMPLETED",
+        "logs": [],
+        "error": "CUDA error: out of memory",
+        "error_type": "runner_server_error",
+    }
     client, _ = mock_client(queue(sse(failed), result=httpx.Response(200, json={})))
     with pytest.raises(RequestFailed, match="out of memory") as info:
         client.subscribe("fal-ai/flux/dev", {})
     assert info.value.request_id == "req-1"
     assert info.value.error_type == "runner_server_error"
-    detail = {"detail": [{"loc": ["body", "image_url"], "msg": "Could not download the file",
-                          "type": "file_download_error"}]}
+    detail = {
+        "detail": [
+            {
+                "loc": ["body", "image_url"],
+                "msg": "Could not download the file",
+                "type": "file_download_error",
+            }
+        ]
+    }
     invalid = {"status": "COMPLETED", "logs": [], "error": "Invalid status code: 422"}
     client2, _ = mock_client(queue(sse(invalid), result=httpx.Response(422, json=detail)))
     with pytest.raises(ValidationError) as info2:
@@ -179,8 +207,12 @@ def test_failed_request_raises_request_failed_or_validation(mock_client) -> None
 
 
 def test_cancelled_request_raises_cancelled(mock_client) -> None:
-    done = {"status": "COMPLETED", "logs": [], "error": "Request cancelled",
-            "error_type": "client_cancelled"}
+    done = {
+        "status": "COMPLETED",
+        "logs": [],
+        "error": "Request cancelled",
+        "error_type": "client_cancelled",
+    }
     client, _ = mock_client(queue(sse(done), result=httpx.Response(400, json={"detail": "x"})))
     with pytest.raises(Cancelled, match="req-1"):
         client.subscribe("fal-ai/flux/dev", {})
@@ -208,8 +240,7 @@ def test_deadline_carries_request_id(mock_client) -> None:
 
         return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body())
 
-    client, _ = mock_client(queue(slow_stream, polls=[{"status": "IN_QUEUE",
-                                                        "queue_position": 5}]))
+    client, _ = mock_client(queue(slow_stream, polls=[{"status": "IN_QUEUE", "queue_position": 5}]))
     with pytest.raises(DeadlineExceeded) as info:
         client.subscribe("fal-ai/flux/dev", {}, timeout=0.4)
     assert info.value.request_id == "req-1"
@@ -226,11 +257,18 @@ def test_async_events_and_on_update_callbacks() -> None:
                 yield sse(*EVENTS[:3])
                 raise httpx.ReadError("cut")
 
-            return httpx.Response(200, headers={"content-type": "text/event-stream"},
-                                  content=body())
+            return httpx.Response(
+                200, headers={"content-type": "text/event-stream"}, content=body()
+            )
         if request.url.path == STATUS:
-            return httpx.Response(200, json={"status": "COMPLETED", "metrics": {},
-                                             "logs": [log(1), log(2), log(3), log(4)]})
+            return httpx.Response(
+                200,
+                json={
+                    "status": "COMPLETED",
+                    "metrics": {},
+                    "logs": [log(1), log(2), log(3), log(4)],
+                },
+            )
         return httpx.Response(200, json={"ok": True})
 
     async def main() -> tuple[list[Any], list[Any], Any]:

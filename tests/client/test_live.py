@@ -56,7 +56,10 @@ def test_submit_events_result_and_journal(client: Client) -> None:
     assert httpx.get(image["url"]).content[:2] == b"\xff\xd8"  # a real JPEG
     entry = journal(limit=1)[0]
     assert (entry.request_id, entry.status, entry.endpoint) == (
-        handle.request_id, "COMPLETED", "fal-ai/flux-realism")
+        handle.request_id,
+        "COMPLETED",
+        "fal-ai/flux-realism",
+    )
     assert entry.arguments == PROMPT and entry.result == result
     assert entry.base == client.hosts.queue and entry.metrics is not None
     assert entry.finished is not None and entry.finished >= entry.created
@@ -79,8 +82,13 @@ def test_status_logs_and_resume_by_id(client: Client) -> None:
 def test_subscribe_on_update_run_and_stream(client: Client) -> None:
     updates: list[Any] = []
     enqueued: list[str] = []
-    out = client.subscribe("fal-ai/flux-realism", PROMPT, on_update=updates.append,
-                           on_enqueue=enqueued.append, timeout=60)
+    out = client.subscribe(
+        "fal-ai/flux-realism",
+        PROMPT,
+        on_update=updates.append,
+        on_enqueue=enqueued.append,
+        timeout=60,
+    )
     assert out["images"] and len(enqueued) == 1 and isinstance(updates[-1], Completed)
     assert client.run("fal-ai/flux-realism", PROMPT, timeout=60)["images"]
     events = list(client.stream("fal-ai/flux-krea-lora/stream", PROMPT, timeout=60))
@@ -110,8 +118,9 @@ def test_upload_round_trip_and_argument_upload(client: Client, tmp_path: Path, m
 
     picture = tmp_path / "cat.png"
     Image.new("RGB", (64, 48), "white").save(picture)
-    out = client.subscribe("fal-ai/moondream3-preview/detect",
-                           {"image_url": picture, "prompt": "cat"}, timeout=60)
+    out = client.subscribe(
+        "fal-ai/moondream3-preview/detect", {"image_url": picture, "prompt": "cat"}, timeout=60
+    )
     assert isinstance(out, dict)
     sent = journal(limit=1, endpoint="fal-ai/moondream3-preview/detect")[0].arguments
     assert sent["image_url"].startswith(client.hosts.cdn)
@@ -146,11 +155,14 @@ def test_async_client_end_to_end(local_server: Any, slow_server: Any) -> None:
             seen.append(status)
 
         async with AsyncClient(base_url=local_server.url) as client:
-            results = await asyncio.gather(*[
-                client.subscribe("fal-ai/flux-realism", {"prompt": f"p{i}"}, on_update=on_update,
-                                 timeout=60)
-                for i in range(6)
-            ])
+            results = await asyncio.gather(
+                *[
+                    client.subscribe(
+                        "fal-ai/flux-realism", {"prompt": f"p{i}"}, on_update=on_update, timeout=60
+                    )
+                    for i in range(6)
+                ]
+            )
             assert [r["prompt"] for r in results] == [f"p{i}" for i in range(6)]
             assert sum(isinstance(s, Completed) for s in seen) == 6
             handle = await client.submit("fal-ai/imagen4/preview", {"prompt": "a red fox"})

@@ -15,8 +15,12 @@ from client_fakes import BASE, StreamingMock, submitted
 
 from falwidgets.client import Client, _upload, data_uri
 
-TOKEN = {"token": "tok", "token_type": "Bearer", "base_url": "http://cdn.test",
-         "expires_at": "2099-01-01T00:00:00Z"}
+TOKEN = {
+    "token": "tok",
+    "token_type": "Bearer",
+    "base_url": "http://cdn.test",
+    "expires_at": "2099-01-01T00:00:00Z",
+}
 
 
 def test_cdn_v3_single_upload_and_token_cache(mock_client) -> None:
@@ -27,9 +31,14 @@ def test_cdn_v3_single_upload_and_token_cache(mock_client) -> None:
         assert str(request.url) == "http://cdn.test/files/upload"
         assert request.headers["authorization"] == "Bearer tok"
         name = request.headers["x-fal-file-name"]
-        return httpx.Response(200, json={"access_url": f"http://cdn.test/f/{name}",
-                                         "echo": request.content.decode(),
-                                         "type": request.headers["content-type"]})
+        return httpx.Response(
+            200,
+            json={
+                "access_url": f"http://cdn.test/f/{name}",
+                "echo": request.content.decode(),
+                "type": request.headers["content-type"],
+            },
+        )
 
     client, rec = mock_client(handler)
     assert client.upload(b"hello", file_name="a.txt") == "http://cdn.test/f/a.txt"
@@ -50,8 +59,13 @@ def test_fallback_to_storage_initiate(mock_client, tmp_path: Path) -> None:
             assert request.url.params["storage_type"] == "gcs"
             body = json.loads(request.content)
             assert body == {"file_name": "clip.mp4", "content_type": "video/mp4"}
-            return httpx.Response(200, json={"upload_url": "http://gcs.test/put/1",
-                                             "file_url": "http://gcs.test/clip.mp4"})
+            return httpx.Response(
+                200,
+                json={
+                    "upload_url": "http://gcs.test/put/1",
+                    "file_url": "http://gcs.test/clip.mp4",
+                },
+            )
         assert request.method == "PUT" and "authorization" not in request.headers
         puts.append(request.read())
         return httpx.Response(200)
@@ -67,8 +81,13 @@ def test_proxy_upload_initiates_through_proxy_and_puts_direct(mock_client) -> No
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(f"{request.method} {request.url} {request.headers.get('x-fal-target-url')}")
         if request.method == "POST":
-            return httpx.Response(200, json={"upload_url": "http://s3.test/presigned",
-                                             "file_url": "https://v3.fal.media/files/x.bin"})
+            return httpx.Response(
+                200,
+                json={
+                    "upload_url": "http://s3.test/presigned",
+                    "file_url": "https://v3.fal.media/files/x.bin",
+                },
+            )
         return httpx.Response(200)
 
     client, _ = mock_client(handler, base_url=None, proxy_url="http://proxy.test/api/fal/proxy")
@@ -97,8 +116,9 @@ def test_multipart_300_mib_streams_parts_with_bounded_memory(mock_client, tmp_pa
         if path_ == "/storage/auth/token":
             return httpx.Response(200, json=TOKEN)
         if path_ == "/files/upload/multipart":
-            return httpx.Response(200, json={"access_url": "http://cdn.test/f/big.bin",
-                                             "uploadId": "u1"})
+            return httpx.Response(
+                200, json={"access_url": "http://cdn.test/f/big.bin", "uploadId": "u1"}
+            )
         if path_.endswith("/complete"):
             listed = json.loads(request.content)["parts"]
             assert [p["partNumber"] for p in listed] == sorted(parts)
@@ -153,14 +173,19 @@ def test_arguments_with_path_bytes_and_pil_are_uploaded(mock_client, tmp_path) -
 
     client, _ = mock_client(handler)
     image = Image.new("RGB", (2, 2), "blue")
-    client.submit("fal-ai/flux/dev", {"image_url": file, "mask": b"\x01\x02",
-                                      "refs": [image, {"deep": file}], "prompt": "p"})
+    client.submit(
+        "fal-ai/flux/dev",
+        {"image_url": file, "mask": b"\x01\x02", "refs": [image, {"deep": file}], "prompt": "p"},
+    )
     body = submitted_body[0]
     assert body["image_url"] == "http://cdn.test/in.png" == body["refs"][1]["deep"]
     assert body["mask"] == "http://cdn.test/upload.bin"
     assert body["refs"][0] == "http://cdn.test/image.png" and body["prompt"] == "p"
-    assert sorted(uploads) == ["image.png:image/png", "in.png:image/png",
-                               "upload.bin:application/octet-stream"]
+    assert sorted(uploads) == [
+        "image.png:image/png",
+        "in.png:image/png",
+        "upload.bin:application/octet-stream",
+    ]
 
 
 def test_data_uri(tmp_path: Path) -> None:

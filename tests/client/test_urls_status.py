@@ -15,8 +15,11 @@ from falwidgets.client._urls import Hosts, parse_endpoint
     ("endpoint", "app_id", "full"),
     [
         ("fal-ai/flux/dev", "fal-ai/flux", "fal-ai/flux/dev"),
-        ("fal-ai/flux-pro/kontext/max/text-to-image", "fal-ai/flux-pro",
-         "fal-ai/flux-pro/kontext/max/text-to-image"),
+        (
+            "fal-ai/flux-pro/kontext/max/text-to-image",
+            "fal-ai/flux-pro",
+            "fal-ai/flux-pro/kontext/max/text-to-image",
+        ),
         ("fal-ai/flux-realism", "fal-ai/flux-realism", "fal-ai/flux-realism"),
         ("workflows/alice/my-flow", "workflows/alice/my-flow", "workflows/alice/my-flow"),
         ("workflows/alice/my-flow/sub", "workflows/alice/my-flow", "workflows/alice/my-flow/sub"),
@@ -64,8 +67,12 @@ def test_every_status_shape() -> None:
     legacy = parse_status({"status": "COMPLETED", "logs": None})
     assert legacy == Completed([], {}) and legacy.ok
     failed = parse_status(
-        {"status": "COMPLETED", "logs": [], "error": "Request timed out",
-         "error_type": "request_timeout"}
+        {
+            "status": "COMPLETED",
+            "logs": [],
+            "error": "Request timed out",
+            "error_type": "request_timeout",
+        }
     )
     assert isinstance(failed, Completed) and not failed.ok
     assert (failed.error, failed.error_type) == ("Request timed out", "request_timeout")
@@ -88,7 +95,7 @@ def test_log_tracker_never_loses_or_repeats(msgs: list[str], cuts: list[int], se
     tracker = LogTracker()
     out: list[dict] = []
     position = 0
-    for cut in sorted(c % (len(entries) + 1) for c in cuts) + [len(entries)]:
+    for cut in [*sorted(c % (len(entries) + 1) for c in cuts), len(entries)]:
         mode = rng.choice(["sse", "replay", "poll"])
         if mode == "sse":
             tracker.new_source()

@@ -41,7 +41,15 @@ def fetch(url: str) -> bytes:
 
 @pytest.fixture(scope="module")
 def outputs(local_server: Any, inputs: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    return {eid: run_demo(local_server, eid, args) for eid, args in inputs.items()}
+    """All demos submitted at once (the server runs them in parallel), then collected."""
+    with local_server.client() as http:
+        submitted = {eid: http.post(f"/{eid}", json=args).json() for eid, args in inputs.items()}
+        results = {}
+        for eid, body in submitted.items():
+            status = wait_completed(http, body["status_url"], deadline=60)
+            assert "error" not in status, status
+            results[eid] = http.get(body["response_url"]).json()
+        return results
 
 
 def test_every_demo_is_registered_with_its_real_schema(inputs: dict[str, Any]) -> None:
@@ -65,9 +73,17 @@ def test_images_have_requested_size_and_format(outputs: dict[str, Any], local_se
     picture = Image.open(io.BytesIO(fetch(imagen["url"])))
     assert picture.format == "PNG"
     assert abs(picture.width / picture.height - 16 / 9) < 0.03
-    more = run_demo(local_server, "fal-ai/flux-realism", {
-        "prompt": "two", "num_images": 2, "output_format": "png",
-        "image_size": {"width": 320, "height": 200}, "num_inference_steps": 1})
+    more = run_demo(
+        local_server,
+        "fal-ai/flux-realism",
+        {
+            "prompt": "two",
+            "num_images": 2,
+            "output_format": "png",
+            "image_size": {"width": 320, "height": 200},
+            "num_inference_steps": 1,
+        },
+    )
     sizes = {Image.open(io.BytesIO(fetch(i["url"]))).size for i in more["images"]}
     assert sizes == {(320, 200)} and len(more["images"]) == 2
 
@@ -99,8 +115,10 @@ def test_videos_are_real_with_expected_frame_counts(outputs: dict[str, Any]) -> 
 
 def test_bad_camera_actions_are_field_errors(local_server: Any, key_image: str) -> None:
     with local_server.client() as http:
-        body = http.post("/anthonywu/gamecraft", json={
-            "image": {"url": key_image}, "prompt": "p", "action_list": '["jump"]'}).json()
+        body = http.post(
+            "/anthonywu/gamecraft",
+            json={"image": {"url": key_image}, "prompt": "p", "action_list": '["jump"]'},
+        ).json()
         status = wait_completed(http, body["status_url"])
         assert status["error_type"] == "validation_error"
         result = http.get(body["response_url"])
@@ -110,8 +128,10 @@ def test_bad_camera_actions_are_field_errors(local_server: Any, key_image: str) 
 
 def test_missing_local_input_file_is_a_download_error(local_server: Any) -> None:
     with local_server.client() as http:
-        body = http.post("/fal-ai/moondream3-preview/detect", json={
-            "image_url": f"{local_server.url}/files/{'a' * 32}/gone.png", "prompt": "x"}).json()
+        body = http.post(
+            "/fal-ai/moondream3-preview/detect",
+            json={"image_url": f"{local_server.url}/files/{'a' * 32}/gone.png", "prompt": "x"},
+        ).json()
         wait_completed(http, body["status_url"])
         detail = http.get(body["response_url"]).json()["detail"]
         assert detail[0]["type"] == "file_download_error"
@@ -124,9 +144,15 @@ def test_audio_has_the_requested_length(outputs: dict[str, Any], local_server: A
     with av.open(io.BytesIO(fetch(audio["url"]))) as container:
         assert container.streams.audio[0].sample_rate == 44100
         assert abs(float(container.duration) / 1e6 - 5.0) < 0.15  # 2 lines -> minimum 5 s
-    wav = run_demo(local_server, "fal-ai/minimax-music/v1.5", {
-        "prompt": "a longer calm song", "lyrics_prompt": "\n".join(f"line {i}" for i in range(4)),
-        "audio_setting": {"format": "pcm", "sample_rate": 16000}})
+    wav = run_demo(
+        local_server,
+        "fal-ai/minimax-music/v1.5",
+        {
+            "prompt": "a longer calm song",
+            "lyrics_prompt": "\n".join(f"line {i}" for i in range(4)),
+            "audio_setting": {"format": "pcm", "sample_rate": 16000},
+        },
+    )
     with wave.open(io.BytesIO(fetch(wav["audio"]["url"]))) as parsed:
         assert parsed.getframerate() == 16000
         assert parsed.getnframes() / parsed.getframerate() == pytest.approx(10.0)
@@ -149,8 +175,13 @@ def test_glb_passes_khronos_validator(outputs: dict[str, Any], tmp_path: Path) -
         ".then(r=>console.log(JSON.stringify(r.issues)))"
         ".catch(e=>{console.error(e);process.exit(1)});"
     )
-    done = subprocess.run([node, "-e", script, str(VALIDATOR), str(glb)],
-                          capture_output=True, text=True, timeout=60, check=True)
+    done = subprocess.run(
+        [node, "-e", script, str(VALIDATOR), str(glb)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     issues = json.loads(done.stdout)
     assert issues["numErrors"] == 0 and issues["numWarnings"] == 0, issues
 

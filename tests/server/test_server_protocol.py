@@ -8,7 +8,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from server_util import wait_completed, wait_state
 
 FLUX = "fal-ai/flux-realism"
@@ -56,9 +55,10 @@ def test_status_codes_logs_flags_and_both_url_forms(http: httpx.Client) -> None:
     # the full endpoint id works as well as owner/app (OpenAPI documents list it that way)
     full = http.get(f"/fal-ai/flux-realism/requests/{rid}/status")
     assert full.status_code == 200
-    assert http.get(f"/fal-ai/flux-realism/requests/{rid}").json() == http.get(
-        body["response_url"]
-    ).json()
+    assert (
+        http.get(f"/fal-ai/flux-realism/requests/{rid}").json()
+        == http.get(body["response_url"]).json()
+    )
     assert http.get(f"/fal-ai/other-app/requests/{rid}/status").status_code == 404
 
 
@@ -108,7 +108,9 @@ def test_errors_404_422_413(http: httpx.Client) -> None:
     missing = http.post("/nobody/nothing", json={"prompt": "x"})
     assert missing.status_code == 404
     assert missing.json()["detail"] == "Path /nobody/nothing not found"
-    malformed = http.post(f"/{FLUX}", content=b"{not json", headers={"content-type": "application/json"})
+    malformed = http.post(
+        f"/{FLUX}", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert malformed.status_code == 422
     assert malformed.json()["detail"][0]["loc"] == ["body"]
     invalid = http.post("/fal-ai/imagen4/preview", json={"prompt": "okay", "num_images": 9})
@@ -143,7 +145,9 @@ def test_request_timeout_expires_while_queued() -> None:
         assert result.headers["x-fal-request-timeout-type"] == "user"
 
 
-def test_status_stream_sends_only_new_logs_and_closes(local_server: Any, http: httpx.Client) -> None:
+def test_status_stream_sends_only_new_logs_and_closes(
+    local_server: Any, http: httpx.Client
+) -> None:
     body = http.post(f"/{FLUX}", json={"prompt": "sse", "num_inference_steps": 10}).json()
     events: list[dict[str, Any]] = []
     with http.stream("GET", body["status_url"] + "/stream", params={"logs": "1"}) as stream:
@@ -168,7 +172,9 @@ def test_status_stream_pings_while_waiting() -> None:
             for line in stream.iter_lines():
                 lines.append(line)
         assert ": ping" in lines
-        assert json.loads(lines[-2][6:] if not lines[-1] else lines[-1][6:])["status"] == "COMPLETED"
+        assert (
+            json.loads(lines[-2][6:] if not lines[-1] else lines[-1][6:])["status"] == "COMPLETED"
+        )
 
 
 def test_run_and_stream_paths(local_server: Any, http: httpx.Client) -> None:
@@ -179,7 +185,8 @@ def test_run_and_stream_paths(local_server: Any, http: httpx.Client) -> None:
     assert http.post("/run/fal-ai/imagen4/preview", json={}).status_code == 422
     events = []
     with http.stream(
-        "POST", "/run/fal-ai/flux-krea-lora/stream",
+        "POST",
+        "/run/fal-ai/flux-krea-lora/stream",
         json={"prompt": "castle", "num_inference_steps": 8, "image_size": "square"},
     ) as stream:
         for line in stream.iter_lines():
@@ -197,7 +204,9 @@ def test_metrics_count_by_endpoint(local_server: Any, http: httpx.Client) -> Non
     text = http.get("/metrics").text
     assert "# TYPE falwidgets_submissions_total counter" in text
     assert f'falwidgets_submissions_total{{endpoint="{FLUX}"}} {before + 1:g}' in text
-    assert "falwidgets_completions_total" in text and "falwidgets_job_latency_seconds_bucket" in text
+    assert (
+        "falwidgets_completions_total" in text and "falwidgets_job_latency_seconds_bucket" in text
+    )
     assert "falwidgets_queue_depth" in text
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import ipywidgets as w
@@ -11,6 +12,17 @@ from widget_specs import IMAGE_SIZE, field, obj
 from falwidgets.schema import MISSING, FieldSpec
 from falwidgets.widgets import REGISTRY, BuildContext, FieldWidget
 from falwidgets.widgets._file import preview_html
+
+
+def upfile(name: str, content_type: str, data: bytes) -> dict[str, Any]:
+    """An entry shaped like the ones ipywidgets' FileUpload holds after a browser upload."""
+    return {
+        "name": name,
+        "type": content_type,
+        "size": len(data),
+        "content": memoryview(data),
+        "last_modified": datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc),
+    }
 
 
 def build(spec: FieldSpec, **ctx: Any) -> Any:
@@ -107,18 +119,26 @@ def test_image_size_presets_and_custom() -> None:
     assert made.error and "preset" in made.error
 
 
-def test_optional_image_size_sends_nothing_when_off() -> None:
+def test_optional_image_size_sends_nothing_by_default() -> None:
     made = build(IMAGE_SIZE.evolve(nullable=True, default=None))
-    assert made.get() is MISSING
+    assert made.get() is MISSING and made.buttons.value == ""
+    assert made.buttons._options_labels[0] == "default"
     made.value = "square"
-    assert made.toggle.value is True and made.get() == "square"
-    made.toggle.value = False
+    assert made.get() == "square"
+    made.buttons.value = ""
+    assert made.get() is MISSING
+    made.value = {"width": 64, "height": 32}
+    made.reset()
     assert made.get() is MISSING
 
 
 def test_color_picker_round_trip() -> None:
     spec = FieldSpec(
-        name="color", kind="object", ref="RGBColor", role="color", required=True,
+        name="color",
+        kind="object",
+        ref="RGBColor",
+        role="color",
+        required=True,
         properties=tuple(FieldSpec(name=k, kind="integer") for k in "rgb"),
         default={"r": 255, "g": 128, "b": 0},
     )
@@ -156,7 +176,7 @@ def test_file_upload_uses_the_uploader_and_shows_a_thumbnail() -> None:
 
     made = build(field("image_url", "string", role="file", media="image"), uploader=uploader)
     assert "fw-file" in made.widget._dom_classes
-    made.upload.value = ({"name": "a<b>.png", "type": "image/png", "content": b"PNG"},)
+    made.upload.value = (upfile("a<b>.png", "image/png", b"PNG"),)
     assert calls == [(b"PNG", "image/png", "a<b>.png")]
     assert made.get() == "https://cdn.example/a<b>.png"
     assert 'class="fw-thumb"' in made.thumbs.value
@@ -165,7 +185,7 @@ def test_file_upload_uses_the_uploader_and_shows_a_thumbnail() -> None:
 
 def test_default_upload_is_a_data_uri_and_failures_show_on_the_field() -> None:
     made = build(field("audio_url", "string", role="file", media="audio"))
-    made.upload.value = ({"name": "x.wav", "type": "audio/wav", "content": b"RIFF"},)
+    made.upload.value = (upfile("x.wav", "audio/wav", b"RIFF"),)
     assert made.get() == "data:audio/wav;base64,UklGRg=="
     assert "<audio" in made.thumbs.value
 
@@ -173,7 +193,7 @@ def test_default_upload_is_a_data_uri_and_failures_show_on_the_field() -> None:
         raise ConnectionError("storage down")
 
     failing = build(field("image_url", "string", role="file"), uploader=broken)
-    failing.upload.value = ({"name": "x.png", "type": "image/png", "content": b"x"},)
+    failing.upload.value = (upfile("x.png", "image/png", b"x"),)
     assert failing.error == "Upload failed: storage down"
     assert failing.get() is MISSING
 
@@ -183,13 +203,19 @@ def test_several_files_and_file_objects() -> None:
     many = build(field("image_urls", "array", role="file", items=item))
     many.value = ["https://x/a.png", "https://x/b.jpg"]
     assert many.get() == ["https://x/a.png", "https://x/b.jpg"]
-    many.upload.value = ({"name": "c.png", "type": "image/png", "content": b"c"},)
+    many.upload.value = (upfile("c.png", "image/png", b"c"),)
     assert len(many.get()) == 3 and many.get()[2].startswith("data:image/png")
     assert many.thumbs.value.count("<img") == 3
     file_obj = FieldSpec(
-        name="image", kind="object", role="file", media="image", required=True,
-        properties=(FieldSpec(name="url", kind="string", required=True),
-                    FieldSpec(name="content_type", kind="string")),
+        name="image",
+        kind="object",
+        role="file",
+        media="image",
+        required=True,
+        properties=(
+            FieldSpec(name="url", kind="string", required=True),
+            FieldSpec(name="content_type", kind="string"),
+        ),
     )
     made = build(file_obj)
     made.value = {"url": "https://x/a.png", "content_type": "image/png"}
@@ -241,8 +267,12 @@ def test_list_of_primitives() -> None:
 
 def test_union_branch_choice() -> None:
     made = build(
-        field("x", "union", variants=(field("n", "integer", title="number"),
-                                      field("s", "string", title="text")), default=3)
+        field(
+            "x",
+            "union",
+            variants=(field("n", "integer", title="number"), field("s", "string", title="text")),
+            default=3,
+        )
     )
     assert made.get() == 3
     made.value = "hello"
@@ -252,8 +282,9 @@ def test_union_branch_choice() -> None:
 
 
 def test_nested_object_group() -> None:
-    made = build(obj(field("a", "integer", default=1), field("b", "string", required=False),
-                     name="group"))
+    made = build(
+        obj(field("a", "integer", default=1), field("b", "string", required=False), name="group")
+    )
     assert "fw-group" in made.widget._dom_classes
     assert made.get() == {"a": 1}
     made.value = {"a": 2, "b": "x"}

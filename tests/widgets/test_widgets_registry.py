@@ -48,14 +48,18 @@ CASES = [
     ),
     (field("image_url", "string", role="file", media="image"), f.FileField),
     (
-        field("image_urls", "array", role="file",
-              items=FieldSpec(name="", kind="string", role="file", media="image")),
+        field(
+            "image_urls",
+            "array",
+            role="file",
+            items=FieldSpec(name="", kind="string", role="file", media="image"),
+        ),
         f.FileListField,
     ),
     # optional without a natural "empty" state: wrapped in a toggle
     (field("steps", "integer", required=False), c.OptionalField),
     (field("steps", "integer", nullable=True, default=None), c.OptionalField),
-    (IMAGE_SIZE.evolve(nullable=True, default=None), c.OptionalField),
+    (IMAGE_SIZE.evolve(nullable=True, default=None), c.ImageSizeField),  # has a "default" button
     # optional strings can be empty themselves
     (field("note", "string", required=False), leaf.TextField),
 ]
@@ -70,8 +74,9 @@ def test_each_entry_maps_the_right_spec_to_the_right_widget(spec: FieldSpec, cls
 
 
 def test_optional_inner_widget_is_built_on_demand() -> None:
-    made = REGISTRY.build(field("steps", "integer", required=False, maximum=9, minimum=0),
-                          BuildContext(REGISTRY))
+    made = REGISTRY.build(
+        field("steps", "integer", required=False, maximum=9, minimum=0), BuildContext(REGISTRY)
+    )
     assert isinstance(made, c.OptionalField)
     assert made.inner is None and made.get() is made.spec.default  # MISSING: sends nothing
     made.value = 4

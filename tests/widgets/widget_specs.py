@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-
-
 from falwidgets.schema import FieldSpec
 
 
@@ -29,10 +27,12 @@ IMAGE_SIZE = FieldSpec(
             kind="object",
             ref="ImageSize",
             properties=(
-                FieldSpec(name="width", kind="integer", default=512, exclusive_minimum=0,
-                          maximum=14142),
-                FieldSpec(name="height", kind="integer", default=512, exclusive_minimum=0,
-                          maximum=14142),
+                FieldSpec(
+                    name="width", kind="integer", default=512, exclusive_minimum=0, maximum=14142
+                ),
+                FieldSpec(
+                    name="height", kind="integer", default=512, exclusive_minimum=0, maximum=14142
+                ),
             ),
         ),
         FieldSpec(
@@ -42,5 +42,3 @@ IMAGE_SIZE = FieldSpec(
         ),
     ),
 )
-
-

@@ -65,7 +65,6 @@ class App(w.VBox):
         self._stream_view: Any = None
         self.timeout = timeout
         self._backend: Backend | None = backend_for(client) if client is not None else None
-        self._client_given = client is not None
         self.form = make_form(self.target.form_source, uploader=uploader or self._upload)
         if self.endpoint and hasattr(self.form, "endpoint_id"):
             self.form.endpoint_id = self.endpoint  # code() names the endpoint, not the model
@@ -96,8 +95,8 @@ class App(w.VBox):
         buttons.add_class("fw-buttons")
         super().__init__([self.form, buttons, self.banner, self.logs, self.result, self.note])
         self.add_class("fw-app")
-        if not self._client_given and self.endpoint is not None:
-            self._describe_backend()
+        if self.endpoint is not None:
+            self._describe_backend()  # starts the local server now if that is where runs go
 
     # -- backend -----------------------------------------------------------------------------
     @property

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 _lock = threading.Lock()
 _server: Any = None
@@ -96,6 +97,12 @@ def backend_for(client: Any) -> Backend:
     """Wrap a client the user passed in, with a note naming its host (not its key)."""
     if client is None:
         return default_backend()
+    proxy = getattr(getattr(client, "_engine", None), "proxy_url", None)
+    if proxy:  # only scheme://host:port: a proxy path may hold a student's token
+        parts = urlsplit(str(proxy))
+        return Backend(
+            client, f"Running through the proxy at {parts.scheme}://{parts.netloc}.", "custom"
+        )
     hosts = getattr(client, "hosts", None)
     base = getattr(hosts, "queue", None) or getattr(client, "base_url", None)
     note = f"Running on {base}." if base else "Running with the client you passed."

@@ -21,6 +21,7 @@ from falwidgets.client._journal import JournalEntry, default_journal
 from falwidgets.client._retry import Deadline, RetryPolicy
 from falwidgets.client._status import Completed, Status
 from falwidgets.client._stream import StreamReader
+from falwidgets.client._sync import _limits
 from falwidgets.client._upload import upload_op
 
 __all__ = ["AsyncClient", "AsyncHandle"]
@@ -92,7 +93,7 @@ class AsyncHandle:
         self.logs.extend(getattr(status, "logs", []))
 
     async def _sse(self, watcher: Watcher) -> AsyncIterator[Status]:
-        http = self.client._http
+        http = self.client._streams
         try:
             response = await http.send(build_request(http, watcher.sse_call()), stream=True)
         except httpx.TransportError:
@@ -169,10 +170,10 @@ class AsyncClient:
             journal=journal,
             use_sse=use_sse,
         )
-        self._http = httpx.AsyncClient(
-            transport=transport,
-            limits=httpx.Limits(max_connections=512, max_keepalive_connections=128),
-            follow_redirects=True,
+        short, streams = _limits()
+        self._http = httpx.AsyncClient(transport=transport, limits=short, follow_redirects=True)
+        self._streams = httpx.AsyncClient(
+            transport=transport, limits=streams, follow_redirects=True
         )
 
     def __repr__(self) -> str:
@@ -186,6 +187,7 @@ class AsyncClient:
 
     async def aclose(self) -> None:
         await self._http.aclose()
+        await self._streams.aclose()
 
     async def __aenter__(self) -> AsyncClient:
         return self
@@ -279,7 +281,7 @@ class AsyncClient:
         )
         reader = StreamReader(self._engine, endpoint, deadline)
         try:
-            response = await self._http.send(build_request(self._http, call), stream=True)
+            response = await self._streams.send(build_request(self._streams, call), stream=True)
         except httpx.TransportError as error:
             raise reader.transport_error(error) from error
         try:

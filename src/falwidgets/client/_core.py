@@ -27,7 +27,7 @@ from falwidgets.client._errors import (
     error_from_response,
 )
 from falwidgets.client._journal import Journal, default_journal
-from falwidgets.client._ops import _UNSET, Call, FileSlice, Op, Parallel, send
+from falwidgets.client._ops import _UNSET, Blocking, Call, FileSlice, Op, Parallel, send
 from falwidgets.client._retry import Deadline, RetryPolicy
 from falwidgets.client._status import (
     Completed,
@@ -256,14 +256,17 @@ class Engine:
             base=self.hosts.queue,
         )
         if self.journal is not None:
-            self.journal.record_submit(
-                request_id=ref.request_id,
-                endpoint=ref.endpoint,
-                base=ref.base,
-                status_url=ref.status_url,
-                response_url=ref.response_url,
-                cancel_url=ref.cancel_url,
-                arguments=arguments,
+            yield Blocking(
+                self.journal.record_submit,
+                kwargs=dict(
+                    request_id=ref.request_id,
+                    endpoint=ref.endpoint,
+                    base=ref.base,
+                    status_url=ref.status_url,
+                    response_url=ref.response_url,
+                    cancel_url=ref.cancel_url,
+                    arguments=arguments,
+                ),
             )
         return ref
 
@@ -294,7 +297,7 @@ class Engine:
         failed = completed is not None and completed.error is not None
         if response.is_success and not failed:
             value = _json(response, action, ref.request_id)
-            self._final(
+            yield from self._final(
                 ref, "COMPLETED", result=value, metrics=completed.metrics if completed else None
             )
             return value
@@ -320,7 +323,7 @@ class Engine:
             )
         state = "CANCELLED" if isinstance(error, Cancelled) else "FAILED"
         if state == "CANCELLED" or completed is not None or response.status_code < 500:
-            self._final(
+            yield from self._final(
                 ref,
                 state,
                 error=str(error),
@@ -340,7 +343,9 @@ class Engine:
         state = body.get("status") if isinstance(body, dict) else None
         if response.is_success:
             state = state if isinstance(state, str) else "CANCELLATION_REQUESTED"
-            self._final(ref, "CANCELLED", error="cancelled by the caller", error_type="cancelled")
+            yield from self._final(
+                ref, "CANCELLED", error="cancelled by the caller", error_type="cancelled"
+            )
             return state
         if response.status_code == 400 and (
             state == "ALREADY_COMPLETED" or "ALREADY_COMPLETED" in response.text
@@ -348,11 +353,10 @@ class Engine:
             return "ALREADY_COMPLETED"
         raise self.fail(response, action, ref.request_id)
 
-    def _final(self, ref: RequestRef, state: str, **fields: Any) -> None:
+    def _final(self, ref: RequestRef, state: str, **fields: Any) -> Op[None]:
         if self.journal is not None:
-            self.journal.record_final(
-                ref.request_id, state, response_url=ref.response_url, **fields
-            )
+            kwargs = {"response_url": ref.response_url, **fields}
+            yield Blocking(self.journal.record_final, (ref.request_id, state), kwargs)
 
     # -- direct (no queue) --------------------------------------------------------------------
     def run(

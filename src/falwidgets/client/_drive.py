@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from falwidgets.client._ops import Call, FileSlice, Op, Parallel, Sleep
+from falwidgets.client._ops import Blocking, Call, FileSlice, Op, Parallel, Sleep
 
 __all__ = ["build_request", "run_async", "run_sync"]
 
@@ -81,6 +81,8 @@ def run_sync(op: Op[T], http: httpx.Client) -> T:
         elif isinstance(step, Sleep):
             time.sleep(step.seconds)
             value = None
+        elif isinstance(step, Blocking):
+            value = step.fn(*step.args, **step.kwargs)
         elif isinstance(step, Parallel):
             with ThreadPoolExecutor(max_workers=max(1, step.limit)) as pool:
                 futures = [pool.submit(run_sync, sub, http) for sub in step.ops]
@@ -115,6 +117,8 @@ async def run_async(op: Op[T], http: httpx.AsyncClient) -> T:
         elif isinstance(step, Sleep):
             await asyncio.sleep(step.seconds)
             value = None
+        elif isinstance(step, Blocking):
+            value = await asyncio.to_thread(step.fn, *step.args, **step.kwargs)
         elif isinstance(step, Parallel):
             value = await _gather(step, http)
         else:  # pragma: no cover - programming error

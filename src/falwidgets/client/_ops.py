@@ -9,7 +9,7 @@ handling exist in exactly one copy.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,7 +19,7 @@ import httpx
 from falwidgets.client._errors import DeadlineExceeded, FalError, ServerError
 from falwidgets.client._retry import Deadline, RetryPolicy
 
-__all__ = ["Call", "FileSlice", "Op", "Parallel", "Sleep", "send"]
+__all__ = ["Blocking", "Call", "FileSlice", "Op", "Parallel", "Sleep", "send"]
 
 T = TypeVar("T")
 
@@ -59,6 +59,16 @@ class Sleep:
 
 
 @dataclass(frozen=True)
+class Blocking:
+    """Call ``fn(*args, **kwargs)`` (disk I/O such as journal writes): inline in the sync driver,
+    in a worker thread in the async one so the event loop never waits on the disk."""
+
+    fn: Callable[..., Any]
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Parallel:
     """Run sub-operations at most ``limit`` at a time; the result is the list of their results."""
 
@@ -66,7 +76,7 @@ class Parallel:
     limit: int = 4
 
 
-Yielded = Call | Sleep | Parallel
+Yielded = Call | Sleep | Parallel | Blocking
 Op = Generator[Yielded, Any, T]
 
 

@@ -61,10 +61,9 @@ class StreamReader:
         return ServerError(f"{self.action}: could not connect: {type(error).__name__}: {error}")
 
     def cut(self, error: Exception) -> FalError:
-        if isinstance(error, httpx.TimeoutException) and self.deadline.expired:
+        if isinstance(error, httpx.TimeoutException):
             return DeadlineExceeded(
-                f"{self.action} did not finish within {self.deadline.seconds:g}s "
-                f"({self.count} events received)"
+                f"{self.action} went silent ({type(error).__name__}) after {self.count} events"
             )
         return ServerError(
             f"{self.action} was cut after {self.count} events: {type(error).__name__}: {error}"

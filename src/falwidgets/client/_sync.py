@@ -20,8 +20,13 @@ from falwidgets.client._upload import upload_op
 __all__ = ["Client", "Handle"]
 
 
-def _limits() -> httpx.Limits:
-    return httpx.Limits(max_connections=512, max_keepalive_connections=128)
+def _limits() -> tuple[httpx.Limits, httpx.Limits]:
+    """Short calls and SSE streams get separate pools: httpcore scans its pool per request in
+    O(connections x idle connections), so one big mixed pool costs CPU at high concurrency."""
+    return (
+        httpx.Limits(max_connections=256, max_keepalive_connections=32),
+        httpx.Limits(max_connections=512, max_keepalive_connections=16),
+    )
 
 
 class Handle:
@@ -90,7 +95,7 @@ class Handle:
         self.logs.extend(getattr(status, "logs", []))
 
     def _sse(self, watcher: Watcher) -> Iterator[Status]:
-        http = self.client._http
+        http = self.client._streams
         try:
             response = http.send(build_request(http, watcher.sse_call()), stream=True)
         except httpx.TransportError:
@@ -176,7 +181,9 @@ class Client:
             journal=journal,
             use_sse=use_sse,
         )
-        self._http = httpx.Client(transport=transport, limits=_limits(), follow_redirects=True)
+        short, streams = _limits()
+        self._http = httpx.Client(transport=transport, limits=short, follow_redirects=True)
+        self._streams = httpx.Client(transport=transport, limits=streams, follow_redirects=True)
 
     def __repr__(self) -> str:
         e = self._engine
@@ -189,6 +196,7 @@ class Client:
 
     def close(self) -> None:
         self._http.close()
+        self._streams.close()
 
     def __enter__(self) -> Client:
         return self
@@ -238,6 +246,9 @@ class Client:
         On expiry :class:`DeadlineExceeded` carries ``request_id``; the request keeps running and
         is in the journal, so ``client.resume(request_id).result()`` picks it up.
         """
+        for callback in (on_update, on_enqueue):
+            if callback is not None and inspect.iscoroutinefunction(callback):
+                raise TypeError("Client.subscribe takes plain callbacks; use AsyncClient for async")
         deadline = self._engine.deadline(timeout)
         handle = self.submit(
             endpoint, arguments, timeout=min(deadline.remaining(), 60.0), **submit_options
@@ -248,9 +259,7 @@ class Client:
         want_logs = bool(on_update) if logs is None else logs
         for status in handle._events(want_logs, deadline):
             if on_update is not None:
-                outcome = on_update(status)
-                if inspect.isawaitable(outcome):
-                    raise TypeError("Client.subscribe needs a plain callback; use AsyncClient")
+                on_update(status)
             if isinstance(status, Completed):
                 completed = status
         return handle._result(deadline, completed)
@@ -295,7 +304,7 @@ class Client:
 
         reader = StreamReader(self._engine, endpoint, deadline)
         try:
-            response = self._http.send(build_request(self._http, call), stream=True)
+            response = self._streams.send(build_request(self._streams, call), stream=True)
         except httpx.TransportError as error:
             raise reader.transport_error(error) from error
         try:

@@ -23,6 +23,8 @@ _PRIMITIVE_KINDS = {
     "object": "object",
     "array": "array",
 }
+
+
 def _num(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None

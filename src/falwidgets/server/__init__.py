@@ -15,8 +15,8 @@ own Python functions the same way as the demos.
 from __future__ import annotations
 
 from falwidgets.server._context import FieldError, JobCancelled, JobContext
-from falwidgets.server._faults import Faults
 from falwidgets.server._falclient import point_fal_client
+from falwidgets.server._faults import Faults
 from falwidgets.server._registry import endpoint, endpoints
 from falwidgets.server._server import Server, serve
 

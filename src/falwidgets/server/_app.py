@@ -1,4 +1,4 @@
-"""The Starlette application: queue, run/stream, storage, files, metrics (fal-protocol.md section 22).
+"""The Starlette app: queue, run/stream, storage, files, metrics (fal-protocol.md section 22).
 
 Every route answers from in-memory job state under one lock, so status calls stay fast while worker
 threads do the work. Routes are matched by hand below the fixed ones because endpoint ids contain
@@ -8,6 +8,7 @@ slashes and status/result/cancel must work under both `owner/app` and the full e
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import logging
@@ -134,7 +135,8 @@ def build_app(state: ServerState) -> Starlette:
                 raise ValueError
         except ValueError:
             return None, error_response(
-                400, f"X-Fal-Request-Timeout must be a positive number of seconds, got {raw!r}",
+                400,
+                f"X-Fal-Request-Timeout must be a positive number of seconds, got {raw!r}",
                 "bad_request",
             )
         return value, None
@@ -252,10 +254,8 @@ def build_app(state: ServerState) -> Starlette:
                 if body["status"] == "COMPLETED":
                     return
                 wait = max(0.05, state.ping_interval - (time.monotonic() - last_ping))
-                try:
+                with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(changed.wait(), timeout=min(wait, 0.25))
-                except asyncio.TimeoutError:
-                    pass
                 if time.monotonic() - last_ping >= state.ping_interval:
                     yield PING  # keep-alive between events (fal: every 15 s)
                     last_ping = time.monotonic()
@@ -269,7 +269,9 @@ def build_app(state: ServerState) -> Starlette:
     def result_response(job: Job) -> Response:
         if job.state != "COMPLETED":
             return error_response(
-                400, f"Request is still {job.state.replace('_', ' ').lower()}", "bad_request",
+                400,
+                f"Request is still {job.state.replace('_', ' ').lower()}",
+                "bad_request",
                 request_id=job.request_id,
             )
         if job.error:
@@ -303,7 +305,9 @@ def build_app(state: ServerState) -> Starlette:
             if action == "status" and method == "GET":
                 return await status(request, job)
             if action == "status/stream" and method == "GET":
-                return await status_stream(request, job, cut=request.scope.get("fal_sse_cut", False))
+                return await status_stream(
+                    request, job, cut=request.scope.get("fal_sse_cut", False)
+                )
             if action == "cancel" and method in ("PUT", "POST"):
                 return await cancel(job)
             return not_found(path, method)
@@ -317,7 +321,7 @@ def build_app(state: ServerState) -> Starlette:
 
     # -- run and stream (fal.run) ---------------------------------------------------------------
     async def wait_done(request: Request, job: Job) -> bool:
-        """Wait for a job, cancelling it if the caller goes away (fal: dropping a run cancels it)."""
+        """Wait for a job; cancel it if the caller goes away (fal: dropping a run cancels it)."""
         while not job.done_event.is_set():
             changed = state.queue.watch(job)
             try:
@@ -375,8 +379,11 @@ def build_app(state: ServerState) -> Starlette:
                         return
                 if done:
                     if job.error:
-                        yield sse(job.error_body if isinstance(job.error_body, dict) else {
-                            "detail": job.error, "error_type": job.error_type})
+                        yield sse(
+                            job.error_body
+                            if isinstance(job.error_body, dict)
+                            else {"detail": job.error, "error_type": job.error_type}
+                        )
                     elif job.output is not None:
                         yield sse(job.output)
                     return
@@ -468,7 +475,12 @@ def build_app(state: ServerState) -> Starlette:
             return await cdn_multipart_start(request)
         if len(parts) == 5 and parts[2] == "multipart" and method == "PUT":
             return await put_part(request, parts[3], parts[4])
-        if len(parts) == 5 and parts[2] == "multipart" and parts[4] == "complete" and method == "POST":
+        if (
+            len(parts) == 5
+            and parts[2] == "multipart"
+            and parts[4] == "complete"
+            and method == "POST"
+        ):
             return await complete_parts(request, parts[3])
         if len(parts) == 2 and method in ("GET", "HEAD"):
             stored = state.storage.get(parts[0], parts[1])
@@ -477,7 +489,10 @@ def build_app(state: ServerState) -> Starlette:
             return FileResponse(
                 stored.path,
                 media_type=stored.content_type,
-                headers={"cache-control": "public, max-age=3600", "access-control-allow-origin": "*"},
+                headers={
+                    "cache-control": "public, max-age=3600",
+                    "access-control-allow-origin": "*",
+                },
             )
         return not_found(f"files/{'/'.join(parts)}", method)
 
@@ -527,8 +542,9 @@ def build_app(state: ServerState) -> Starlette:
     async def metrics(request: Request) -> Response:
         text = state.metrics.render(
             {
-                "falwidgets_queue_depth": lambda: {"": float(sum(state.queue.depth().values()))}
-                | state.queue.depth(),
+                "falwidgets_queue_depth": lambda: (
+                    {"": float(sum(state.queue.depth().values()))} | state.queue.depth()
+                ),
                 "falwidgets_running_jobs": lambda: {"": float(state.queue.running)},
             }
         )
@@ -562,13 +578,19 @@ def build_app(state: ServerState) -> Starlette:
         return json_response({"ok": True})
 
     def not_found(path: str, method: str = "POST") -> Response:
-        return json_response({"detail": f"Path /{path.strip('/')} not found"}, 404,
-                             x_fal_billable_units="0")
+        return json_response(
+            {"detail": f"Path /{path.strip('/')} not found"}, 404, x_fal_billable_units="0"
+        )
 
     def bad_logs_flag(request: Request) -> Response:
         value = request.query_params.get("logs")
-        detail = [{"loc": ["query", "logs"], "msg": f"logs must be 1, 0, true or false, got {value!r}",
-                   "type": "bool_parsing"}]
+        detail = [
+            {
+                "loc": ["query", "logs"],
+                "msg": f"logs must be 1, 0, true or false, got {value!r}",
+                "type": "bool_parsing",
+            }
+        ]
         return json_response({"detail": detail}, 422)
 
     @asynccontextmanager
@@ -584,10 +606,15 @@ def build_app(state: ServerState) -> Starlette:
         Route("/storage/auth/token", token, methods=["POST"]),
         Route("/storage/upload/initiate", initiate, methods=["POST"]),
         Route("/storage/upload/initiate-multipart", initiate_multipart, methods=["POST"]),
-        Route("/storage/upload/complete-multipart", js_multipart_complete_qs(complete_parts),
-              methods=["POST"]),
+        Route(
+            "/storage/upload/complete-multipart",
+            js_multipart_complete_qs(complete_parts),
+            methods=["POST"],
+        ),
         Route("/storage/upload/put/{file_id}/{name}", initiate_put, methods=["PUT"]),
-        Route("/storage/upload/multipart/{upload_id}/{tail}", js_multipart, methods=["PUT", "POST"]),
+        Route(
+            "/storage/upload/multipart/{upload_id}/{tail}", js_multipart, methods=["PUT", "POST"]
+        ),
         Route("/tokens/", realtime_token, methods=["POST"]),
         Route("/files/{path:path}", files_route, methods=["GET", "HEAD", "POST", "PUT"]),
         Route(f"/{RUN_PREFIX}/{{path:path}}", run_route, methods=["POST"]),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import threading
-import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -105,6 +104,10 @@ class JobContext:
             self.log(f"{label} {index}/{total}")
             yield index
 
+    def heavy(self) -> threading.BoundedSemaphore:
+        """`with ctx.heavy():` around CPU-bound work keeps the server responsive under load."""
+        return HEAVY
+
     def emit(self, partial: dict[str, Any]) -> None:
         """Publish an intermediate result (streaming endpoints)."""
         if self._on_partial is not None:
@@ -132,3 +135,8 @@ class JobContext:
         if url.startswith(self.storage.base_url + "/") and self.storage.base_url:
             raise FieldError(field, f"Could not download the file: {url}", "file_download_error")
         return None
+
+
+# One CPU-heavy media section at a time: worker threads share the GIL with the event loop, and
+# several threads rendering at once starve it (status calls then take seconds under load).
+HEAVY = threading.BoundedSemaphore(1)

@@ -12,12 +12,22 @@ from types import ModuleType
 from typing import Any
 
 _URL_GLOBALS = ("RUN_URL_FORMAT", "QUEUE_URL_FORMAT", "REALTIME_URL_FORMAT", "REST_URL", "CDN_URL")
-_SYNC_NAMES = ("run", "subscribe", "submit", "status", "result", "cancel", "stream", "upload",
-               "upload_file", "upload_image")
+_SYNC_NAMES = (
+    "run",
+    "subscribe",
+    "submit",
+    "status",
+    "result",
+    "cancel",
+    "stream",
+    "upload",
+    "upload_file",
+    "upload_image",
+)
 
 
 class FalClientPatch:
-    """The previous fal_client settings; `restore()` (or leaving the `with` block) puts them back."""
+    """The previous fal_client settings; `restore()` (or leaving `with`) puts them back."""
 
     def __init__(self, module: ModuleType, client_module: ModuleType, saved: dict[str, Any]):
         self._module = module

@@ -1,4 +1,5 @@
-"""Fault injection: `"http_5xx=0.05,http_429=0.05,drop=0.02,sse_cut=0.1,slow=0.05,requeue=0.05,seed=1"`.
+"""Fault injection from a spec such as
+`"http_5xx=0.05,http_429=0.05,drop=0.02,sse_cut=0.1,slow=0.05,requeue=0.05,seed=1"`.
 
 Every rate is the probability that one call (or, for `requeue`, one job) gets that fault. Faults are
 decided *before* a call is handled, so a refused submit is never enqueued. A seeded generator makes

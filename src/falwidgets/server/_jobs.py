@@ -7,6 +7,7 @@ runs on worker threads so the event loop stays responsive under hundreds of subm
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import threading
@@ -256,10 +257,8 @@ class JobQueue:
         events = self._watchers.pop(job.request_id, [])
         if events and self.loop is not None and not self.loop.is_closed():
             for event in events:
-                try:
+                with contextlib.suppress(RuntimeError):  # loop closed during shutdown
                     self.loop.call_soon_threadsafe(event.set)
-                except RuntimeError:  # loop closed during shutdown
-                    pass
 
     def _log_locked(self, job: Job, message: str, level: str = "INFO") -> None:
         job.logs.append(

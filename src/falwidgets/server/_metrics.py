@@ -65,7 +65,7 @@ class Metrics:
             name = "falwidgets_job_latency_seconds"
             lines.append(f"# HELP {name} Time from submission to completion.")
             lines.append(f"# TYPE {name} histogram")
-            for bound, count in zip(BUCKETS, self._hist_counts):
+            for bound, count in zip(BUCKETS, self._hist_counts, strict=True):
                 lines.append(f'{name}_bucket{{le="{bound:g}"}} {count}')
             lines.append(f'{name}_bucket{{le="+Inf"}} {self._hist_n}')
             lines.append(f"{name}_sum {self._hist_sum:.6f}")

@@ -63,8 +63,13 @@ class FaultMiddleware:
             await self.app({**scope, "fal_sse_cut": True}, receive, send)
         elif kind == "http_429":
             body = {"detail": "Too many requests (injected fault)", "error_type": "rate_limited"}
-            await _respond(send, 429, json.dumps(body).encode(), "application/json",
-                           [(b"retry-after", str(self.retry_after).encode())])
+            await _respond(
+                send,
+                429,
+                json.dumps(body).encode(),
+                "application/json",
+                [(b"retry-after", str(self.retry_after).encode())],
+            )
         elif kind == "http_5xx":
             # an ingress-style gateway error: no x-fal-request-id, "nginx" in the body, so
             # clients that follow fal_client's rules treat it as retryable
@@ -73,9 +78,13 @@ class FaultMiddleware:
             await _respond(send, status, page, "text/html", [])
         elif kind == "drop":
             # promise a body and close the connection before sending it
-            await send({"type": "http.response.start", "status": 200,
-                        "headers": [(b"content-length", b"64"),
-                                    (b"content-type", b"application/json")]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(b"content-length", b"64"), (b"content-type", b"application/json")],
+                }
+            )
             raise InjectedDrop
 
     def metrics_count(self, kind: str) -> int:
@@ -102,7 +111,10 @@ class LoopbackHostMiddleware:
 async def _respond(
     send: Send, status: int, body: bytes, content_type: str, extra: list[tuple[bytes, bytes]]
 ) -> None:
-    headers = [(b"content-type", content_type.encode()),
-               (b"content-length", str(len(body)).encode()), *extra]
+    headers = [
+        (b"content-type", content_type.encode()),
+        (b"content-length", str(len(body)).encode()),
+        *extra,
+    ]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -46,7 +46,9 @@ def parse_endpoint_id(endpoint_id: str) -> AppId:
         raise ValueError("empty endpoint id")
     if parts[0] in _NAMESPACES:
         if len(parts) < 3:
-            raise ValueError(f"invalid endpoint id {endpoint_id!r}: expected '{parts[0]}/owner/app'")
+            raise ValueError(
+                f"invalid endpoint id {endpoint_id!r}: expected '{parts[0]}/owner/app'"
+            )
         return AppId(parts[1], parts[2], "/".join(parts[3:]), parts[0])
     return AppId(parts[0], parts[1], "/".join(parts[2:]))
 
@@ -136,7 +138,7 @@ def endpoints() -> dict[str, EndpointDef]:
 
 
 def lookup(path: str) -> tuple[EndpointDef, str] | None:
-    """The registered endpoint whose id is the longest prefix of `path`, and the rest of the path."""
+    """The registered endpoint whose id is the longest prefix of `path`, and the rest."""
     parts = [p for p in path.strip("/").split("/") if p]
     with _LOCK:
         for cut in range(len(parts), 0, -1):

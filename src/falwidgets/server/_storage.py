@@ -145,7 +145,9 @@ class Storage:
             raise KeyError(upload_id)
         return self.root / "multipart" / upload_id
 
-    def start_multipart(self, file_name: str | None, content_type: str | None) -> tuple[str, StoredFile]:
+    def start_multipart(
+        self, file_name: str | None, content_type: str | None
+    ) -> tuple[str, StoredFile]:
         stored = self.reserve(file_name, content_type)
         upload_id = uuid.uuid4().hex
         folder = self.multipart_dir(upload_id)
@@ -165,7 +167,7 @@ class Storage:
         folder = self.multipart_dir(upload_id)
         file_id, name = self.multipart_target(upload_id)
         available = sorted(int(p.stem.split("-")[1]) for p in folder.glob("part-*.bin"))
-        numbers = part_numbers if part_numbers else available
+        numbers = sorted(set(part_numbers)) if part_numbers else available
         missing = [n for n in numbers if n not in available]
         if missing:
             raise ValueError(f"parts never uploaded: {missing}")
@@ -192,10 +194,15 @@ class Storage:
         segments = unquote(parts.path).strip("/").split("/")
         if len(segments) != 3 or segments[0] != "files":
             return None
-        if self.base_url and not url.startswith(self.base_url) and parts.hostname not in (
-            "127.0.0.1",
-            "localhost",
-            "::1",
+        if (
+            self.base_url
+            and not url.startswith(self.base_url)
+            and parts.hostname
+            not in (
+                "127.0.0.1",
+                "localhost",
+                "::1",
+            )
         ):
             return None
         stored = self.get(segments[1], segments[2])

@@ -140,5 +140,7 @@ def fallback_model(
             default = node.get("default")
             fields[prop] = (annotation | None, Field(default, **constraints))
     return create_model(  # type: ignore[call-overload,no-any-return]
-        name, __config__=ConfigDict(extra="allow", populate_by_name=True, protected_namespaces=()), **fields
+        name,
+        __config__=ConfigDict(extra="allow", populate_by_name=True, protected_namespaces=()),
+        **fields,
     )

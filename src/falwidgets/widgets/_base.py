@@ -21,7 +21,7 @@ from falwidgets.widgets._validate import check
 
 Loc = tuple[str | int, ...]
 Uploader = Callable[[bytes, str, str], str]
-"""`uploader(data, content_type, file_name) -> url`: where uploaded files go (the client's upload)."""
+"""`uploader(data, content_type, file_name) -> url`: where uploads go (the client's upload)."""
 
 _LAYOUTS: dict[str, dict[str, str]] = {
     "row": {"flex_flow": "row wrap", "align_items": "center", "margin": "2px 0"},
@@ -31,7 +31,12 @@ _LAYOUTS: dict[str, dict[str, str]] = {
     "text": {"width": "min(100%, 480px)"},
     "number": {"width": "160px"},
     "small": {"width": "auto"},
-    "group": {"border": "1px solid #ddd", "padding": "4px", "margin": "4px 0", "flex_flow": "column"},
+    "group": {
+        "border": "1px solid #ddd",
+        "padding": "4px",
+        "margin": "4px 0",
+        "flex_flow": "column",
+    },
     "item": {"flex_flow": "row", "align_items": "flex-start", "margin": "2px 0"},
     "thumbs": {"flex_flow": "row wrap", "width": "100%", "margin": "0 0 0 164px"},
 }
@@ -47,7 +52,7 @@ def default_uploader(data: bytes, content_type: str, file_name: str) -> str:
 
 
 class BuildContext:
-    """What a factory needs besides the spec: the registry, the uploader, shared layouts, its path."""
+    """What a factory needs besides the spec: registry, uploader, shared layouts, its path."""
 
     def __init__(
         self,

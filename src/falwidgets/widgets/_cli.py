@@ -18,7 +18,9 @@ from typing import Any
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser("schema", help="check that endpoint schemas build complete forms")
+    parser = subparsers.add_parser(
+        "schema", help="check that endpoint schemas build complete forms"
+    )
     sub = parser.add_subparsers(dest="schema_command", metavar="ACTION", required=True)
     check = sub.add_parser("check", help="build each endpoint's form and report per endpoint")
     check.add_argument("sources", nargs="+", metavar="PATH_OR_DIR_OR_ENDPOINT")
@@ -43,7 +45,7 @@ def _same(a: Any, b: Any) -> bool:
         b = {k: v for k, v in b.items() if v is not None}
         return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
         return not isinstance(b, bool) and math.isclose(a, b)
     return bool(a == b)

@@ -348,15 +348,30 @@ def _variant_label(spec: FieldSpec, index: int) -> str:
 
 
 class ImageSizeField(FieldWidget):
-    """`ImageSize | preset`: preset toggle buttons plus a custom width × height."""
+    """`ImageSize | preset`: preset toggle buttons plus a custom width x height.
+
+    When the field is optional a first "default" button sends nothing (the server's default), so
+    the presets stay visible instead of hiding behind an optional toggle.
+    """
 
     CUSTOM = "custom"
+    DEFAULT = ""
+    optional_ok = True
+
+    @property
+    def optional(self) -> bool:
+        spec = self.spec
+        return spec.nullable or (not spec.required and spec.default in (MISSING, None))
 
     def build(self) -> w.Box:
         enum_variant = next((v for v in self.spec.variants if v.kind == "enum"), None)
         self._object = next((v for v in self.spec.variants if v.kind == "object"), None)
         self.presets: tuple[str, ...] = tuple(enum_variant.enum) if enum_variant else ()
-        options = [*self.presets, *((self.CUSTOM,) if self._object else ())]
+        options: list[Any] = [(p, p) for p in self.presets]
+        if self._object:
+            options.append((self.CUSTOM, self.CUSTOM))
+        if self.optional:
+            options.insert(0, ("default", self.DEFAULT))
         self.buttons = self.ctx.control(
             w.ToggleButtons,
             "wide",
@@ -367,7 +382,7 @@ class ImageSizeField(FieldWidget):
         self.buttons.add_class("fw-imagesize")
         self._dims = {
             name: self.ctx.control(w.IntText, "number", description=label)
-            for name, label in (("width", "width"), ("height", "× height"))
+            for name, label in (("width", "width"), ("height", "x height"))
         }
         for name, box in self._dims.items():
             box.add_class(f"fw-imagesize-{name}")
@@ -400,9 +415,12 @@ class ImageSizeField(FieldWidget):
         choice = self.buttons.value
         if choice == self.CUSTOM:
             return {name: box.value for name, box in self._dims.items()}
-        return MISSING if choice is None else choice
+        return MISSING if choice in (None, self.DEFAULT) else choice
 
     def set(self, value: Any) -> None:
+        if (value is MISSING or value is None) and self.optional:
+            self.buttons.value = self.DEFAULT
+            return
         if value is MISSING or value is None:
             value = self.presets[0] if self.presets else {}
         if isinstance(value, str):

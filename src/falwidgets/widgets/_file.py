@@ -47,7 +47,9 @@ def preview_html(url: str, hint: str | None) -> str:
     if kind == "image":
         return f'<img class="fw-thumb" src="{src}" style="max-height:96px;max-width:160px">'
     if kind == "video":
-        return f'<video class="fw-thumb" src="{src}" controls muted style="max-height:120px"></video>'
+        return (
+            f'<video class="fw-thumb" src="{src}" controls muted style="max-height:120px"></video>'
+        )
     if kind == "audio":
         return f'<audio class="fw-thumb" src="{src}" controls></audio>'
     short = html.escape(url[:80] + ("…" if len(url) > 80 else ""))
@@ -62,7 +64,9 @@ class FileField(FieldWidget):
 
     def build(self) -> w.Box:
         kwargs: dict[str, Any] = {"description": self.label(), "tooltip": self.tooltip()}
-        kwargs["placeholder"] = "https://… or upload" + (" (one URL per line)" if self.multiple else "")
+        kwargs["placeholder"] = "https://… or upload" + (
+            " (one URL per line)" if self.multiple else ""
+        )
         self.control = self.ctx.control(w.Textarea if self.multiple else w.Text, "text", **kwargs)
         accept = _ACCEPT.get(self._media() or "", "")
         self.upload = w.FileUpload(
@@ -91,6 +95,8 @@ class FileField(FieldWidget):
         except Exception as exc:  # the uploader failed: say so on the field, keep the old value
             self.set_error(f"Upload failed: {exc}")
             return
+        finally:
+            self.upload.value = ()  # drop the bytes from the kernel; the same file can come again
         if self.multiple:
             self.set([*self._urls(), *urls])
         else:
@@ -134,12 +140,12 @@ class FileField(FieldWidget):
 
     def set(self, value: Any) -> None:
         self._extras: dict[str, dict[str, Any]] = {}
-        self._empty_is_value = value == "" or value == [] or (
-            isinstance(value, dict) and value.get("url") == ""
+        self._empty_is_value = (
+            value == "" or value == [] or (isinstance(value, dict) and value.get("url") == "")
         )
         if value is MISSING or value is None:
             value = [] if self.multiple else ""
-        values = value if self.multiple else [value]
+        values = value if self.multiple else ([value] if value or self._empty_is_value else [])
         if not isinstance(values, list):
             raise TypeError("Input should be a list of URLs")
         urls = []

@@ -87,8 +87,10 @@ class Form(w.VBox):
 
     @property
     def advanced_built(self) -> bool:
-        return not self._advanced_specs or self._advanced_box is None or bool(
-            self._advanced_box.children
+        return (
+            not self._advanced_specs
+            or self._advanced_box is None
+            or bool(self._advanced_box.children)
         )
 
     def _build_advanced(self) -> None:
@@ -128,14 +130,19 @@ class Form(w.VBox):
         finally:
             self._syncing = False
 
-    @traitlets.observe("value")
-    def _value_set(self, change: dict[str, Any]) -> None:
+    @traitlets.validate("value")
+    def _value_set(self, proposal: Any) -> dict[str, Any]:
+        """Setting `value` pushes it into the widgets; the trait keeps what they then hold.
+
+        A validator (not an observer) so that re-setting an equal value after a rejected one still
+        reaches the widgets and clears their marks.
+        """
         if self._syncing:
-            return
+            return dict(proposal.value)
         self._syncing = True
         try:
-            self._apply(change["new"] or {})
-            self.value = self._collect()
+            self._apply(proposal.value or {})
+            return self._collect()
         finally:
             self._syncing = False
 
@@ -282,9 +289,7 @@ class Form(w.VBox):
 
     def _show_message(self, text: str | None) -> None:
         if text:
-            self._message.value = (
-                f'<span style="color:#c62828">{html.escape(text)}</span>'
-            )
+            self._message.value = f'<span style="color:#c62828">{html.escape(text)}</span>'
             self._message.layout.display = None
         else:
             self._message.value = ""
@@ -305,7 +310,8 @@ class Form(w.VBox):
         return out
 
     def __repr__(self) -> str:
-        return f"<Form {self.endpoint_id or self.spec.title or 'input'}: {len(self.spec.properties)} fields>"
+        name = self.endpoint_id or self.spec.title or "input"
+        return f"<Form {name}: {len(self.spec.properties)} fields>"
 
 
 def example_of(spec: FieldSpec) -> dict[str, Any]:
@@ -322,11 +328,14 @@ def example_of(spec: FieldSpec) -> dict[str, Any]:
 
 
 def _error_items(errors: Any) -> list[dict[str, Any]]:
-    if hasattr(errors, "errors") and callable(errors.errors):
+    found = getattr(errors, "errors", None)
+    if callable(found):  # pydantic.ValidationError
         try:
-            return list(errors.errors(include_url=False))
+            return list(found(include_url=False))
         except TypeError:
-            return list(errors.errors())
+            return list(found())
+    if isinstance(found, list):  # falwidgets.ValidationError (the client's 422)
+        return _error_items(found)
     for attr in ("detail", "body"):
         inner = getattr(errors, attr, None)
         if inner is not None and not isinstance(errors, (dict, list)):

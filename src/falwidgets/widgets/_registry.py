@@ -210,7 +210,9 @@ class WidgetRegistry:
                 return func
 
             return decorator
-        entry = Entry(as_predicate(predicate_or_type), _adapt(factory), getattr(factory, "__name__", ""))
+        entry = Entry(
+            as_predicate(predicate_or_type), _adapt(factory), getattr(factory, "__name__", "")
+        )
         self._user.insert(0, entry)
         return factory
 

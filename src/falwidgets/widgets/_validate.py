@@ -87,7 +87,9 @@ def local_errors(spec: FieldSpec, value: Any) -> list[Error]:
 
 def _number_errors(spec: FieldSpec, value: float) -> list[Error]:
     if spec.minimum is not None and value < spec.minimum:
-        return _err(f"Input should be greater than or equal to {_n(spec.minimum)}", "greater_than_equal")
+        return _err(
+            f"Input should be greater than or equal to {_n(spec.minimum)}", "greater_than_equal"
+        )
     if spec.maximum is not None and value > spec.maximum:
         return _err(f"Input should be less than or equal to {_n(spec.maximum)}", "less_than_equal")
     if spec.exclusive_minimum is not None and value <= spec.exclusive_minimum:

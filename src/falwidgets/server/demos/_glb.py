@@ -58,24 +58,60 @@ def write_glb(seed: int, name: str = "model") -> bytes:
         "scene": 0,
         "scenes": [{"nodes": [0]}],
         "nodes": [{"mesh": 0, "name": name}],
-        "meshes": [{"name": name, "primitives": [{
-            "attributes": {"POSITION": 0, "NORMAL": 1, "COLOR_0": 2},
-            "indices": 3, "material": 0, "mode": 4}]}],
-        "materials": [{"name": "painted", "pbrMetallicRoughness": {
-            "baseColorFactor": [1, 1, 1, 1], "metallicFactor": 0.0, "roughnessFactor": 0.7}}],
+        "meshes": [
+            {
+                "name": name,
+                "primitives": [
+                    {
+                        "attributes": {"POSITION": 0, "NORMAL": 1, "COLOR_0": 2},
+                        "indices": 3,
+                        "material": 0,
+                        "mode": 4,
+                    }
+                ],
+            }
+        ],
+        "materials": [
+            {
+                "name": "painted",
+                "pbrMetallicRoughness": {
+                    "baseColorFactor": [1, 1, 1, 1],
+                    "metallicFactor": 0.0,
+                    "roughnessFactor": 0.7,
+                },
+            }
+        ],
         "buffers": [{"byteLength": len(binary)}],
         "bufferViews": [
             {"buffer": 0, "byteOffset": 0, "byteLength": len(pos_bytes), "target": 34962},
-            {"buffer": 0, "byteOffset": len(pos_bytes), "byteLength": len(nrm_bytes),
-             "target": 34962},
-            {"buffer": 0, "byteOffset": len(pos_bytes) + len(nrm_bytes),
-             "byteLength": len(col_bytes), "target": 34962},
-            {"buffer": 0, "byteOffset": len(vertex), "byteLength": len(indices) * 2,
-             "target": 34963},
+            {
+                "buffer": 0,
+                "byteOffset": len(pos_bytes),
+                "byteLength": len(nrm_bytes),
+                "target": 34962,
+            },
+            {
+                "buffer": 0,
+                "byteOffset": len(pos_bytes) + len(nrm_bytes),
+                "byteLength": len(col_bytes),
+                "target": 34962,
+            },
+            {
+                "buffer": 0,
+                "byteOffset": len(vertex),
+                "byteLength": len(indices) * 2,
+                "target": 34963,
+            },
         ],
         "accessors": [
-            {"bufferView": 0, "componentType": 5126, "count": count, "type": "VEC3",
-             "min": [min(xs), min(ys), min(zs)], "max": [max(xs), max(ys), max(zs)]},
+            {
+                "bufferView": 0,
+                "componentType": 5126,
+                "count": count,
+                "type": "VEC3",
+                "min": [min(xs), min(ys), min(zs)],
+                "max": [max(xs), max(ys), max(zs)],
+            },
             {"bufferView": 1, "componentType": 5126, "count": count, "type": "VEC3"},
             {"bufferView": 2, "componentType": 5126, "count": count, "type": "VEC4"},
             {"bufferView": 3, "componentType": 5123, "count": len(indices), "type": "SCALAR"},
@@ -86,8 +122,10 @@ def write_glb(seed: int, name: str = "model") -> bytes:
     total = 12 + 8 + len(json_chunk) + 8 + len(bin_chunk)
     return (
         struct.pack("<4sII", b"glTF", 2, total)
-        + struct.pack("<I4s", len(json_chunk), b"JSON") + json_chunk
-        + struct.pack("<I4s", len(bin_chunk), b"BIN\x00") + bin_chunk
+        + struct.pack("<I4s", len(json_chunk), b"JSON")
+        + json_chunk
+        + struct.pack("<I4s", len(bin_chunk), b"BIN\x00")
+        + bin_chunk
     )
 
 

@@ -56,8 +56,9 @@ def draw(prompt: str, seed: int, width: int, height: int, *, progress: float = 1
     colors = _palette(rng)
     top, bottom = colors[0], colors[1]
     gradient = Image.linear_gradient("L").resize((width, height))
-    image = Image.composite(Image.new("RGB", (width, height), bottom),
-                            Image.new("RGB", (width, height), top), gradient)
+    image = Image.composite(
+        Image.new("RGB", (width, height), bottom), Image.new("RGB", (width, height), top), gradient
+    )
     canvas = ImageDraw.Draw(image, "RGBA")
     shapes = max(1, int(12 * progress))
     for index in range(12):
@@ -72,8 +73,9 @@ def draw(prompt: str, seed: int, width: int, height: int, *, progress: float = 1
         elif index % 3 == 1:
             canvas.ellipse(box, fill=color)
         else:
-            canvas.polygon([(x, y - radius), (x + radius, y + radius), (x - radius, y + radius)],
-                           fill=color)
+            canvas.polygon(
+                [(x, y - radius), (x + radius, y + radius), (x - radius, y + radius)], fill=color
+            )
     if progress >= 1.0:
         font = ImageFont.load_default(size=max(12, min(width, height) // 24))
         text = "\n".join(textwrap.wrap(prompt or "(no prompt)", width=40)[:4])
@@ -88,8 +90,9 @@ def encode(image: Image.Image, output_format: str = "png") -> tuple[bytes, str, 
     """(bytes, MIME type, extension) of an image in fal's `output_format`."""
     pil_format, mime, ext = FORMATS.get(output_format, FORMATS["png"])
     buffer = io.BytesIO()
-    image.convert("RGB").save(buffer, pil_format, quality=88) if pil_format != "PNG" else \
-        image.save(buffer, pil_format)
+    image.convert("RGB").save(
+        buffer, pil_format, quality=88
+    ) if pil_format != "PNG" else image.save(buffer, pil_format)
     return buffer.getvalue(), mime, ext
 
 
@@ -98,6 +101,6 @@ def open_image(data: bytes | None, fallback_seed: int, size: tuple[int, int]) ->
     if data is not None:
         try:
             return Image.open(io.BytesIO(data)).convert("RGB")
-        except Exception:  # noqa: BLE001 - undecodable input: fall back, the job still runs
+        except Exception:
             pass
     return draw("", fallback_seed, *size)

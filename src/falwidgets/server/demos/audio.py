@@ -38,7 +38,7 @@ def song_duration(lyrics: str, requested: Any = None) -> float:
 def melody(seed: int, seconds: float, rate: int) -> np.ndarray:
     """Mono int16 samples: seeded notes with a soft envelope and a bass drone."""
     rng = np.random.default_rng(seed)
-    total = int(round(seconds * rate))
+    total = round(seconds * rate)
     t = np.arange(total) / rate
     note_len = 0.25 + 0.25 * int(rng.integers(0, 2))
     notes = rng.choice(SCALE, size=int(np.ceil(seconds / note_len)) + 1)
@@ -94,17 +94,26 @@ def minimax_music(inp: Any, ctx: JobContext) -> dict[str, Any]:
     seed = seed_from(args.get("prompt", ""), args.get("lyrics_prompt", ""))
     for _ in ctx.steps(int(seconds * 2)):
         pass
-    samples = melody(seed, seconds, rate)
+    with ctx.heavy():
+        samples = melody(seed, seconds, rate)
+        wav = fmt == "pcm"
+        data = to_wav(samples, rate) if wav else to_compressed(samples, rate, fmt, bitrate)
     if fmt == "pcm":
-        data, mime, ext = to_wav(samples, rate), "audio/wav", "wav"
+        mime, ext = "audio/wav", "wav"
     else:
-        data = to_compressed(samples, rate, fmt, bitrate)
         mime, ext = ("audio/mpeg", "mp3") if fmt == "mp3" else ("audio/flac", "flac")
     ctx.log(f"{seconds:.1f} s of audio at {rate} Hz ({fmt})")
     return {"audio": ctx.save(data, f"music-{seed}.{ext}", mime)}
 
 
 _in, _out = models("fal-ai/minimax-music/v1.5")
-register(EndpointDef("fal-ai/minimax-music/v1.5", minimax_music, input=_in, output=_out,
-                     document=document("fal-ai/minimax-music/v1.5"),
-                     description="Generate a melody as long as the lyrics ask for."))
+register(
+    EndpointDef(
+        "fal-ai/minimax-music/v1.5",
+        minimax_music,
+        input=_in,
+        output=_out,
+        document=document("fal-ai/minimax-music/v1.5"),
+        description="Generate a melody as long as the lyrics ask for.",
+    )
+)

@@ -20,8 +20,9 @@ def _render(
 ) -> list[dict[str, Any]]:
     images = []
     for index in range(count):
-        picture = _images.draw(prompt, seed + index, *size)
-        data, mime, ext = _images.encode(picture, fmt)
+        with ctx.heavy():
+            picture = _images.draw(prompt, seed + index, *size)
+            data, mime, ext = _images.encode(picture, fmt)
         saved = ctx.save(data, f"image-{seed + index}-{index}.{ext}", mime)
         images.append({**saved, "width": size[0], "height": size[1]})
     return images
@@ -70,8 +71,9 @@ def flux_krea_stream(inp: Any, ctx: JobContext) -> dict[str, Any]:
     every = max(1, total // 4)
     for step in ctx.steps(total):
         if step % every == 0 and step < total:
-            picture = _images.draw(args["prompt"], seed, *preview, progress=step / total)
-            data, mime, ext = _images.encode(picture, "jpeg")
+            with ctx.heavy():
+                picture = _images.draw(args["prompt"], seed, *preview, progress=step / total)
+                data, mime, ext = _images.encode(picture, "jpeg")
             partial = ctx.save(data, f"partial-{seed}-{step}.{ext}", mime)
             ctx.emit(
                 {

@@ -56,6 +56,13 @@ def meshy_multi_image(inp: Any, ctx: JobContext) -> dict[str, Any]:
 
 
 _in, _out = models("fal-ai/meshy/v5/multi-image-to-3d")
-register(EndpointDef("fal-ai/meshy/v5/multi-image-to-3d", meshy_multi_image, input=_in,
-                     output=_out, document=document("fal-ai/meshy/v5/multi-image-to-3d"),
-                     description="Build a box mesh from the input images (GLB + thumbnail)."))
+register(
+    EndpointDef(
+        "fal-ai/meshy/v5/multi-image-to-3d",
+        meshy_multi_image,
+        input=_in,
+        output=_out,
+        document=document("fal-ai/meshy/v5/multi-image-to-3d"),
+        description="Build a box mesh from the input images (GLB + thumbnail).",
+    )
+)

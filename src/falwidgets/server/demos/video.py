@@ -1,4 +1,4 @@
-"""Video demos: fal-ai/toon-crafter (keyframe interpolation), anthonywu/gamecraft (camera actions)."""
+"""Video demos: fal-ai/toon-crafter (keyframes), anthonywu/gamecraft (camera actions)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,12 @@ TOON_FRAMES_PER_SEGMENT = 16  # ToonCrafter makes 16 frames between two keyframe
 GAME_SIZE = (640, 360)
 GAME_FRAMES_PER_ACTION = 8
 GAME_FPS = 16
-ACTIONS = {"w": (0.0, 0.0, 0.06), "s": (0.0, 0.0, -0.06), "a": (-0.12, 0.0, 0.0),
-           "d": (0.12, 0.0, 0.0)}
+ACTIONS = {
+    "w": (0.0, 0.0, 0.06),
+    "s": (0.0, 0.0, -0.06),
+    "a": (-0.12, 0.0, 0.0),
+    "d": (0.12, 0.0, 0.0),
+}
 
 
 def toon_frame_count(keyframes: int) -> int:
@@ -48,7 +52,8 @@ def toon_crafter(inp: Any, ctx: JobContext) -> dict[str, Any]:
                 t = i / (TOON_FRAMES_PER_SEGMENT - 1)
                 yield _video.crossfade(keys[seg], keys[seg + 1], t, zoom=0.08 * t)
 
-    data, count = _video.encode(frames(), int(args.get("fps") or 8), TOON_SIZE)
+    with ctx.heavy():
+        data, count = _video.encode(frames(), int(args.get("fps") or 8), TOON_SIZE)
     ctx.log(f"encoded {count} frames")
     video = ctx.save(data, f"toon-{seed}.{_video.EXTENSION}", _video.MIME)
     return {"video": video, "seed": seed}
@@ -60,7 +65,7 @@ def _json_list(raw: Any, field: str) -> list[Any]:
     try:
         value = json.loads(raw)
     except (TypeError, ValueError):
-        raise FieldError(field, f"{field} must be a JSON list, e.g. [\"w\", \"d\"]") from None
+        raise FieldError(field, f'{field} must be a JSON list, e.g. ["w", "d"]') from None
     if not isinstance(value, list):
         raise FieldError(field, f"{field} must be a JSON list")
     return value
@@ -92,7 +97,7 @@ def gamecraft(inp: Any, ctx: JobContext) -> dict[str, Any]:
     def frames() -> Any:
         x = y = 0.0
         zoom = 1.15
-        for action, speed in zip(actions, speeds):
+        for action, speed in zip(actions, speeds, strict=True):
             dx, dy, dz = ACTIONS[action]
             scale = max(0.0, min(1.0, speed)) / 0.2
             for _ in range(GAME_FRAMES_PER_ACTION):
@@ -102,12 +107,21 @@ def gamecraft(inp: Any, ctx: JobContext) -> dict[str, Any]:
                 zoom = max(1.0, min(2.0, zoom + dz * scale))
                 yield _video.camera(base, x, y, zoom)
 
-    data, count = _video.encode(frames(), GAME_FPS, GAME_SIZE)
+    with ctx.heavy():
+        data, count = _video.encode(frames(), GAME_FPS, GAME_SIZE)
     ctx.log(f"encoded {count} frames")
     return {"video": ctx.save(data, f"gamecraft-{seed}.{_video.EXTENSION}", _video.MIME)}
 
 
 for _id, _func in (("fal-ai/toon-crafter", toon_crafter), ("anthonywu/gamecraft", gamecraft)):
     _in, _out = models(_id)
-    register(EndpointDef(_id, _func, input=_in, output=_out, document=document(_id),
-                         description=(_func.__doc__ or "").split("\n", 1)[0]))
+    register(
+        EndpointDef(
+            _id,
+            _func,
+            input=_in,
+            output=_out,
+            document=document(_id),
+            description=(_func.__doc__ or "").split("\n", 1)[0],
+        )
+    )

@@ -1,0 +1,78 @@
+"""The package's shape: public names resolve, layers import only downwards, import stays cheap."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import falwidgets
+
+SRC = Path(falwidgets.__file__).parent
+
+# layer -> layers it may import (besides itself and top-level helpers such as _home)
+ALLOWED: dict[str, set[str]] = {
+    "schema": set(),
+    "client": set(),
+    "server": {"schema"},
+    "widgets": {"schema", "client"},
+    "preview": {"schema"},
+    "app": {"schema", "client", "server", "widgets", "preview"},
+    "proxy": {"client"},
+}
+
+
+def _imports(path: Path) -> set[str]:
+    """Top-level falwidgets sub-packages a module imports (including lazy, in-function imports)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+        for name in names:
+            parts = name.split(".")
+            if parts[0] == "falwidgets" and len(parts) > 1:
+                found.add(parts[1])
+    return found
+
+
+@pytest.mark.parametrize("layer", sorted(ALLOWED))
+def test_layers_import_only_downwards(layer: str) -> None:
+    package = SRC / layer
+    if not package.is_dir():
+        pytest.fail(f"layer package {layer}/ is missing")
+    wrong = {}
+    for module in package.rglob("*.py"):
+        if module.name == "_cli.py":  # command-line glue may start the local server
+            continue
+        bad = {dep for dep in _imports(module) if dep in ALLOWED and dep != layer} - ALLOWED[layer]
+        if bad:
+            wrong[str(module.relative_to(SRC))] = sorted(bad)
+    assert not wrong, f"{layer} imports layers above or beside it: {wrong}"
+
+
+def test_every_public_name_resolves() -> None:
+    for name in falwidgets.__all__:
+        assert getattr(falwidgets, name) is not None, name
+
+
+def test_all_is_sorted_and_matches_exports() -> None:
+    assert falwidgets.__all__ == sorted(falwidgets.__all__)
+    assert set(falwidgets.__all__) == {*falwidgets._EXPORTS, "__version__"}
+
+
+def test_import_is_cheap() -> None:
+    """`import falwidgets` and the client must not pull in widgets, the server or codecs."""
+    code = (
+        "import sys, falwidgets, falwidgets.client;"
+        "heavy = [m for m in ('ipywidgets', 'anywidget', 'starlette', 'uvicorn', 'av')"
+        " if m in sys.modules];"
+        "print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "", f"import falwidgets loaded: {out.stdout.strip()}"
