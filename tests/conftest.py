@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -54,3 +56,23 @@ def seeds_dir() -> Path:
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def js_modules() -> Path:
+    """js/node_modules (three, esbuild, gltf-validator), installed from the lockfile when missing.
+
+    Node is a requirement of the test suite (.ci/run installs it), so its absence fails loudly.
+    """
+    modules = ROOT / "js" / "node_modules"
+    if not (modules / "gltf-validator").is_dir():
+        npm = shutil.which("npm")
+        if npm is None:
+            pytest.fail("npm is missing: install nodejs and npm (apt-get install nodejs npm)")
+        subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=ROOT / "js",
+            check=True,
+            timeout=300,
+        )
+    return modules

@@ -62,9 +62,11 @@ _EXPORTS: dict[str, str] = {
     "form": "falwidgets.widgets",
     "Form": "falwidgets.widgets",
     "register_widget": "falwidgets.widgets",
+    "widget_registered": "falwidgets.widgets",
     # preview
     "preview": "falwidgets.preview",
     "register_preview": "falwidgets.preview",
+    "GLBViewer": "falwidgets.preview._glb",
     # app
     "app": "falwidgets.app",
     "App": "falwidgets.app",

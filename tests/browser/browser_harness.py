@@ -158,15 +158,7 @@ class LabServer:
             )
             process.wait(timeout=10)
         except (httpx.HTTPError, subprocess.TimeoutExpired):
-            for sig, wait in ((signal.SIGTERM, 5), (signal.SIGKILL, 5)):
-                try:
-                    os.killpg(process.pid, sig)
-                    process.wait(timeout=wait)
-                    break
-                except ProcessLookupError:
-                    break
-                except subprocess.TimeoutExpired:
-                    continue
+            _end_process_group(process)
 
     def shutdown_kernel_of(self, path: str) -> None:
         """Delete the session (and kernel) of one notebook so idle kernels do not pile up."""
@@ -180,6 +172,81 @@ class LabServer:
                     )
         except httpx.HTTPError:
             pass
+
+
+def _end_process_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL, the process group a harness server was started in."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(process.pid, sig)
+            process.wait(timeout=5)
+            return
+        except ProcessLookupError:
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+@dataclass
+class VoilaServer:
+    """Voila serving the lab's notebook directory (same isolated Jupyter dirs), started on demand.
+
+    Notebooks render at ``/voila/render/<name>.ipynb``. Voila has no /api/status: any HTTP answer
+    means it listens. Stop with SIGTERM (it stops its kernels).
+    """
+
+    lab_server: LabServer
+    port: int = 0
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> VoilaServer:
+        state = self.lab_server.workdir / "state"
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("FAL_KEY", "JUPYTER"))}
+        env.update(
+            JUPYTER_CONFIG_DIR=str(state / "config"),
+            JUPYTER_DATA_DIR=str(state / "data"),
+            JUPYTER_RUNTIME_DIR=str(state / "runtime"),
+            IPYTHONDIR=str(state / "ipython"),
+            JUPYTER_PLATFORM_DIRS="1",
+        )
+        env.update(self.lab_server.env_extra)
+        self.port = _free_port()
+        log = (self.lab_server.workdir / "voila.log").open("wb")
+        self.process = subprocess.Popen(
+            [
+                str(Path(sys.executable).with_name("voila")),
+                str(self.lab_server.notebook_dir),
+                "--no-browser",
+                "--Voila.ip=127.0.0.1",
+                f"--port={self.port}",
+                "--Voila.port_retries=0",
+                "--show_tracebacks=True",
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+        deadline = time.monotonic() + SERVER_START_S
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("Voila exited at start (see voila.log in the lab workdir)")
+            try:
+                httpx.get(f"{self.url}/voila/__ready__", timeout=2)
+                return self
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"Voila not listening in {SERVER_START_S:.0f} s")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            _end_process_group(self.process)
 
 
 def write_notebook(directory: Path, name: str, cells: Iterable[str]) -> Path:
@@ -200,10 +267,13 @@ _KERNEL_READY_JS = """
 async ([path, budget]) => {
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
   const deadline = Date.now() + budget;
+  const bounded = (promise, what) => Promise.race([promise, sleep(budget).then(() => {
+    throw new Error("timed out waiting for " + what);
+  })]);
   const app = window.jupyterapp;
   if (!app) throw new Error("window.jupyterapp missing (expose_app_in_browser)");
-  await app.started;
-  await app.restored;
+  await bounded(app.started, "app.started");
+  await bounded(app.restored, "app.restored");
   let panel = null;
   while (Date.now() < deadline) {
     const w = app.shell.currentWidget;
@@ -211,12 +281,12 @@ async ([path, budget]) => {
     await sleep(100);
   }
   if (!panel) throw new Error("notebook panel not current: " + path);
-  await panel.context.ready;
-  await panel.sessionContext.ready;
+  await bounded(panel.context.ready, "the notebook's context");
+  await bounded(panel.sessionContext.ready, "the session");
   while (Date.now() < deadline) {
     const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
     if (kernel) {
-      await kernel.info;
+      await bounded(kernel.info, "kernel info");
       if (kernel.connectionStatus === "connected" && kernel.status === "idle") return true;
     }
     await sleep(100);
@@ -232,7 +302,9 @@ async ([path, budget]) => {
   const panel = app.shell.currentWidget;
   if (!panel || panel.context.path !== path) throw new Error("notebook not current: " + path);
   const deadline = Date.now() + budget;
-  await app.commands.execute("runmenu:run-all");
+  // resolves when every cell has run; bounded, since a cell may never finish
+  const run = app.commands.execute("runmenu:run-all").catch((e) => e);
+  await Promise.race([run, sleep(budget)]);
   const cells = () => panel.content.widgets.filter((c) => c.model.type === "code");
   while (Date.now() < deadline) {
     const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
@@ -267,6 +339,7 @@ class Lab:
     context: Any  # playwright BrowserContext
     artifacts: Path
     page_errors: dict[int, list[str]] = field(default_factory=dict)
+    voila_server: VoilaServer | None = None
 
     def open_page(self) -> Any:
         """A new tab that records uncaught page errors (see ``errors_of``)."""
@@ -303,6 +376,29 @@ class Lab:
             self.screenshot(page, f"{name}-timeout")
             raise NotebookError(f"{path}: {outcome['pending']} cells did not finish in time")
         return page
+
+    def voila(self, cells: list[str], name: str, *, ready_selector: str) -> Any:
+        """Render ``cells`` with Voila (started on first use) and wait for ``ready_selector``.
+
+        Voila hides code and shows outputs only; a cell error shows as a traceback, which this
+        raises as NotebookError.
+        """
+        if self.voila_server is None:
+            self.voila_server = VoilaServer(self.server).start()
+        write_notebook(self.server.notebook_dir, name, cells)
+        page = self.open_page()
+        page.goto(f"{self.voila_server.url}/voila/render/{name}.ipynb", wait_until="commit")
+        page.wait_for_selector(f"{ready_selector}, .jp-OutputArea-output pre", timeout=RUN_ALL_MS)
+        error = page.locator("[data-mime-type='application/vnd.jupyter.stderr']")
+        if error.count():
+            self.screenshot(page, f"{name}-voila-error")
+            raise NotebookError(f"{name} failed in Voila:\n{error.first.inner_text()[:2000]}")
+        page.wait_for_selector(ready_selector, timeout=RUN_ALL_MS)
+        return page
+
+    def stop(self) -> None:
+        if self.voila_server is not None:
+            self.voila_server.stop()
 
     def close(self, page: Any, name: str | None = None) -> None:
         """Close the tab and, given the notebook name, shut its kernel down."""

@@ -64,8 +64,14 @@ def browser_context(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 @pytest.fixture(scope="session")
-def lab(lab_server: LabServer, browser_context: Any, artifacts_dir: Path) -> Lab:
-    return Lab(lab_server, browser_context, artifacts_dir)
+def lab(lab_server: LabServer, browser_context: Any, artifacts_dir: Path) -> Iterator[Lab]:
+    """The harness: ``lab.run_notebook`` (JupyterLab), ``lab.voila``, ``lab.screenshot``,
+    ``lab.errors_of(page)``; a Voila server starts only if a test asks for one."""
+    harness = Lab(lab_server, browser_context, artifacts_dir)
+    try:
+        yield harness
+    finally:
+        harness.stop()
 
 
 @pytest.fixture
@@ -97,7 +103,7 @@ def _screenshot_failures(request: pytest.FixtureRequest) -> Iterator[None]:
     lab: Lab = request.getfixturevalue("lab")
     safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in request.node.name)
     for index, page in enumerate(lab.context.pages):
-        if not page.is_closed():
+        if not page.is_closed() and page.url != "about:blank":
             lab.screenshot(page, f"FAILED-{safe}-{index}")
 
 

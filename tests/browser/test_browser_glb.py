@@ -168,3 +168,23 @@ def test_glb_from_the_local_server_url(lab: Lab, run_notebook: Any, local_server
     lab.screenshot(page, "glb-url", selector=".t-url")
     lab.screenshot(page, "glb-demo", selector=".t-demo")
     assert not lab.errors_of(page)
+
+
+def test_glb_in_voila(lab: Lab) -> None:
+    """Voila (no JupyterLab): the bundle still arrives by custom message and the cube is drawn."""
+    glb64 = base64.b64encode(cube_glb()).decode()
+    page = lab.voila(
+        [
+            "import base64\n"
+            "from falwidgets.preview._glb import GLBViewer\n"
+            f"GLBViewer(data=base64.b64decode({glb64!r}), height=280).add_class('t-voila')"
+        ],
+        "glb_voila",
+        ready_selector=f".t-voila {LOADED}",
+    )
+    try:
+        _assert_drawn(page.locator(f".t-voila {LOADED}"))
+        lab.screenshot(page, "glb-voila", selector=".t-voila")
+        assert not lab.errors_of(page)
+    finally:
+        lab.close(page)

@@ -12,6 +12,7 @@ import base64
 import html
 import re
 from collections.abc import Callable, Iterator
+from functools import cache
 from typing import Any, ClassVar
 
 import ipywidgets as w
@@ -91,9 +92,14 @@ class BuildContext:
 
     def control(self, cls: type[w.Widget], layout: str = "text", **kwargs: Any) -> Any:
         """Construct an ipywidget with the shared layout and style."""
-        if "style" in cls.class_trait_names() and "style" not in kwargs:
+        if _has_style(cls) and "style" not in kwargs:
             kwargs["style"] = self.style(cls)
         return cls(layout=self.layout(layout), **kwargs)
+
+
+@cache
+def _has_style(cls: type[w.Widget]) -> bool:
+    return "style" in cls.class_trait_names()
 
 
 def css_name(name: str | int) -> str:
