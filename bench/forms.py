@@ -102,8 +102,9 @@ def main() -> int:
 
     n = len(schemas)
     lines = [
-        f"{n} endpoints with an Input schema ({len(paths)} documents; every {args.every}th "
-        "corpus endpoint plus the 3 seeds). Times are widget-tree construction only, in ms.",
+        f"{n} endpoints with an Input schema ({len(paths)} documents: "
+        + ("the whole corpus" if args.every == 1 else f"every {args.every}th corpus endpoint")
+        + " plus the 3 seeds). Times are widget-tree construction only, in ms.",
         "",
         "| tool | built | complete (no fallback fields) | median ms | p90 ms | p99 ms | max ms |",
         "|---|---|---|---|---|---|---|",

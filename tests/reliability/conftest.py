@@ -14,7 +14,7 @@ BROWSER = Path(__file__).resolve().parents[1] / "browser"
 
 
 def _browser_fixtures() -> ModuleType:
-    """The shared browser fixtures (tests/browser/conftest.py) for the hostile-output browser test."""
+    """The shared browser fixtures (tests/browser/conftest.py) for the hostile-output test."""
     sys.path.insert(0, str(BROWSER))
     spec = importlib.util.spec_from_file_location(
         "falwidgets_browser_fixtures", BROWSER / "conftest.py"

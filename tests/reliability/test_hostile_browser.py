@@ -46,8 +46,9 @@ FIND_DANGER_JS = """
     for (const attr of el.attributes) {
       const v = attr.value.replace(/\\s+/g, '').toLowerCase();
       if (attr.name.startsWith('on')) bad.push(tag + ' ' + attr.name);
+      const scheme = v.startsWith('javascript:') || v.startsWith('data:text/html');
       if (['src', 'href', 'poster', 'srcdoc'].includes(attr.name)
-          && (v.startsWith('javascript:') || v.startsWith('data:text/html') || attr.name === 'srcdoc'))
+          && (scheme || attr.name === 'srcdoc'))
         bad.push(tag + ' ' + attr.name + '=' + attr.value.slice(0, 60));
     }
   }
