@@ -238,6 +238,18 @@ async def run_campaign(
     return report
 
 
+def run_coroutine(coro: Any) -> Any:
+    """``asyncio.run`` that also works in a thread that already runs a loop (Playwright)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def campaign(
     jobs: int = 500,
     concurrency: int = 50,
@@ -254,7 +266,7 @@ def campaign(
     register_endpoint()
     with serve(port=0, workers=workers, speed=speed, faults=faults) as server:
         if not through_proxy:
-            return asyncio.run(
+            return run_coroutine(
                 run_campaign(
                     server.url,
                     jobs=jobs,
@@ -267,7 +279,7 @@ def campaign(
 
         token = "fwt_campaign_token_01"
         with serve_proxy([token], upstream=server.url, key="unused-local-key") as proxy:
-            return asyncio.run(
+            return run_coroutine(
                 run_campaign(
                     server.url,
                     jobs=jobs,
@@ -301,8 +313,12 @@ def main(argv: list[str] | None = None) -> int:
         command = "python bench/faults.py " + " ".join(argv if argv is not None else sys.argv[1:])
         body = (
             f"Faults: `{args.faults}`; endpoint `{ENDPOINT}` (4 steps of 30 ms), "
-            "16 server workers. Latency is submit to result in hand, per job.\n\n"
-            + "\n\n".join(sections)
+            "16 server workers. Latency is submit to result in hand, per job. Faults hit every "
+            "kind of call (submit, status, SSE, result). A submit answered by an injected gateway "
+            "error or a dropped connection carries no request id; the client does not re-send it "
+            "(it cannot prove the server did not enqueue it), so the driver re-sends it as a user "
+            "would, and the server's per-submission counter proves no job was ever enqueued "
+            "twice.\n\n" + "\n\n".join(sections)
         )
         write_section("faults", command.strip(), body)
     return 0 if ok else 1

@@ -176,7 +176,7 @@ from falwidgets.server import endpoint
 
 
 class BadgeIn(BaseModel):
-    text: str = Field("hello", description="What the badge says", max_length=24)
+    text: str = Field(description="What the badge says", max_length=24, examples=["hello"])
     size: int = Field(256, ge=64, le=1024, description="Side of the square image in pixels")
     colour: str = Field("#3366ff", description="Background colour")
     steps: int = Field(5, ge=1, le=50, description="Pretend work: one log line per step")

@@ -11,13 +11,16 @@ import {
   DirectionalLight,
   HemisphereLight,
   PerspectiveCamera,
+  PMREMGenerator,
   Scene,
   SRGBColorSpace,
   Vector3,
   WebGLRenderer,
 } from "three";
 import { OrbitControls } from "three/examples/jsm/controls/OrbitControls.js";
+import { RoomEnvironment } from "three/examples/jsm/environments/RoomEnvironment.js";
 import { GLTFLoader } from "three/examples/jsm/loaders/GLTFLoader.js";
+import { MeshoptDecoder } from "three/examples/jsm/libs/meshopt_decoder.module.js";
 
 const BACKGROUND = 0xf4f5f7;
 const SAFE_URL = /^(https?:|data:)/i;
@@ -106,13 +109,17 @@ function render({ model, el }) {
 
   const scene = new Scene();
   scene.background = new Color(BACKGROUND);
-  scene.add(new HemisphereLight(0xffffff, 0x667080, 1.6));
-  const key = new DirectionalLight(0xffffff, 2.2);
+  // image-based light so PBR (metallic) materials of generated models are not black; plus a
+  // key light for shape
+  const pmrem = new PMREMGenerator(renderer);
+  const environment = pmrem.fromScene(new RoomEnvironment(), 0.04).texture;
+  pmrem.dispose();
+  scene.environment = environment;
+  scene.environmentIntensity = 0.55;
+  scene.add(new HemisphereLight(0xffffff, 0x667080, 0.5));
+  const key = new DirectionalLight(0xffffff, 1.5);
   key.position.set(3, 5, 4);
   scene.add(key);
-  const fill = new DirectionalLight(0xffffff, 0.8);
-  fill.position.set(-4, -2, -3);
-  scene.add(fill);
 
   const camera = new PerspectiveCamera(40, 1, 0.01, 1000);
   camera.position.set(2, 2, 3);
@@ -184,7 +191,7 @@ function render({ model, el }) {
 
   const load = () => {
     const mine = ++generation;
-    const loader = new GLTFLoader();
+    const loader = new GLTFLoader().setMeshoptDecoder(MeshoptDecoder);
     const bytes = model.get("glb");
     const url = model.get("url") || "";
     if (bytes && bytes.byteLength > 0) {
@@ -235,6 +242,7 @@ function render({ model, el }) {
     renderer.domElement.removeEventListener("dblclick", reframe);
     controls.dispose();
     if (content) disposeObject(content);
+    environment.dispose();
     renderer.dispose();
     root.remove();
   };

@@ -57,3 +57,13 @@ def test_run_summary_follows_status_events() -> None:
     apply_status(run, {"status": "COMPLETED", "logs": [], "metrics": {"inference_time": 1.5}})
     run.state, run.finished_at = "done", run.submitted_at + 2.0
     assert run.summary() == "Done · inference 1.50 s · total 2.0 s"
+
+
+def test_reprs_are_short() -> None:
+    import falwidgets
+    from falwidgets.app._sweep import Sweep
+
+    bare = falwidgets.app(__import__("pydantic").create_model("M", x=(int, 1)))
+    assert repr(bare) == "<App no endpoint: 0 runs>"
+    s = Sweep("demo/x", {}, {"seed": [1, 2]}, client=object())
+    assert repr(s) == "<Sweep demo/x: 0/2 done, 0 failed>"

@@ -8,6 +8,7 @@ import json
 import ipywidgets as w
 import pytest
 from app_fixtures import EchoIn, _echo
+from ipywidgets.widgets.widget import _instances
 
 import falwidgets
 from falwidgets.app import App
@@ -36,13 +37,18 @@ def test_run_shows_status_logs_and_preview(local_server: object) -> None:
     assert ui.form.value["prompt"] == "a cat on a mat"  # the form shows what ran
 
 
-def test_new_result_closes_the_old_preview(local_server: object) -> None:
+def test_new_results_reuse_one_preview_widget(local_server: object) -> None:
+    """Runs must not pile up widget models: the saved notebook would grow with every run."""
     ui = falwidgets.app("fal-ai/flux-realism", client=_client(local_server))
-    ui.run({"prompt": "one", "num_inference_steps": 2})
+    first_out = ui.run({"prompt": "one", "num_inference_steps": 2})
     (first,) = ui.result.children
-    ui.run({"prompt": "two", "num_inference_steps": 2})
-    assert first.comm is None  # closed: it leaves the saved notebook's widget state
-    assert ui.result.children[0] is not first
+    models = len(_instances)
+    second_out = ui.run({"prompt": "two", "num_inference_steps": 2, "seed": 99})
+    (second,) = ui.result.children
+    assert second is first and second.comm is not None
+    assert second_out["images"][0]["url"] in second.value
+    assert first_out["images"][0]["url"] not in second.value
+    assert len(_instances) == models
 
 
 def test_422_marks_the_field_not_the_banner(local_server: object, echo_endpoint: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 import pytest
 from app_fixtures import Gauge
@@ -124,3 +125,29 @@ def test_history_resumes_runs_left_in_flight(local_server: object, echo_endpoint
     (entry,) = falwidgets.journal()
     assert entry.status == "COMPLETED" and entry.result["text"] == "orphan"
     assert "COMPLETED" in h.cards[0].facts.value
+
+
+def test_history_marks_runs_of_a_gone_local_server_failed(echo_endpoint: str) -> None:
+    from falwidgets.client import RetryPolicy
+    from falwidgets.server import serve
+
+    with serve(port=0, speed=1.0) as gone, Client(base_url=gone.url) as sync:
+        sync.submit(echo_endpoint, {"text": "lost", "steps": 2000})
+    # the server (and the kernel that owned it) ended while the request ran
+    quick = AsyncClient(retry=RetryPolicy(max_attempts=1))
+    h = falwidgets.history(client=quick)
+    assert [r.state for r in h.resumed] == ["failed"]
+    (entry,) = falwidgets.journal()
+    assert entry.status == "FAILED" and entry.error_type == "server_gone"
+    assert "gone" in h.cards[0].facts.value
+    again = falwidgets.history(client=quick)  # not retried on every open
+    assert again.resumed == []
+
+
+def test_history_button_failure_is_shown_not_raised(local_server: object) -> None:
+    _two_runs(local_server)
+    h = falwidgets.history(client=_client(local_server))
+    h.cards[0].view = dataclasses.replace(h.cards[0].view, endpoint="nobody/<nothing>")
+    h.cards[0].load_button.click()  # the form cannot be built: no such endpoint, no internet
+    (message,) = h.work.children
+    assert "fw-banner" in message.value and "nobody/&lt;nothing&gt;" in message.value

@@ -327,6 +327,27 @@ async ([path, budget]) => {
 """
 
 
+_EXECUTE_JS = """
+async ([code, budget]) => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  const kernel = panel.sessionContext.session.kernel;
+  const future = kernel.requestExecute({ code, store_history: false });
+  const out = [];
+  let error = null;
+  future.onIOPub = (msg) => {
+    const t = msg.header.msg_type;
+    if (t === "stream") out.push(msg.content.text);
+    if (t === "error") error = `${msg.content.ename}: ${msg.content.evalue}`;
+    if (t === "execute_result") out.push(String(msg.content.data["text/plain"] || ""));
+  };
+  const timeout = new Promise((_, reject) =>
+    setTimeout(() => reject(new Error("kernel did not answer in time")), budget));
+  await Promise.race([future.done, timeout]);
+  return { out: out.join(""), error };
+}
+"""
+
+
 class NotebookError(AssertionError):
     """A cell of a browser-run notebook raised, or cells did not finish in time."""
 
@@ -353,7 +374,13 @@ class Lab:
         return self.page_errors.get(id(page), [])
 
     def run_notebook(
-        self, cells: list[str], name: str, *, allow_errors: bool = False, page: Any = None
+        self,
+        cells: list[str],
+        name: str,
+        *,
+        allow_errors: bool = False,
+        page: Any = None,
+        timeout_ms: int = RUN_ALL_MS,
     ) -> Any:
         """Write ``cells`` as ``name.ipynb``, open it, wait for the kernel, run all; return the tab.
 
@@ -361,6 +388,7 @@ class Lab:
         """
         write_notebook(self.server.notebook_dir, name, cells)
         path = f"{name}.ipynb"
+        given = page is not None
         page = page or self.open_page()
         page.goto(
             f"{self.server.url}/lab/tree/{path}?token={self.server.token}&reset",
@@ -368,14 +396,27 @@ class Lab:
         )
         page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=KERNEL_READY_MS)
         page.evaluate(_KERNEL_READY_JS, [path, KERNEL_READY_MS])
-        outcome = page.evaluate(_RUN_ALL_JS, [path, RUN_ALL_MS])
+        outcome = page.evaluate(_RUN_ALL_JS, [path, timeout_ms])
+        problem = None
         if outcome["errors"] and not allow_errors:
-            self.screenshot(page, f"{name}-error")
-            raise NotebookError(f"{path} failed:\n" + "\n".join(outcome["errors"]))
-        if outcome["pending"] and not outcome["errors"]:
-            self.screenshot(page, f"{name}-timeout")
-            raise NotebookError(f"{path}: {outcome['pending']} cells did not finish in time")
+            problem = ("error", f"{path} failed:\n" + "\n".join(outcome["errors"]))
+        elif outcome["pending"] and not outcome["errors"]:
+            left, seconds = outcome["pending"], timeout_ms / 1000
+            problem = ("timeout", f"{path}: {left} cells unfinished after {seconds:.0f} s")
+        if problem is not None:
+            self.screenshot(page, f"{name}-{problem[0]}")
+            if not given:  # nobody else holds this tab: close it and stop its kernel
+                self.close(page, name)
+            raise NotebookError(problem[1])
         return page
+
+    def execute(self, page: Any, code: str, *, timeout_ms: int = 30_000) -> str:
+        """Run ``code`` in the kernel of the notebook open in ``page`` (not as a cell) and return
+        its printed output: lets a test change widget state from the kernel after rendering."""
+        outcome = page.evaluate(_EXECUTE_JS, [code, timeout_ms])
+        if outcome["error"]:
+            raise NotebookError(f"kernel code failed: {outcome['error']}")
+        return outcome["out"]
 
     def voila(self, cells: list[str], name: str, *, ready_selector: str) -> Any:
         """Render ``cells`` with Voila (started on first use) and wait for ``ready_selector``.
@@ -392,7 +433,9 @@ class Lab:
         error = page.locator("[data-mime-type='application/vnd.jupyter.stderr']")
         if error.count():
             self.screenshot(page, f"{name}-voila-error")
-            raise NotebookError(f"{name} failed in Voila:\n{error.first.inner_text()[:2000]}")
+            message = error.first.inner_text()[:2000]
+            self.close(page)
+            raise NotebookError(f"{name} failed in Voila:\n{message}")
         page.wait_for_selector(ready_selector, timeout=RUN_ALL_MS)
         return page
 

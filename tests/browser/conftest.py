@@ -95,16 +95,18 @@ def run_notebook(lab: Lab, request: pytest.FixtureRequest) -> Iterator[Callable[
 
 @pytest.fixture(autouse=True)
 def _screenshot_failures(request: pytest.FixtureRequest) -> Iterator[None]:
-    """After a failed test that used the browser, save every open tab under tests/artifacts/."""
+    """After a failed test, save the tabs it was given by fixtures (module-scoped notebook pages)
+    under tests/artifacts/; tabs from ``run_notebook`` are saved by that fixture."""
     yield
     report = getattr(request.node, "rep_call", None)
     if report is None or not report.failed or "lab" not in request.fixturenames:
         return
     lab: Lab = request.getfixturevalue("lab")
     safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in request.node.name)
-    for index, page in enumerate(lab.context.pages):
-        if not page.is_closed() and page.url != "about:blank":
-            lab.screenshot(page, f"FAILED-{safe}-{index}")
+    funcargs = getattr(request.node, "funcargs", {})
+    for name, value in funcargs.items():
+        if hasattr(value, "screenshot") and hasattr(value, "is_closed") and not value.is_closed():
+            lab.screenshot(value, f"FAILED-{safe}-{name}")
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

@@ -209,11 +209,6 @@ def test_seed_randomise_changes_the_seed(forms_page: Any) -> None:
     assert isinstance(after["seed"], int)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="widgets bug found here: number boxes get ~10 px (layout width 160px == the 160px "
-    "description_width); remove this mark once src/falwidgets/widgets/_base.py is fixed",
-)
 @pytest.mark.parametrize("tag", ["t-flux", "t-big"])
 def test_text_and_number_boxes_are_wide_enough_to_use(forms_page: Any, tag: str) -> None:
     """Every visible text/number box in a form is at least 40 px wide (room for a few digits)."""

@@ -88,6 +88,24 @@ def test_glb_from_data_uri_draws(lab: Lab, glb_page: Any) -> None:
     _assert_drawn(viewer)
 
 
+def test_glb_follows_kernel_changes(lab: Lab, glb_page: Any) -> None:
+    """Clearing, refilling and resizing from the kernel re-renders the same view."""
+    viewer = glb_page.locator(".t-bytes .fw-glb")
+    glb_page.locator(f".t-bytes {LOADED}").wait_for(timeout=30_000)
+    lab.execute(glb_page, "by_bytes.data = b''")
+    glb_page.locator('.t-bytes .fw-glb[data-status="empty"]').wait_for(timeout=10_000)
+    assert canvas_pixels(viewer.locator("canvas"))["fraction"] < 0.001
+    lab.execute(glb_page, "by_bytes.data = glb\nby_bytes.height = 200")
+    glb_page.locator(f".t-bytes {LOADED}").wait_for(timeout=10_000)
+    glb_page.wait_for_function(
+        "() => Math.abs(document.querySelector('.t-bytes canvas')"
+        ".getBoundingClientRect().height - 200) < 2",
+        timeout=10_000,
+    )
+    _assert_drawn(viewer)
+    assert lab.execute(glb_page, "print(by_bytes.status)").strip() == "loaded:1 meshes"
+
+
 def test_three_js_is_sent_once_per_page(glb_page: Any) -> None:
     """Two viewers on the page, one request for the 630 KB bundle (not saved in the notebook)."""
     glb_page.locator(f".t-bytes {LOADED}").wait_for(timeout=30_000)
@@ -147,13 +165,15 @@ def test_glb_from_the_local_server_url(lab: Lab, run_notebook: Any, local_server
     cube = _upload(local_server.url, cube_glb(), "cube.glb", "model/gltf-binary")
     demo = _demo_glb_url(local_server.url)
     assert cube.startswith("http://127.0.0.1:") and demo.startswith("http://127.0.0.1:")
+    missing = f"{local_server.url}/files/0000/<b>missing</b>.glb"
     page = run_notebook(
         [
             "import ipywidgets as W\n"
             "from falwidgets.preview._glb import GLBViewer\n"
             f"cube = GLBViewer({cube!r}, height=260).add_class('t-url')\n"
             f"demo = GLBViewer({demo!r}, height=260).add_class('t-demo')\n"
-            "W.VBox([cube, demo])"
+            f"gone = GLBViewer({missing!r}, height=120).add_class('t-missing')\n"
+            "W.VBox([cube, demo, gone])"
         ],
         "glb_url",
     )
@@ -165,6 +185,10 @@ def test_glb_from_the_local_server_url(lab: Lab, run_notebook: Any, local_server
     demo_viewer.wait_for(timeout=30_000)
     assert int(demo_viewer.get_attribute("data-meshes")) >= 1
     _assert_drawn(demo_viewer, min_fraction=0.02)
+    # a missing file is reported on the viewer (escaped text, no uncaught page error)
+    failed = page.locator('.t-missing .fw-glb[data-status^="error:"]')
+    failed.wait_for(timeout=30_000)
+    assert failed.locator("b").count() == 0
     lab.screenshot(page, "glb-url", selector=".t-url")
     lab.screenshot(page, "glb-demo", selector=".t-demo")
     assert not lab.errors_of(page)

@@ -135,6 +135,19 @@ def test_forbidden_cases_never_reach_the_server(proxy: ProxyServer) -> None:
     assert via(proxy, "GET", body["status_url"], token=OTHER).status_code == 403
 
 
+def _run(coro: Any) -> Any:
+    """``asyncio.run``, in a fresh thread if this one already runs a loop (Playwright's does)."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -232,4 +245,26 @@ def test_async_client_through_the_proxy(proxy: ProxyServer) -> None:
         ]
         return await asyncio.gather(*(h.result(timeout=30) for h in handles))
 
-    assert [r["seed"] for r in asyncio.run(main())] == [0, 1, 2]
+    assert [r["seed"] for r in _run(main())] == [0, 1, 2]
+
+
+def test_app_runner_through_the_proxy(proxy: ProxyServer) -> None:
+    import asyncio
+
+    import falwidgets
+
+    client = falwidgets.AsyncClient(proxy_url=f"{proxy.url}/t/{STUDENT}")
+    allowed = falwidgets.app(IMAGE, client=client, timeout=30)
+    refused = falwidgets.app("fal-ai/imagen4/preview", client=client, timeout=30)
+
+    async def click_both() -> None:
+        allowed.form.value = {**allowed.form.value, "prompt": "workshop", "num_inference_steps": 2}
+        allowed.run_button.click()
+        refused.form.value = {**refused.form.value, "prompt": "not here"}
+        refused.run_button.click()
+        await asyncio.wait_for(asyncio.gather(allowed.wait(), refused.wait()), 60)
+
+    _run(click_both())
+    assert allowed.last.state == "done" and allowed.last.output["images"]
+    assert refused.last.state == "failed"
+    assert "not allowed" in refused.banner.value  # the proxy's reason, shown in the widget

@@ -6,6 +6,7 @@ import asyncio
 from types import ModuleType
 
 import pytest
+from reliability_helpers import run_coroutine
 
 pytestmark = pytest.mark.slow
 
@@ -29,7 +30,7 @@ def test_every_app_widget_ends_done_or_failed_under_faults(fault_bench: ModuleTy
                 runner.run_button.click()  # what a user does: the widget callback, not the API
             await asyncio.wait_for(asyncio.gather(*(a.wait() for a in apps)), 90)
 
-        asyncio.run(click_every_run_button())
+        run_coroutine(click_every_run_button())
 
     states = [runner.last.state if runner.last else "never ran" for runner in apps]
     assert set(states) <= {"done", "failed"}, states

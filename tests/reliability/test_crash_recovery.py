@@ -72,3 +72,16 @@ def test_results_survive_a_sigkill_between_submit_and_result(
     finished = {e.request_id: e for e in falwidgets.journal(endpoint="reliability/campaign")}
     assert all(finished[r].status == "COMPLETED" for r in submitted)
     assert finished[submitted[0]].result == results[0]
+
+    # the history widget lists the recovered runs as finished, with their request ids on the cards
+    past = falwidgets.history(
+        client=falwidgets.AsyncClient(base_url=local_server.url), resume=False
+    )
+    cards = "\n".join(_markup(card) for card in past.cards)
+    assert all(request_id[:8] in cards for request_id in submitted), cards[:500]
+
+
+def _markup(widget: Any) -> str:
+    state = widget.get_state()
+    text = [str(state.get(k, "")) for k in ("value", "description", "tooltip")]
+    return "\n".join(text + [_markup(c) for c in getattr(widget, "children", ()) or ()])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import ModuleType
 
 import pytest
+from reliability_helpers import run_coroutine
 
 pytestmark = pytest.mark.slow
 
@@ -35,13 +36,12 @@ def test_campaign_through_the_workshop_proxy(fault_bench: ModuleType) -> None:
 
 
 def test_a_dead_server_fails_fast_with_clear_errors_not_hangs(fault_bench: ModuleType) -> None:
-    import asyncio
     import socket
 
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))
         url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    report = asyncio.run(
+    report = run_coroutine(
         fault_bench.run_campaign(url, jobs=5, concurrency=5, job_deadline=4, grace=3, check=False)
     )
     assert report.lost == 5 and report.completed == 0

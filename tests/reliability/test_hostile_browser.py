@@ -20,21 +20,16 @@ register()
 server = falwidgets.serve(port=0, speed=0.1)
 client = falwidgets.AsyncClient(base_url=server.url)""",
     """ui = falwidgets.app(ENDPOINT, client=client)
-ui.run({"mode": "output"})
+await ui.arun({"mode": "output"})
 ui""",
     """bad = falwidgets.app(ENDPOINT, client=client)
-try:
-    bad.run({"mode": "fail"})
-except falwidgets.FalError:
-    pass
+await bad.arun({"mode": "fail"})
 bad""",
     """field = falwidgets.app(ENDPOINT, client=client)
-try:
-    field.run({"mode": "field"})
-except falwidgets.FalError:
-    pass
+await field.arun({"mode": "field"})
 field""",
     "falwidgets.preview(ui.last.output)",
+    "assert bad.last.state == field.last.state == 'failed', (bad.last, field.last)",
 ]
 
 FIND_DANGER_JS = """

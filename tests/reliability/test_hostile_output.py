@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from hostile_endpoint import ENDPOINT, register
+from reliability_helpers import run_coroutine
 
 import falwidgets
 
@@ -66,7 +67,7 @@ def hostile_runs(local_server: Any) -> list[Any]:
             ui.run_button.click()
         await asyncio.wait_for(asyncio.gather(*(ui.wait() for ui in apps)), 60)
 
-    asyncio.run(go())
+    run_coroutine(go())
     return apps
 
 

@@ -1,13 +1,15 @@
 """The runner: a form plus Run and Cancel, a status line, a live log pane and the result area.
 
-Runs are asyncio tasks on the kernel's running loop, so the kernel stays responsive and several
-runs can be in flight; the widgets always follow the newest one. ``App.run()`` is the synchronous
-door for scripts and notebook cells.
+Runs are asyncio tasks through ``AsyncClient`` on the runner's background loop (see ``_loop``), so
+the kernel stays responsive and several runs can be in flight; the widgets always follow the
+newest one. ``App.run()`` is the synchronous door for scripts and notebook cells.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import html
 import json
 from collections.abc import Coroutine
@@ -36,6 +38,46 @@ def render_output(output: Any, spec: Any = None) -> w.Widget:
         return preview(output, spec=spec)
     text = json.dumps(output, indent=2, default=str)
     return w.HTML(f"<pre>{html.escape(text)}</pre>")
+
+
+def render_html(output: Any, spec: Any = None) -> str | None:
+    """The preview as one HTML string when it needs no widgets (images, media, JSON: the common
+    case), else ``None`` (a GLB viewer, say). Updating one HTML widget's value per run instead of
+    creating widgets keeps a saved notebook's widget state flat however many runs it holds."""
+    try:
+        from falwidgets.preview import render
+    except ImportError:
+        return None
+    segments = render(output, spec=spec).segments
+    if all(isinstance(s, str) for s in segments):
+        return "".join(segments)
+    return None
+
+
+def show_in(box: w.Box, output: Any, spec: Any = None, slot: int = -1) -> None:
+    """Put ``output``'s preview at ``box.children[slot]``, reusing an HTML preview widget there."""
+    children = list(box.children)
+    current = children[slot] if children else None
+    html_text = render_html(output, spec)
+    if (
+        html_text is not None
+        and isinstance(current, w.HTML)
+        and "fw-preview" in current._dom_classes
+    ):
+        current.value = html_text
+        return
+    if html_text is not None:
+        widget: w.Widget = w.HTML(html_text)
+        widget.add_class("fw-preview")
+    else:
+        widget = render_output(output, spec)
+    if children:
+        children[slot] = widget
+    else:
+        children = [widget]
+    box.children = children
+    if current is not None:
+        close_tree(current)
 
 
 def close_tree(widget: w.Widget) -> None:
@@ -70,7 +112,7 @@ class App(w.VBox):
             self.form.endpoint_id = self.endpoint  # code() names the endpoint, not the model
         self.runs: list[Run] = []
         self._shown: Run | None = None
-        self._ticker: asyncio.Task[None] | None = None
+        self._ticker: concurrent.futures.Future[None] | None = None
         self._uploader: Any = None
 
         self.run_button = w.Button(description="Run", button_style="primary", icon="play")
@@ -156,68 +198,74 @@ class App(w.VBox):
         return drive(run, self.client, self._on_update, timeout=self.timeout)
 
     def submit(self, arguments: dict[str, Any] | None = None) -> Run:
-        """Start a run in the background (a task on the running loop) and return it at once.
+        """Start a run on the runner loop and return it at once (what the Run button does).
 
-        Without a running loop (a plain script) the run completes before this returns.
+        In a plain script (no event loop in the calling thread) the run has finished when this
+        returns, so a script's ``button.click()`` behaves like ``run()``.
         """
         run = self._start(arguments)
-        coro = self._drive(run)
-        if _loop.running_loop() is None:
-            _loop.run_sync(coro)
-            return run
-        run.task = _loop.spawn(coro)
+        run.task = _loop.spawn(self._drive(run))
         self._ensure_ticker()
+        if _loop.running_loop() is None:
+            with contextlib.suppress(Exception):  # the outcome is on the run
+                _loop.block(run.task, self._deadline)
         return run
 
+    @property
+    def _deadline(self) -> float | None:
+        return None if self.timeout is None else self.timeout + CANCEL_GRACE
+
     async def arun(self, arguments: dict[str, Any] | None = None) -> Run:
-        """Run once and wait for it (from async code)."""
-        run = self._start(arguments)
-        self._ensure_ticker()
-        run.task = asyncio.ensure_future(self._drive(run))
-        await run.task
+        """Run once and wait for it, from async code (``await app.arun({...})``)."""
+        run = self.submit(arguments)
+        if run.task is not None and not run.task.done():
+            await _loop.wait_for(run.task, self._deadline)
         return run
 
     def run(self, arguments: dict[str, Any] | None = None) -> Any:
         """Run once synchronously (scripts and notebook cells) and return the output.
 
-        Raises the run's error (a ``FalError`` with ``request_id``) when it did not succeed.
+        Raises the run's error (a ``FalError`` with ``request_id``) when it did not succeed;
+        interrupting the kernel cancels the run.
         """
-        deadline = None if self.timeout is None else self.timeout + CANCEL_GRACE
-        run = _loop.run_sync(self.arun(arguments), timeout=deadline)
+        run = self._start(arguments)
+        run.task = _loop.spawn(self._drive(run))
+        self._ensure_ticker()
+        _loop.block(run.task, self._deadline)
         if run.error is not None:
             raise run.error
         return run.output
 
     async def wait(self, timeout: float | None = None) -> list[Run]:
         """Wait until every run in flight has finished (``await app.wait()`` in a notebook)."""
-        tasks = [r.task for r in self.in_flight if r.task is not None]
-        if tasks:
-            await asyncio.wait_for(asyncio.gather(*tasks), timeout)
+        futures = [r.task for r in self.in_flight if r.task is not None]
+        if futures:
+            await asyncio.wait_for(asyncio.gather(*(_loop.wait_for(f) for f in futures)), timeout)
         return self.runs
 
     def cancel(self) -> None:
         """Cancel every run in flight: on the server when submitted, locally otherwise."""
-        for run in self.in_flight:
+        pending = self.in_flight
+        for run in pending:
             run.cancel_requested = True
-            if run.handle is not None and _loop.running_loop() is not None:
+            if run.handle is not None:
                 _loop.spawn(self._cancel_remote(run))
             elif run.task is not None:
                 run.task.cancel()
-        if self.in_flight:
-            self.status.show(
-                "cancelling", "Cancelling…", self.last.request_id if self.last else None
-            )
+        if pending:
+            last = self.last
+            self.status.show("cancelling", "Cancelling…", last.request_id if last else None)
 
     async def _cancel_remote(self, run: Run) -> None:
+        """Ask the server to cancel; the event stream then reports it. Drop it if it doesn't."""
         try:
             await asyncio.wait_for(run.handle.cancel(), CANCEL_GRACE)
         except Exception as exc:  # already finished, or unreachable: stop following it locally
-            if not run.done and run.task is not None and not _already_done(exc):
+            if run.task is not None and not run.done and not _already_done(exc):
                 run.task.cancel()
-        # the server stops the job: give the event stream a moment to report it, then drop it
         if run.task is not None and not run.done:
             try:
-                await asyncio.wait_for(asyncio.shield(run.task), CANCEL_GRACE)
+                await _loop.wait_for(run.task, CANCEL_GRACE)
             except (asyncio.TimeoutError, asyncio.CancelledError):
                 run.task.cancel()
 
@@ -278,7 +326,7 @@ class App(w.VBox):
             self.banner.show(title, detail, rid or run.request_id)
 
     def _set_result(self, output: Any) -> None:
-        self._replace_result(render_output(output, self.target.output_spec))
+        show_in(self.result, output, self.target.output_spec)
 
     def _replace_result(self, widget: w.Widget) -> None:
         old = list(self.result.children)
@@ -297,6 +345,11 @@ class App(w.VBox):
             if run is not None and run.state == "running":
                 self.status.show(run.state, run.summary(), run.request_id)
             await asyncio.sleep(TICK_SECONDS)
+
+    def __repr__(self) -> str:
+        last = self.last
+        state = f", last {last.state}" if last else ""
+        return f"<App {self.endpoint or 'no endpoint'}: {len(self.runs)} runs{state}>"
 
     def close(self) -> None:
         """Close the app and every widget it made (the result previews too)."""

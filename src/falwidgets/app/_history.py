@@ -8,8 +8,10 @@ through the client, which records the outcome, and its card is refreshed.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import inspect
 from typing import Any
+from urllib.parse import urlsplit
 
 import ipywidgets as w
 
@@ -18,6 +20,7 @@ from falwidgets.app._app import App, close_tree, render_output
 from falwidgets.app._backend import Backend, backend_for
 from falwidgets.app._diff import diff_html
 from falwidgets.app._entry import EntryView, safe_src
+from falwidgets.app._errors import describe
 from falwidgets.app._panes import esc
 from falwidgets.app._run import Run, drive
 
@@ -98,7 +101,7 @@ class History(w.VBox):
         self.cards: list[Card] = []
         self._selected: list[Card] = []
         self.resumed: list[Run] = []
-        self._resume_task: asyncio.Task[Any] | None = None
+        self._resume_task: concurrent.futures.Future[None] | None = None
 
         self.header = w.HTML()
         self.refresh_button = w.Button(description="Refresh", icon="refresh")
@@ -124,6 +127,9 @@ class History(w.VBox):
                 self._backend = backend_for(client)
         return self._backend
 
+    def __repr__(self) -> str:
+        return f"<History: {len(self.cards)} runs, {len(self.pending())} in flight>"
+
     @property
     def entries(self) -> list[EntryView]:
         return [card.view for card in self.cards]
@@ -144,10 +150,22 @@ class History(w.VBox):
 
     def _card(self, view: EntryView) -> Card:
         card = Card(view)
-        card.load_button.on_click(lambda _b, c=card: self.load(c.view))
-        card.rerun_button.on_click(lambda _b, c=card: self.rerun(c.view))
+        card.load_button.on_click(lambda _b, c=card: self._safely(self.load, c.view))
+        card.rerun_button.on_click(lambda _b, c=card: self._safely(self.rerun, c.view))
         card.compare_box.observe(lambda ch, c=card: self._toggle(c, ch["new"]), names="value")
         return card
+
+    def _safely(self, action: Any, view: EntryView) -> None:
+        """Button handlers: show a failure (say, a form that cannot be built offline) in place."""
+        try:
+            action(view)
+        except Exception as exc:
+            title, detail, _ = describe(exc)
+            message = w.HTML(
+                f'<div class="fw-banner" style="color:#c62828"><b>{esc(title)}</b>: '
+                f"{esc(detail)} ({esc(view.endpoint)})</div>"
+            )
+            self._show_work([message])
 
     # -- load / rerun ------------------------------------------------------------------------
     def app_for(self, endpoint: str) -> App:
@@ -218,16 +236,17 @@ class History(w.VBox):
     def pending(self) -> list[EntryView]:
         return [card.view for card in self.cards if not card.view.final]
 
-    def resume_pending(self) -> asyncio.Task[Any] | None:
-        """Follow every in-flight entry to its end through the client, then refresh the cards."""
+    def resume_pending(self) -> concurrent.futures.Future[None] | None:
+        """Follow every in-flight entry to its end through the client, then refresh the cards.
+
+        Runs on the runner loop; in a plain script this waits until they have finished.
+        """
         todo = self.pending()
         if not todo:
             return None
-        coro = self._resume_all(todo)
+        self._resume_task = _loop.spawn(self._resume_all(todo))
         if _loop.running_loop() is None:
-            _loop.run_sync(coro, timeout=RESUME_TIMEOUT + 10)
-            return None
-        self._resume_task = _loop.spawn(coro)
+            _loop.block(self._resume_task, RESUME_TIMEOUT + 10)
         return self._resume_task
 
     async def _resume_all(self, views: list[EntryView]) -> None:
@@ -246,13 +265,35 @@ class History(w.VBox):
         except Exception as exc:  # unknown or expired request: record why on the run
             run.state, run.error = "failed", exc
             return run
-        return await drive(run, client, handle=handle, timeout=RESUME_TIMEOUT)
+        await drive(run, client, handle=handle, timeout=RESUME_TIMEOUT)
+        if run.state == "failed" and _gone_local_server(view, run.error):
+            _record_gone(view)
+        return run
 
     async def wait(self, timeout: float | None = None) -> History:
         """``await history.wait()``: until resumed runs have finished."""
         if self._resume_task is not None:
-            await asyncio.wait_for(asyncio.shield(self._resume_task), timeout)
+            await _loop.wait_for(self._resume_task, timeout)
         return self
+
+
+def _gone_local_server(view: EntryView, error: BaseException | None) -> bool:
+    """The run was sent to a local server (loopback) that no longer answers: it never will."""
+    base = str(getattr(view.raw, "base", "") or "")
+    host = urlsplit(base).hostname or ""
+    return host in {"127.0.0.1", "localhost", "::1"} and "ConnectError" in str(error)
+
+
+def _record_gone(view: EntryView) -> None:
+    """Mark the journal entry failed so that opening the history does not retry it forever."""
+    from falwidgets.client._journal import default_journal
+
+    default_journal().record_final(
+        view.request_id,
+        "FAILED",
+        error="the local server that ran this request is gone (its kernel ended)",
+        error_type="server_gone",
+    )
 
 
 def history(

@@ -56,6 +56,8 @@ class LogPane(w.HTML):
         self.add_class("fw-logs")
         self.lines: list[str] = []
         self.layout.display = "none"
+        self.layout.max_height = "10em"  # a scrolling tail, not a wall of step lines
+        self.layout.overflow = "auto"
 
     def clear(self) -> None:
         self.lines = []
@@ -69,7 +71,10 @@ class LogPane(w.HTML):
             self.lines.extend(new)
             del self.lines[:-MAX_LOG_LINES]
             body = "\n".join(esc(line) for line in self.lines)
-            self.value = f'<pre class="fw-log-lines">{body}</pre>'
+            self.value = (
+                '<pre class="fw-log-lines" style="margin:0;line-height:1.35;white-space:pre-wrap">'
+                f"{body}</pre>"
+            )
             self.layout.display = None
         return len(new)
 

@@ -8,6 +8,7 @@ through the ``on_update`` callback, so this module stays free of ipywidgets.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import time
 from collections.abc import Callable, Coroutine, Mapping
@@ -36,7 +37,7 @@ class Run:
     started_at: float | None = None
     finished_at: float | None = None
     handle: Any = field(default=None, repr=False)
-    task: asyncio.Task[Any] | None = field(default=None, repr=False)
+    task: concurrent.futures.Future[Any] | None = field(default=None, repr=False)
     cancel_requested: bool = False
 
     @property

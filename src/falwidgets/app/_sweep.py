@@ -7,6 +7,7 @@ preview (or its error) when that request finishes, in whatever order the queue c
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 import ipywidgets as w
 
 from falwidgets.app import _loop
-from falwidgets.app._app import close_tree, render_output
+from falwidgets.app._app import close_tree, show_in
 from falwidgets.app._backend import Backend, backend_for
 from falwidgets.app._errors import describe
 from falwidgets.app._grid import expand, label
@@ -68,7 +69,7 @@ class Sweep(w.VBox):
             for params, args in expand(base_inputs, grid)
         ]
         self.backend: Backend = backend_for(client)
-        self._task: asyncio.Task[None] | None = None
+        self._task: concurrent.futures.Future[None] | None = None
 
         n = len(self.points)
         self.progress = w.IntProgress(value=0, min=0, max=n, description=f"0/{n}")
@@ -83,6 +84,7 @@ class Sweep(w.VBox):
                 f'<div class="fw-sweep-label"><code>{esc(label(point.params))}</code></div>'
             )
             body = w.HTML('<span class="fw-state fw-state-queued">waiting…</span>')
+            body.add_class("fw-preview")  # filled in place with the preview when it lands
             cell = w.VBox([head, body], layout=w.Layout(border="1px solid #ddd", padding="4px"))
             cell.add_class("fw-sweep-cell")
             self._cells.append(cell)
@@ -112,16 +114,29 @@ class Sweep(w.VBox):
     def __len__(self) -> int:
         return len(self.points)
 
+    def __repr__(self) -> str:
+        finished = sum(p.run.done for p in self.points)
+        return (
+            f"<Sweep {self.endpoint}: {finished}/{len(self.points)} done, "
+            f"{len(self.failures)} failed>"
+        )
+
     # -- running -----------------------------------------------------------------------------
     def start(self) -> Sweep:
-        """Start in the background on the running loop; in a script, run to completion."""
+        """Start on the runner loop; in a plain script, wait until the sweep has finished."""
         if self._task is not None:
             return self
+        self._task = _loop.spawn(self._run_all())
         if _loop.running_loop() is None:
-            _loop.run_sync(self._run_all())
-        else:
-            self._task = _loop.spawn(self._run_all())
+            _loop.block(self._task, self._deadline)
         return self
+
+    @property
+    def _deadline(self) -> float | None:
+        if self.timeout is None:
+            return None
+        rounds = -(-len(self.points) // self.concurrency)
+        return self.timeout * rounds + 10
 
     async def _run_all(self) -> None:
         gate = asyncio.Semaphore(self.concurrency)
@@ -137,7 +152,7 @@ class Sweep(w.VBox):
     def _fill(self, index: int) -> None:
         point, cell = self.points[index], self._cells[index]
         if point.ok:
-            body = render_output(point.output)
+            show_in(cell, point.output, slot=1)
         else:
             title, detail, rid = describe(point.error) if point.error else ("Failed", "", None)
             rid_text = (
@@ -145,13 +160,15 @@ class Sweep(w.VBox):
                 if (rid or point.run.request_id)
                 else ""
             )
-            body = w.HTML(
+            body = cell.children[1]
+            if not isinstance(body, w.HTML):  # the placeholder is an HTML widget: reuse it
+                body = w.HTML()
+                old, cell.children = cell.children[1], [cell.children[0], body]
+                close_tree(old)
+            body.value = (
                 f'<div class="fw-sweep-error" style="color:#c62828"><b>{esc(title)}</b> '
                 f"{esc(detail)}{rid_text}</div>"
             )
-        old = cell.children[1]
-        cell.children = [cell.children[0], body]
-        close_tree(old)
         finished = sum(p.run.done for p in self.points)
         self.progress.value = finished
         self.progress.description = f"{finished}/{len(self.points)}"
@@ -160,16 +177,17 @@ class Sweep(w.VBox):
             self.progress.bar_style = "warning" if finished < len(self.points) else "danger"
 
     async def wait_async(self, timeout: float | None = None) -> Sweep:
+        """``await sweep.wait_async()`` (or ``await sweep``): until every point has finished."""
         self.start()
         if self._task is not None:
-            await asyncio.wait_for(asyncio.shield(self._task), timeout)
+            await _loop.wait_for(self._task, timeout)
         return self
 
     def wait(self, timeout: float | None = None) -> Sweep:
-        """Block until every point has finished (or ``timeout`` seconds pass)."""
+        """Block until every point has finished (``TimeoutError`` after ``timeout`` seconds)."""
         self.start()
-        if self._task is not None and not self._task.done():
-            _loop.run_sync(self.wait_async(timeout), timeout=timeout)
+        if self._task is not None:
+            _loop.block(self._task, timeout)
         return self
 
     def __await__(self) -> Generator[Any, None, Sweep]:

@@ -30,7 +30,7 @@ _LAYOUTS: dict[str, dict[str, str]] = {
     "error": {"width": "100%", "margin": "0 0 0 164px"},
     "wide": {"width": "min(100%, 640px)"},
     "text": {"width": "min(100%, 480px)"},
-    "number": {"width": "160px"},
+    "number": {"width": "320px"},  # 160px description + a usable box
     "small": {"width": "auto"},
     "group": {
         "border": "1px solid #ddd",
