@@ -96,6 +96,13 @@ def test_show_errors_opens_advanced_and_escapes(flux: Form) -> None:
     assert "fw-error" in label._dom_classes
 
 
+def test_show_errors_reopens_a_built_but_collapsed_advanced_section(flux: Form) -> None:
+    flux.open_advanced()
+    flux._advanced.selected_index = None  # the user collapsed it again
+    flux.show_errors([{"loc": ["body", "num_images"], "msg": "too many", "type": "x"}])
+    assert flux._advanced.selected_index == 0
+
+
 def test_reset_and_fill_example(seeds_dir: Path) -> None:
     made = form(seeds_dir / "anthonywu__gamecraft.json")
     schema = load_endpoint(seeds_dir / "anthonywu__gamecraft.json")

@@ -91,7 +91,11 @@ class Storage:
         )
 
     def _write_meta(self, file_id: str, content_type: str) -> None:
-        (self._dir(file_id) / ".meta.json").write_text(json.dumps({"content_type": content_type}))
+        """Atomic: readers of a content-addressed file may run while the same bytes are stored."""
+        folder = self._dir(file_id)
+        tmp = folder / f".meta.{uuid.uuid4().hex}.tmp"
+        tmp.write_text(json.dumps({"content_type": content_type}))
+        tmp.replace(folder / ".meta.json")
 
     # -- writing --------------------------------------------------------------------------------
     def put(

@@ -265,8 +265,8 @@ class Form(w.VBox):
 
     def _place(self, loc: list[Any], msg: str) -> bool:
         name = str(loc[0])
-        if name not in self._fields and any(p.name == name for p in self._advanced_specs):
-            self.open_advanced()
+        if any(p.name == name for p in self._advanced_specs):
+            self.open_advanced()  # built or not, a collapsed section would hide the message
         field = self._fields.get(name)
         if field is None:
             return False
