@@ -331,7 +331,10 @@ class SeedField(FieldWidget):
             placeholder="random",
         )
         self.button = w.Button(
-            description="🎲", tooltip="random seed", layout=self.ctx.layout("small")
+            description="",
+            icon="random",  # Font Awesome ships with JupyterLab; emoji fonts often do not
+            tooltip="random seed",
+            layout=self.ctx.layout("small"),
         )
         self.button.add_class("fw-seed-random")
         self.button.on_click(self.randomise)
