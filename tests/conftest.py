@@ -19,6 +19,15 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 _CREDENTIAL_VARS = ("FAL_KEY", "FAL_KEY_ID", "FAL_KEY_SECRET")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last: Playwright's sync API leaves an event loop on the main thread,
+    after which ``asyncio.run()`` in ordinary tests would fail."""
+    items.sort(
+        key=lambda item: item.get_closest_marker("browser") is not None
+        or "browser_context" in getattr(item, "fixturenames", ())
+    )
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
