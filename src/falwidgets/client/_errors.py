@@ -25,9 +25,48 @@ __all__ = [
     "RequestFailed",
     "ServerError",
     "ValidationError",
+    "add_secrets",
     "error_from_response",
     "normalize_validation_errors",
+    "redact",
 ]
+
+
+# Every key a client of this process holds (and proxy tokens). FalError redacts them from its
+# message, detail and errors when it is built, so no code path can forget to: a server that echoes
+# the key back (in a 401 detail, a status error, a log line) never puts it into str(error).
+_SECRETS: set[str] = set()
+_MIN_SECRET = 6  # shorter "keys" are test values, not secrets; replacing them would mangle text
+
+
+def add_secrets(*secrets: str | None) -> None:
+    """Register keys/tokens to hide; fal keys ``id:secret`` also hide the secret half alone."""
+    for secret in secrets:
+        if not secret or len(secret) < _MIN_SECRET:
+            continue
+        _SECRETS.add(secret)
+        half = secret.split(":", 1)[1] if ":" in secret else ""
+        if len(half) >= _MIN_SECRET:
+            _SECRETS.add(half)
+
+
+def redact(value: Any) -> Any:
+    """``value`` with every registered secret replaced by ``***`` (strings, dicts, lists)."""
+    if not _SECRETS:
+        return value
+    if isinstance(value, str):
+        # longest first, so a full ``id:secret`` goes before its secret half
+        for secret in sorted(_SECRETS, key=len, reverse=True):
+            if secret in value:
+                value = value.replace(secret, "***")
+        return value
+    if isinstance(value, dict):
+        return {redact(k): redact(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(redact(v) for v in value)
+    return value
 
 
 class FalError(Exception):
@@ -42,12 +81,13 @@ class FalError(Exception):
         error_type: str | None = None,
         detail: Any = None,
     ) -> None:
+        message = redact(message)
         super().__init__(message)
         self.message = message
         self.request_id = request_id
         self.status_code = status_code
         self.error_type = error_type
-        self.detail = detail
+        self.detail = redact(detail)
 
     def __str__(self) -> str:
         return self.message
@@ -66,7 +106,7 @@ class ValidationError(FalError):
 
     def __init__(self, message: str, *, errors: list[dict[str, Any]], **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
-        self.errors = errors
+        self.errors: list[dict[str, Any]] = redact(errors)
 
 
 class RateLimited(FalError):
@@ -149,15 +189,6 @@ def _detail_text(detail: Any) -> str:
     return json.dumps(detail, ensure_ascii=False)[:500]
 
 
-def _redact(text: str, secrets: tuple[str, ...]) -> str:
-    for secret in secrets:
-        if secret and len(secret) >= 6:  # shorter "keys" are test values, not secrets
-            text = text.replace(secret, "***")
-            if ":" in secret:  # fal keys are key_id:key_secret; hide the secret half alone too
-                text = text.replace(secret.split(":", 1)[1], "***")
-    return text
-
-
 def error_from_response(
     response: httpx.Response,
     *,
@@ -183,7 +214,8 @@ def error_from_response(
     )
     rid = request_id or response.headers.get("x-fal-request-id")
     where = f"{action}" + (f" (request {rid})" if rid and rid not in action else "")
-    text = _redact(_detail_text(detail).strip(), secrets)
+    add_secrets(*secrets)
+    text = _detail_text(detail).strip()
     kwargs: dict[str, Any] = {
         "request_id": rid,
         "status_code": status,
@@ -197,8 +229,6 @@ def error_from_response(
         return NotFound(f"{where} failed: not found (404): {text or 'no detail'}", **kwargs)
     if status == 422:
         errors = normalize_validation_errors(detail)
-        for err in errors:
-            err["msg"] = _redact(err["msg"], secrets)
         listed = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'] if p != 'body') or 'input'}: {e['msg']}"
             for e in errors

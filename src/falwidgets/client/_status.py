@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from falwidgets.client._errors import ServerError
+from falwidgets.client._errors import ServerError, redact
 
 __all__ = ["Completed", "InProgress", "LogTracker", "Queued", "Status", "parse_status"]
 
@@ -52,12 +52,11 @@ class Completed(Status):
 
 
 def _logs(value: Any) -> list[dict[str, Any]]:
-    if not value:
+    if not value or not isinstance(value, list):
         return []
-    if not isinstance(value, list):
-        return []
+    # log lines reach widgets and terminals: hide a key a runner printed (no-op without keys)
     return [
-        entry if isinstance(entry, dict) else {"message": str(entry)}
+        redact(entry) if isinstance(entry, dict) else {"message": redact(str(entry))}
         for entry in value
         if entry is not None
     ]
@@ -82,7 +81,7 @@ def parse_status(data: Any, *, request_id: str | None = None) -> Status:
         return Completed(
             _logs(data.get("logs")),
             metrics if isinstance(metrics, dict) else {},
-            None if error in (None, "") else str(error),
+            None if error in (None, "") else redact(str(error)),
             data.get("error_type") or None,
         )
     raise ServerError(f"unknown status {state!r} for request {request_id}", request_id=request_id)

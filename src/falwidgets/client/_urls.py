@@ -12,54 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["DEFAULT_HOSTS", "EndpointId", "Hosts", "parse_endpoint"]
+from falwidgets._endpoint_id import RUN_PREFIX, EndpointId, parse_endpoint
 
-_NAMESPACES = ("workflows", "comfy")
-RUN_PREFIX = "run"  # a one-server layout serves fal.run under <base_url>/run
-_LEGACY = re.compile(r"^([0-9]+)-([a-zA-Z0-9-]+)$")
-_PART = re.compile(r"^[A-Za-z0-9._~@+-]+$")
-
-
-@dataclass(frozen=True)
-class EndpointId:
-    """A parsed endpoint id: ``[namespace/]owner/app[/path]``."""
-
-    owner: str
-    app: str
-    path: str = ""
-    namespace: str | None = None
-
-    @property
-    def app_id(self) -> str:
-        """``[namespace/]owner/app``: the prefix of status, result and cancel URLs."""
-        prefix = f"{self.namespace}/" if self.namespace else ""
-        return f"{prefix}{self.owner}/{self.app}"
-
-    @property
-    def full(self) -> str:
-        """The full id, used by submit, run and stream."""
-        return f"{self.app_id}/{self.path}" if self.path else self.app_id
-
-
-def parse_endpoint(endpoint: str) -> EndpointId:
-    """Split an endpoint id the way fal's official clients do, with a clear error on bad input."""
-    if not isinstance(endpoint, str) or not endpoint.strip():
-        raise ValueError(f"endpoint must be a string like 'fal-ai/flux/dev', got {endpoint!r}")
-    parts = [p for p in endpoint.strip().strip("/").split("/") if p]
-    for part in parts:
-        if not _PART.match(part):
-            raise ValueError(f"invalid endpoint id {endpoint!r}: bad segment {part!r}")
-    if len(parts) == 1:
-        legacy = _LEGACY.match(parts[0])
-        if not legacy:
-            raise ValueError(f"invalid endpoint id {endpoint!r}: expected 'owner/app[/path]'")
-        return EndpointId(legacy.group(1), legacy.group(2))
-    if parts[0] in _NAMESPACES:
-        if len(parts) < 3:
-            raise ValueError(f"invalid endpoint id {endpoint!r}: expected '{parts[0]}/owner/app'")
-        return EndpointId(parts[1], parts[2], "/".join(parts[3:]), parts[0])
-    return EndpointId(parts[0], parts[1], "/".join(parts[2:]))
-
+__all__ = ["DEFAULT_HOSTS", "RUN_PREFIX", "EndpointId", "Hosts", "parse_endpoint"]
 
 @dataclass(frozen=True)
 class Hosts:

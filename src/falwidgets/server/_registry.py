@@ -7,7 +7,6 @@ server has no special cases: it looks the endpoint up here and calls it on a wor
 from __future__ import annotations
 
 import inspect
-import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,42 +14,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
-_LEGACY_ID = re.compile(r"^([0-9]+)-([a-zA-Z0-9-]+)$")
-_NAMESPACES = ("workflows", "comfy")
+from falwidgets._endpoint_id import EndpointId, parse_endpoint
 
-
-@dataclass(frozen=True)
-class AppId:
-    """fal's split of an endpoint id: `[namespace/]owner/app` plus the rest (`path`)."""
-
-    owner: str
-    app: str
-    path: str = ""
-    namespace: str = ""
-
-    @property
-    def queue_prefix(self) -> str:
-        """The `[namespace/]owner/app` prefix status, result and cancel URLs use."""
-        return "/".join(p for p in (self.namespace, self.owner, self.app) if p)
-
-
-def parse_endpoint_id(endpoint_id: str) -> AppId:
-    """Parse an endpoint id with fal_client's rules (fal-protocol.md section 2)."""
-    parts = [p for p in endpoint_id.strip("/").split("/") if p]
-    if len(parts) == 1:
-        match = _LEGACY_ID.match(parts[0])
-        if not match:
-            raise ValueError(f"invalid endpoint id {endpoint_id!r}: expected 'owner/app[/path]'")
-        return AppId(match.group(1), match.group(2))
-    if not parts:
-        raise ValueError("empty endpoint id")
-    if parts[0] in _NAMESPACES:
-        if len(parts) < 3:
-            raise ValueError(
-                f"invalid endpoint id {endpoint_id!r}: expected '{parts[0]}/owner/app'"
-            )
-        return AppId(parts[1], parts[2], "/".join(parts[3:]), parts[0])
-    return AppId(parts[0], parts[1], "/".join(parts[2:]))
+# one endpoint-id parser for the whole package (client URLs and these routes agree)
+AppId = EndpointId
+parse_endpoint_id = parse_endpoint
 
 
 @dataclass
