@@ -8,9 +8,16 @@ server counts exactly one submission per job, and no job waits past its deadline
     .venv/bin/python bench/faults.py --jobs 100   # quicker
 
 ``tests/reliability/test_faults.py`` runs a smaller campaign through :func:`run_campaign`.
-A submit that fails ambiguously (the connection dropped after the body was sent) is re-submitted
-by this driver, as a user would; the server's per-submission counter then shows whether that ever
-made a duplicate (it must not: the server never enqueues a call it refused).
+
+What the driver re-sends, and what it does not: a submit the server *answered* with an error status
+and no request id (an injected 429 or gateway 5xx that outlived the client's own retries) was
+refused before it was enqueued (this server never enqueues a submit it refuses), so the driver
+re-sends it, as a user would, and counts it. A submit whose answer was lost after the body was sent
+(a dropped connection, or the proxy's "may have been accepted upstream" 502) is *ambiguous*: the
+driver does not re-send it and counts it apart; the server's per-submission counter then shows
+whether any of those had in fact been enqueued. (The injected drops are decided before the server's
+app runs, so here they never were; ``tests/reliability/test_lost_answers.py`` cuts answers *after*
+enqueueing and checks the client never re-sends and says the submit may have been accepted.)
 """
 
 from __future__ import annotations
@@ -21,9 +28,11 @@ import re
 import sys
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from pydantic import BaseModel
@@ -58,25 +67,98 @@ def register_endpoint() -> None:
         return CampaignOut(job=inp.job, steps_done=done)
 
 
+_RETRYABLE = frozenset({408, 429, 500, 502, 503, 504})
+
+
+def call_kind(request: httpx.Request) -> str:
+    """submit / status / sse / result / cancel / upload / other, also through a proxy."""
+    url = request.headers.get("x-fal-target-url") or str(request.url)
+    path = urlsplit(url).path
+    if "/requests/" not in path:
+        return "submit" if request.method == "POST" and path.count("/") >= 2 else "other"
+    if path.endswith("/status/stream"):
+        return "sse"
+    if path.endswith("/status"):
+        return "status"
+    if path.endswith("/cancel"):
+        return "cancel"
+    return "result"
+
+
+class _CountedStream(httpx.AsyncByteStream):
+    """A response body that reports errors raised while it is read (a drop after the headers)."""
+
+    def __init__(self, inner: httpx.AsyncByteStream, on_error: Any) -> None:
+        self.inner = inner
+        self.on_error = on_error
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in self.inner:
+                yield chunk
+        except httpx.TransportError:
+            self.on_error()
+            raise
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
 class CountingTransport(httpx.AsyncBaseTransport):
-    """Counts every HTTP attempt the client makes and the faulty answers it absorbed."""
+    """Counts every HTTP attempt, each failed one (status or connection error, body reads too),
+    and the client's own retries: a new attempt at a call (same method, URL and body) whose last
+    attempt failed. Submits are keyed by body, so a driver re-send counts here too; the report
+    subtracts those (:attr:`CampaignReport.resubmits`).
+    """
 
     def __init__(self) -> None:
         self.inner = httpx.AsyncHTTPTransport(
             limits=httpx.Limits(max_connections=512, max_keepalive_connections=128)
         )
         self.calls = 0
+        self.by_kind: Counter[str] = Counter()
         self.statuses: Counter[int] = Counter()
-        self.transport_errors = 0
+        self.transport_errors = 0  # before an answer, or while its body was read
+        self.body_errors = 0  # of those, while the body was read
+        self.failed_by_kind: Counter[str] = Counter()
+        self.retries_by_kind: Counter[str] = Counter()
+        self._failed: set[tuple[str, str, bytes]] = set()
+
+    @staticmethod
+    def _key(request: httpx.Request) -> tuple[str, str, bytes]:
+        url = request.headers.get("x-fal-target-url") or str(request.url)
+        body = request.content if request.method == "POST" else b""
+        return request.method, url, body
+
+    def _fail(self, key: tuple[str, str, bytes], kind: str) -> None:
+        self.failed_by_kind[kind] += 1
+        self._failed.add(key)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.calls += 1
+        kind = call_kind(request)
+        self.by_kind[kind] += 1
+        key = self._key(request)
+        if key in self._failed:
+            self._failed.discard(key)
+            self.retries_by_kind[kind] += 1
         try:
             response = await self.inner.handle_async_request(request)
         except httpx.TransportError:
             self.transport_errors += 1
+            self._fail(key, kind)
             raise
         self.statuses[response.status_code] += 1
+        if response.status_code in _RETRYABLE:
+            self._fail(key, kind)
+
+        def on_body_error() -> None:
+            self.transport_errors += 1
+            self.body_errors += 1
+            self._fail(key, kind)
+
+        assert isinstance(response.stream, httpx.AsyncByteStream)
+        response.stream = _CountedStream(response.stream, on_body_error)
         return response
 
     async def aclose(self) -> None:
@@ -89,17 +171,23 @@ class CampaignReport:
     concurrency: int
     faults_spec: str
     completed: int = 0
-    lost: int = 0
+    lost: int = 0  # failed for any reason other than an ambiguous submit
     wrong: int = 0
+    ambiguous: int = 0  # submit answer lost after sending: not re-sent, reported "may have"
     duplicates: int = 0
     submissions_counted: int = 0
-    resubmits: int = 0
+    resubmits: int = 0  # submits the server refused (error status, no id), re-sent by the driver
     overruns: int = 0  # finished (or failed) after their deadline + grace
     errors: list[str] = field(default_factory=list)
+    ambiguous_errors: list[str] = field(default_factory=list)
     faults: dict[str, int] = field(default_factory=dict)
     http_calls: int = 0
-    faulty_answers: int = 0  # 429/5xx answers the client retried through
+    calls_by_kind: dict[str, int] = field(default_factory=dict)
+    failed_by_kind: dict[str, int] = field(default_factory=dict)
+    retries_by_kind: dict[str, int] = field(default_factory=dict)  # the client's own
+    faulty_answers: int = 0  # 429/5xx answers the client saw
     transport_errors: int = 0
+    body_errors: int = 0
     latencies: list[float] = field(default_factory=list)
     wall: float = 0.0
     deadline: float = 0.0
@@ -112,22 +200,39 @@ class CampaignReport:
 
     def table(self) -> str:
         faults = ", ".join(f"{k} {self.faults.get(k, 0)}" for k in FAULT_KINDS)
+
+        def kinds(counts: dict[str, int]) -> str:
+            shown = [f"{k} {counts[k]}" for k in sorted(counts) if counts[k]]
+            return f"{sum(counts.values())}: {', '.join(shown)}" if shown else "0"
+
         rows = [
             ("jobs", f"{self.jobs} at concurrency {self.concurrency}"),
             ("faults injected (server)", f"{sum(self.faults.values())}: {faults}"),
             ("results retrieved", str(self.completed)),
-            ("lost", str(self.lost)),
             ("wrong results", str(self.wrong)),
-            ("duplicates (server-counted)", str(self.duplicates)),
+            ("lost (failed, not an ambiguous submit)", str(self.lost)),
+            (
+                "ambiguous submit failures (answer lost after sending; not re-sent, error says "
+                "it may have been accepted)",
+                str(self.ambiguous),
+            ),
+            ("submits refused before enqueue (re-sent by the caller)", str(self.resubmits)),
             ("submissions counted by server", str(self.submissions_counted)),
-            ("failed submits re-sent by the driver", str(self.resubmits)),
+            ("server-counted duplicates", str(self.duplicates)),
             ("past deadline (hangs)", f"{self.overruns} (deadline {self.deadline:.0f} s/job)"),
             (
                 "client HTTP calls",
-                f"{self.http_calls} ({self.http_calls / max(1, self.jobs):.1f}/job)",
+                f"{self.http_calls} ({self.http_calls / max(1, self.jobs):.1f}/job): "
+                + kinds(self.calls_by_kind).split(": ", 1)[-1],
             ),
-            ("faulty answers retried (429/5xx)", str(self.faulty_answers)),
-            ("connection errors before an answer", str(self.transport_errors)),
+            ("failed attempts seen by the client, by call", kinds(self.failed_by_kind)),
+            ("client-internal retries, by call", kinds(self.retries_by_kind)),
+            ("429/5xx answers", str(self.faulty_answers)),
+            (
+                "connection errors (before an answer / reading its body)",
+                f"{self.transport_errors} ({self.transport_errors - self.body_errors} / "
+                f"{self.body_errors})",
+            ),
             (
                 "latency p50 / p99 / max",
                 "{:.2f} s / {:.2f} s / {:.2f} s".format(
@@ -149,16 +254,27 @@ def _faults_from_metrics(text: str) -> dict[str, int]:
     return found
 
 
-def _is_refused_submit(error: Exception) -> bool:
-    """A submit that got no request id back: a gateway error or no answer at all.
+def submit_failure(error: Exception) -> str:
+    """``"refused"``, ``"ambiguous"`` or ``"other"`` for a failed submit (see the module docstring).
 
-    The client itself retries only what provably never reached the queue (connection refused,
-    429, 503). Anything else a user would re-send by hand; the driver does the same and the
-    server's per-submission counter shows whether that ever created a duplicate.
+    Refused: the server answered with a 429/5xx status and no request id; this server never
+    enqueues a submit it answers that way, so re-sending cannot duplicate. Ambiguous: no answer
+    came back after the body was sent (a dropped connection), or the proxy says the upstream may
+    have accepted it (its 502 ``upstream_error``).
     """
-    from falwidgets import DeadlineExceeded, ServerError
+    from falwidgets import DeadlineExceeded, FalError
 
-    return isinstance(error, (ServerError, DeadlineExceeded)) and not error.request_id
+    if not isinstance(error, FalError) or error.request_id:
+        return "other"
+    if isinstance(error.__cause__, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)):
+        return "refused"  # the connection never opened: nothing was sent
+    if isinstance(error, DeadlineExceeded) and error.__cause__ is None:
+        return "refused"  # the deadline passed before another attempt: nothing was sent
+    if error.status_code is None or error.error_type == "upstream_error":
+        return "ambiguous"
+    if error.status_code == 429 or error.status_code >= 500:
+        return "refused"
+    return "other"
 
 
 async def run_campaign(
@@ -189,6 +305,7 @@ async def run_campaign(
         async with semaphore:
             started = time.monotonic()
             end = started + job_deadline
+            handle = None
             try:
                 while True:
                     try:
@@ -197,20 +314,32 @@ async def run_campaign(
                         )
                         break
                     except FalError as error:
-                        if not _is_refused_submit(error) or time.monotonic() >= end:
+                        outcome = submit_failure(error)
+                        if outcome == "ambiguous":  # not re-sent: it may have been accepted
+                            report.ambiguous += 1
+                            report.ambiguous_errors.append(f"job {job}: {error}"[:300])
+                            break
+                        if outcome != "refused" or time.monotonic() >= end:
                             raise
                         report.resubmits += 1
                         await asyncio.sleep(0.05)
-                result = await handle.result(timeout=max(0.1, end - time.monotonic()))
-            except Exception as error:  # every failure is a lost job, with its reason kept
+                result = (
+                    await handle.result(timeout=max(0.1, end - time.monotonic()))
+                    if handle is not None
+                    else None
+                )
+            except Exception as error:  # every other failure is a lost job, its reason kept
                 report.lost += 1
                 report.errors.append(f"job {job}: {type(error).__name__}: {error}"[:300])
             else:
-                if result.get("job") == job and result.get("steps_done") == steps:
+                if result is None:
+                    pass  # ambiguous, counted above
+                elif result.get("job") == job and result.get("steps_done") == steps:
                     report.completed += 1
+                    report.latencies.append(time.monotonic() - started)
                 else:
                     report.wrong += 1
-                report.latencies.append(time.monotonic() - started)
+                    report.latencies.append(time.monotonic() - started)
             if time.monotonic() > end + grace:
                 report.overruns += 1
 
@@ -223,10 +352,14 @@ async def run_campaign(
         report.wall = time.monotonic() - started
         await client.aclose()
     report.http_calls = transport.calls
-    report.faulty_answers = sum(
-        n for s, n in transport.statuses.items() if s in (429, 502, 503, 504)
-    )
+    report.calls_by_kind = dict(transport.by_kind)
+    report.failed_by_kind = dict(transport.failed_by_kind)
+    retries = Counter(transport.retries_by_kind)
+    retries["submit"] -= report.resubmits  # the driver's re-sends are not the client's retries
+    report.retries_by_kind = {k: v for k, v in retries.items() if v > 0}
+    report.faulty_answers = sum(n for s, n in transport.statuses.items() if s == 429 or s >= 500)
     report.transport_errors = transport.transport_errors
+    report.body_errors = transport.body_errors
     if not check:
         return report
     with httpx.Client(base_url=server_url, timeout=30) as ops:
@@ -278,7 +411,10 @@ def campaign(
         from falwidgets.proxy import serve_proxy
 
         token = "fwt_campaign_token_01"
-        with serve_proxy([token], upstream=server.url, key="unused-local-key") as proxy:
+        # one token stands for a whole class here: no per-token call cap
+        with serve_proxy(
+            [token], upstream=server.url, key="unused-local-key", calls_per_min=None
+        ) as proxy:
             return run_coroutine(
                 run_campaign(
                     server.url,
@@ -303,10 +439,11 @@ def main(argv: list[str] | None = None) -> int:
     for label, proxied in (("direct", False), ("through the workshop proxy", True)):
         report = campaign(args.jobs, args.concurrency, args.faults, through_proxy=proxied)
         print(f"## {label}\n{report.table()}\n")
-        for line in report.errors[:10]:
+        for line in (report.errors + report.ambiguous_errors)[:10]:
             print("  ", line)
         sections.append(f"### {label}\n\n{report.table()}")
-        ok = ok and report.lost == 0 and report.duplicates == 0 and report.overruns == 0
+        ok = ok and report.lost == 0 and report.wrong == 0 and report.duplicates == 0
+        ok = ok and report.overruns == 0 and report.submissions_counted == report.completed
     if not args.no_write:
         from _results import write_section
 
@@ -314,11 +451,19 @@ def main(argv: list[str] | None = None) -> int:
         body = (
             f"Faults: `{args.faults}`; endpoint `{ENDPOINT}` (4 steps of 30 ms), "
             "16 server workers. Latency is submit to result in hand, per job. Faults hit every "
-            "kind of call (submit, status, SSE, result). A submit answered by an injected gateway "
-            "error or a dropped connection carries no request id; the client does not re-send it "
-            "(it cannot prove the server did not enqueue it), so the driver re-sends it as a user "
-            "would, and the server's per-submission counter proves no job was ever enqueued "
-            "twice.\n\n" + "\n\n".join(sections)
+            "kind of call (submit, status, SSE, result), and are decided before the server's app "
+            "runs. The client retries status, SSE and result calls on any failure, and submits "
+            "only when the server provably refused them (429, 503, connection refused). What "
+            "the driver does with a submit that still failed: one the server *answered* with a "
+            "429/5xx and no request id was refused before enqueue, so the driver re-sends it (as "
+            "a user would) and counts it; one whose answer was lost after sending (a dropped "
+            "connection, or the proxy's 502 'may have been accepted upstream') is ambiguous: "
+            "the client raised an error saying so, the driver does not re-send it, and it is "
+            "counted apart, not as a result. The server's own per-submission counter equals the "
+            "results retrieved, so no ambiguous submit had been enqueued and no job was enqueued "
+            "twice. Enqueued-then-cut answers (which these faults cannot make) are tested in "
+            "`tests/reliability/test_lost_answers.py`: the client never re-sends them.\n\n"
+            + "\n\n".join(sections)
         )
         write_section("faults", command.strip(), body)
     return 0 if ok else 1

@@ -114,6 +114,18 @@ shots = images.run({"prompt": "three ceramic cups on a wooden table", "num_image
 images""",
         ),
         (
+            MD,
+            """Video plays in a `<video controls>` player: here toon-crafter animates between the two
+images just made.""",
+        ),
+        (
+            CODE,
+            """video = falwidgets.app("fal-ai/toon-crafter")
+keyframes = [image["url"] for image in shots["images"]]
+video.run({"keyframe_image_urls": keyframes, "prompt": "the cups slide together", "steps": 10})
+video""",
+        ),
+        (
             CODE,
             """music = falwidgets.app("fal-ai/minimax-music/v1.5")
 music.run(
@@ -219,7 +231,9 @@ ui""",
         ),
         (
             MD,
-            """Bad input comes back as a fal-style 422 and lands beside the field it concerns:""",
+            """Bad input is caught before anything is sent: Run refuses ("fix 1 field first"), the field
+stays marked, and the error has the shape of fal's 422 (a rule only the server knows comes back as a
+real 422 and lands beside its field the same way):""",
         ),
         (
             CODE,

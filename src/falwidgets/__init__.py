@@ -45,6 +45,7 @@ _EXPORTS: dict[str, str] = {
     "data_uri": "falwidgets.client",
     "journal": "falwidgets.client",
     "JournalEntry": "falwidgets.client",
+    "mark_journal": "falwidgets.client",
     # server
     "serve": "falwidgets.server",
     "Server": "falwidgets.server",

@@ -52,13 +52,9 @@ def parse_endpoint(endpoint: str) -> EndpointId:
 
     One leading or trailing ``/`` is tolerated (ids copied from URLs); anything else odd is not.
     """
-    if not isinstance(endpoint, str):
-        raise TypeError(
-            f"endpoint must be a string like 'fal-ai/flux/dev', got {type(endpoint).__name__}"
-        )
-    text = endpoint.strip()
-    if not text.strip("/"):
+    if not isinstance(endpoint, str) or not endpoint.strip().strip("/"):
         raise ValueError(f"endpoint must be a string like 'fal-ai/flux/dev', got {endpoint!r}")
+    text = endpoint.strip()
     parts = text.strip("/").split("/")
     for part in parts:
         if not part:

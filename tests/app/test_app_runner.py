@@ -51,17 +51,21 @@ def test_new_results_reuse_one_preview_widget(local_server: object) -> None:
     assert len(_instances) == models
 
 
-def test_422_marks_the_field_not_the_banner(local_server: object, echo_endpoint: str) -> None:
+def test_run_refuses_while_the_form_has_errors(local_server: object, echo_endpoint: str) -> None:
+    """Invalid fields are dropped from ``form.value``: sending would ask for something else."""
     ui = falwidgets.app(echo_endpoint, client=_client(local_server))
-    with pytest.raises(falwidgets.ValidationError) as info:
+    with pytest.raises(falwidgets.ValidationError, match="fix 1 field first") as info:
         ui.run({"text": "x" * 40, "steps": 1})
-    assert info.value.request_id is None or isinstance(info.value.request_id, str)
-    assert ui.last.state == "failed"
-    assert ui.form.fields["text"].error  # the message sits beside the field
-    assert [e["loc"][-1] for e in ui.form.errors] == ["text"]
-    assert ui.banner.layout.display == "none"
-    ui.run({"text": "ok", "steps": 1})  # a good run clears the marks
-    assert ui.form.errors == []
+    assert [e["loc"] for e in info.value.errors] == [["body", "text"]]  # shaped like a 422
+    assert ui.runs == [] and falwidgets.journal() == []  # nothing was sent
+    assert ui.form.fields["text"].error  # the mark stays beside the field
+    assert ui.banner.message == "Fix 1 field first: text"
+    ui.run_button.click()  # the button refuses the same way, without raising
+    assert ui.runs == [] and ui.refused is not None and ui.refused.state == "failed"
+    assert ui.form.fields["text"].error and "Fix 1 field first" in ui.banner.value
+    ui.run({"text": "ok", "steps": 1})  # a good run clears the marks and the banner
+    assert ui.form.errors == [] and ui.banner.layout.display == "none"
+    assert [r.state for r in ui.runs] == ["done"]
 
 
 def test_failure_banner_has_request_id_and_escapes(
@@ -116,6 +120,8 @@ def test_several_runs_in_flight_and_the_status_follows_the_newest(
     assert [r.output["text"] for r in ui.runs] == ["first", "second"]
     assert ui.last.request_id in ui.status.text
     assert "second" in ui.result.children[0].value
+    assert ui.runs[0].finished_at > ui.runs[1].finished_at  # the older run finished last...
+    assert ui.cancel_button.disabled  # ...and Cancel noticed that nothing is in flight
 
 
 def test_status_reports_queue_position(local_server: object, echo_endpoint: str) -> None:
@@ -210,3 +216,9 @@ def test_streaming_endpoint_replaces_partials_in_one_preview(local_server: objec
     assert "fw-stream" in view._dom_classes and view.final and view.count >= 2
     assert ui.last.output["images"][0]["url"] in view._html.value
     assert ui.status.text.startswith("Done")
+    (entry,) = falwidgets.journal()  # a stream has no queue, yet it is in the history
+    assert entry.request_id == ui.last.request_id and entry.status == "COMPLETED"
+    assert entry.endpoint == "fal-ai/flux-krea-lora/stream"
+    assert entry.arguments["prompt"] == "a paper boat"
+    assert entry.result["images"][0]["url"] == ui.last.output["images"][0]["url"]
+    assert ui.last.request_id in ui.status.text

@@ -20,15 +20,24 @@ pytestmark = pytest.mark.browser
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 FAST = "import os\nos.environ['FALWIDGETS_SERVER_SPEED'] = '0.1'"
+# one worker on the embedded server: a blocker job makes the next run really wait in the queue
+ONE_WORKER = FAST + "\nos.environ['FALWIDGETS_SERVER_WORKERS'] = '1'"
+BLOCKER = (
+    "from falwidgets.app import _backend\n"
+    "from falwidgets.client import Client\n"
+    "_blocker = Client(base_url=_backend.local_server().url).submit(\n"
+    "    'fal-ai/flux-realism', {'prompt': 'blocker', 'num_inference_steps': 2000})\n"
+    "print(_blocker.request_id)"
+)
 
 
-def _cells(name: str) -> list[str]:
+def _cells(name: str, prelude: str = FAST) -> list[str]:
     sys.path.insert(0, str(NOTEBOOKS))
     try:
         import make_notebooks
     finally:
         sys.path.remove(str(NOTEBOOKS))
-    return [FAST] + [src for kind, src in make_notebooks.NOTEBOOKS[name] if kind == "code"]
+    return [prelude] + [src for kind, src in make_notebooks.NOTEBOOKS[name] if kind == "code"]
 
 
 _IMAGES_LOADED_JS = """
@@ -64,6 +73,35 @@ _WATCH_STATUS_JS = """
 }
 """
 
+# the log pane's newest line is in view: the scroll box overflows and its text ends at its bottom
+_LOG_TAIL_JS = """
+() => {
+  const box = document.querySelector('.fw-app .fw-logs .fw-log-scroll');
+  if (!box) return null;
+  const pre = box.querySelector('pre').getBoundingClientRect();
+  const frame = box.getBoundingClientRect();
+  return { overflows: box.scrollHeight > box.clientHeight + 4,
+           gap: Math.abs(pre.bottom - frame.bottom) };
+}
+"""
+
+# the rendered size of an image before and after it gets focus (a click focuses it too)
+_ENLARGE_JS = """
+async (sel) => {
+  const img = document.querySelector(sel);
+  if (!img) return null;
+  img.scrollIntoView();
+  const before = img.getBoundingClientRect();
+  img.focus();
+  await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const after = img.getBoundingClientRect();
+  const focused = img.matches(':focus');
+  img.blur();
+  return { before: [before.width, before.height], after: [after.width, after.height],
+           natural: [img.naturalWidth, img.naturalHeight], focused };
+}
+"""
+
 _BOXES_OVER_IMAGE_JS = """
 () => {
   const stage = document.querySelector('.fw-app .fw-stage');
@@ -81,18 +119,25 @@ _BOXES_OVER_IMAGE_JS = """
 def test_quickstart_run_shows_queue_logs_and_images(
     run_notebook: Callable[..., Any], lab: Any
 ) -> None:
-    page = run_notebook(_cells("01-quickstart"), "nb-01-quickstart")
+    page = run_notebook(_cells("01-quickstart", ONE_WORKER), "nb-01-quickstart")
     page.wait_for_function(_IMAGES_LOADED_JS, arg=".fw-app .fw-result img.fw-image")
     assert "local fal-compatible server" in page.inner_text(".fw-app .fw-note")
-    # now press Run in the page, like a user
+    # the server's only worker is busy: pressing Run, like a user, must show the queue position
+    assert lab.execute(page, BLOCKER).strip()
     page.evaluate(_WATCH_STATUS_JS, ".fw-app .fw-status")
     page.click(".fw-app button.fw-run")
+    page.wait_for_function(
+        "() => window.__fwStatus.some((t) => t.startsWith('Queued · position'))", timeout=15_000
+    )
+    lab.execute(page, "_blocker.cancel()")
     page.wait_for_function(
         "() => window.__fwStatus.some((t) => t.startsWith('Done')) && window.__fwStatus.length > 2"
     )
     seen = page.evaluate("window.__fwStatus")
-    assert any(t.startswith(("Queued · position", "Running")) for t in seen), seen
+    assert any(t.startswith("Running") for t in seen), seen
     assert "step" in page.inner_text(".fw-app .fw-logs")
+    tail = page.evaluate(_LOG_TAIL_JS)
+    assert tail and tail["overflows"] and tail["gap"] < 3, tail  # newest line in view
     page.wait_for_function(_IMAGES_LOADED_JS, arg=".fw-app .fw-result img.fw-image")
     lab.screenshot(page, "nb-01-quickstart", selector=".fw-app")
     assert not lab.errors_of(page)
@@ -111,6 +156,8 @@ def test_seed_endpoints_play_video(run_notebook: Callable[..., Any], lab: Any) -
 def test_media_previews_audio_glb_boxes_stream(run_notebook: Callable[..., Any], lab: Any) -> None:
     page = run_notebook(_cells("03-media-previews"), "nb-03-media-previews")
     page.wait_for_function(_IMAGES_LOADED_JS, arg=".fw-app .fw-result img.fw-image")
+    duration = page.evaluate(_MEDIA_JS, [".fw-app .fw-result video", 0])
+    assert duration and duration > 0, f"video: {duration}"
     duration = page.evaluate(_MEDIA_JS, [".fw-app .fw-result audio", 0])
     assert duration and duration > 0
     glb = page.locator(".fw-app .fw-glb canvas").first
@@ -123,6 +170,11 @@ def test_media_previews_audio_glb_boxes_stream(run_notebook: Callable[..., Any],
     assert pixels["fraction"] > 0.02 and pixels["buckets"] >= 4, pixels
     boxes = page.evaluate(_BOXES_OVER_IMAGE_JS)
     assert boxes and boxes["boxes"] > 0 and boxes["inside"] == boxes["boxes"], boxes
+    # click to enlarge: a focused image grows, on a detection stage as in a gallery
+    for selector in (".fw-app .fw-stage img.fw-image", ".fw-app .fw-gallery img.fw-image"):
+        size = page.evaluate(_ENLARGE_JS, selector)
+        assert size and size["focused"], (selector, size)
+        assert size["after"][1] > size["before"][1] * 1.2, (selector, size)
     assert page.locator(".fw-app .fw-stream img.fw-image").count() >= 1
     lab.screenshot(page, "nb-03-media-previews")
     assert not lab.errors_of(page)
@@ -159,8 +211,46 @@ def test_cancel_button_stops_a_long_job(run_notebook: Callable[..., Any], lab: A
     assert not lab.errors_of(page)
 
 
+def test_sweeps_and_history(run_notebook: Callable[..., Any], lab: Any) -> None:
+    page = run_notebook(_cells("05-sweeps-and-history"), "nb-05-sweeps-and-history")
+    page.wait_for_function(_IMAGES_LOADED_JS, arg=".fw-sweep .fw-sweep-cell img.fw-image")
+    assert page.locator(".fw-sweep .fw-sweep-cell img.fw-image").count() == 6
+    assert "6/6" in page.inner_text(".fw-sweep")
+    assert page.locator(".fw-history .fw-card").count() >= 6
+    page.locator(".fw-history .fw-card img.fw-thumb").first.scroll_into_view_if_needed()
+    page.wait_for_function(_IMAGES_LOADED_JS, arg=".fw-history .fw-card:first-child img.fw-thumb")
+    page.locator(".fw-compare-view").first.scroll_into_view_if_needed()  # images load lazily
+    page.wait_for_function(_IMAGES_LOADED_JS, arg=".fw-compare-view img.fw-image")
+    assert page.locator(".fw-compare-view .fw-compare-side").count() == 2
+    lab.screenshot(page, "nb-05-sweeps-and-history")
+    assert not lab.errors_of(page)
+
+
+def test_workshop_student_runs_through_the_proxy(
+    run_notebook: Callable[..., Any], lab: Any
+) -> None:
+    page = run_notebook(_cells("06-workshop"), "nb-06-workshop")
+    page.wait_for_function(_IMAGES_LOADED_JS, arg=".fw-app .fw-result img.fw-image")
+    assert "Running through the proxy at http://127.0.0.1:" in page.inner_text(".fw-app .fw-note")
+    assert "not allowed" in page.inner_text(".jp-Notebook")
+    lab.screenshot(page, "nb-06-workshop")
+    assert not lab.errors_of(page)
+
+
 def test_quickstart_in_voila(lab: Any) -> None:
     page = lab.voila(_cells("01-quickstart"), "nb-01-voila", ready_selector=".fw-app")
-    page.wait_for_function(_IMAGES_LOADED_JS, arg=".fw-app .fw-result img.fw-image")
+    shown = ".fw-app .fw-result img.fw-image"
+    page.wait_for_function(_IMAGES_LOADED_JS, arg=shown)
+    before = page.get_attribute(shown, "src")
+    prompt = page.locator(".fw-app .fw-form textarea").first
+    prompt.fill("a red lighthouse in fog")  # the same inputs would give the same file back
+    prompt.blur()
+    page.click(".fw-app button.fw-run")  # a Voila user presses Run: a new image loads
+    page.wait_for_function(
+        "([sel, old]) => { const i = document.querySelector(sel);"
+        " return i && i.src !== old && i.complete && i.naturalWidth > 0; }",
+        arg=[shown, before],
+        timeout=30_000,
+    )
     lab.screenshot(page, "nb-01-voila")
     lab.close(page)

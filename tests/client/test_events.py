@@ -97,12 +97,18 @@ def test_logs_flag_is_sent_as_1_or_0(mock_client, want: bool) -> None:
     assert messages(statuses) == (["line 1"] if want else [])
 
 
-def test_server_logs_true_false_forms_parse(mock_client) -> None:
-    # a server that echoes logs=true/false (fal_client style) is still understood
-    client, _ = mock_client(
-        lambda r: httpx.Response(200, json={"status": "COMPLETED", "logs": [], "metrics": {}})
-    )
-    assert client.handle("fal-ai/flux", "r").status(logs=True).ok
+@pytest.mark.parametrize("want", [True, False])
+def test_status_and_status_stream_send_logs_as_1_or_0(mock_client, want: bool) -> None:
+    """fal documents ``logs=1``; the query the server receives is what is asserted here."""
+    done = {"status": "COMPLETED", "logs": [log(1)] if want else [], "metrics": {}}
+    handler = queue(sse(done), polls=[done])
+    client, rec = mock_client(handler)
+    handle = client.handle("fal-ai/flux", "req-1")
+    assert handle.status(logs=want).ok
+    assert messages(list(handle.events(logs=want))) == (["line 1"] if want else [])
+    expected = "1" if want else "0"
+    assert handler.seen_logs == [expected, expected]
+    assert [r.url.path for r in rec.requests] == [STATUS, STREAM]
 
 
 def test_stream_cut_midway_falls_back_to_polling_without_loss(mock_client) -> None:

@@ -164,3 +164,37 @@ def test_cli_main_job_starts_the_embedded_server() -> None:
     assert done.returncode == 0, done.stderr
     assert done.stderr.splitlines()[0].startswith("falwidgets: no FAL_KEY and no --base-url")
     assert json.loads(done.stdout)["prompt"] == "a lighthouse at dusk"
+
+
+def test_cli_json_success_path(local_server: Any) -> None:
+    done = _cli(
+        "run",
+        "fal-ai/flux-realism",
+        "--input",
+        '{"prompt": "json mode"}',
+        "--base-url",
+        local_server.url,
+        "--json",
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == 1 and json.loads(lines[0])["prompt"] == "json mode"  # compact, one line
+    updates = [json.loads(line) for line in done.stderr.splitlines()[1:]]
+    assert updates[-1]["status"] == "Completed" and updates[-1]["error"] is None
+    assert {"Completed"} <= {u["status"] for u in updates}
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("badid",), "invalid endpoint id 'badid'"),
+        (("../../x",), "relative segment"),
+        (("fal-ai/flux realism",), "characters other than"),
+        (("fal-ai/flux-realism", "--timeout", "0", "--base-url", "http://127.0.0.1:9"), "timeout"),
+    ],
+)
+def test_cli_bad_input_is_one_line_and_exit_1(args: tuple[str, ...], needle: str) -> None:
+    done = _cli("run", *args)
+    assert done.returncode == 1 and done.stdout == ""
+    assert "Traceback" not in done.stderr and needle in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

@@ -54,7 +54,8 @@ def test_03_media_previews(execute: Callable[[str], Executed]) -> None:
     done = execute("03-media-previews")
     assert not done.errors
     assert re.search(r"[1-9]\d* objects", done.text)
-    for marker in ("<audio", "fw-box", "fw-stream", "fw-glb", "fw-image"):
+    assert re.search(r"/files/\S*toon-\d+\.webm", done.state_json)  # the video cell ran
+    for marker in ("<audio", "<video", "fw-box", "fw-stream", "fw-glb", "fw-image"):
         assert marker in done.state_json, marker
     glb = [m for m in done.models if m["model_name"] == "AnyModel"]
     assert glb and glb[0]["state"]["url"].endswith(".glb")
@@ -64,7 +65,8 @@ def test_04_your_own_model(execute: Callable[[str], Executed]) -> None:
     done = execute("04-your-own-model")
     assert not done.errors
     assert re.search(r"^320 " + URL + r"badge\.png", done.text, re.M)
-    assert "rejected: [['body', 'text']]" in done.text
+    assert "rejected: [['body', 'text']]" in done.text  # refused before sending, 422-shaped
+    assert "Fix 1 field first</b>: text" in done.state_json  # the banner says why
     assert "String should have at most 24 characters" in done.text  # form.errors shown
 
 

@@ -25,6 +25,12 @@ class FakeFal:
         path = request.url.path
         if path.endswith("/always-500"):
             return httpx.Response(500, json={"detail": "Internal Server Error"})
+        if path.endswith("/read-timeout"):  # sent, then no answer: fal may have accepted it
+            raise httpx.ReadTimeout("no answer", request=request)
+        if path.endswith("/unreachable"):  # nothing was sent
+            raise httpx.ConnectError("refused", request=request)
+        if path.endswith("/crash"):  # not an HTTP error at all: a bug somewhere below the proxy
+            raise RuntimeError("unexpected")
         if path == "/storage/auth/token":
             return httpx.Response(
                 200,

@@ -121,16 +121,36 @@ def test_uploads_through_the_proxy(proxy: ProxyServer) -> None:
     assert httpx.get(urls["file_url"]).content == png
 
 
-def test_forbidden_cases_never_reach_the_server(proxy: ProxyServer) -> None:
+def _submissions(server: Any) -> int:
+    """Every submission the local server has enqueued, by its own counter."""
+    counted = httpx.get(f"{server.url}/_falwidgets/submissions", timeout=10).json()
+    return sum(c["count"] for c in counted["submissions"])
+
+
+def test_forbidden_cases_never_reach_the_server(proxy: ProxyServer, local_server: Any) -> None:
+    before = _submissions(local_server)
     cases = [
-        ("POST", f"https://queue.fal.run/{IMAGE}", "fwt_nobody_0000000", 401),
-        ("POST", "https://queue.fal.run/fal-ai/imagen4/preview", STUDENT, 403),
-        ("POST", "https://example.org/fal-ai/flux-realism", STUDENT, 403),
-        ("GET", f"{proxy.url}/_proxy/health", STUDENT, 403),  # not a fal host, not the upstream
+        ("POST", f"https://queue.fal.run/{IMAGE}", "fwt_nobody_0000000", 401, "invalid_token"),
+        (
+            "POST",
+            "https://queue.fal.run/fal-ai/imagen4/preview",
+            STUDENT,
+            403,
+            "endpoint_not_allowed",
+        ),
+        ("POST", "https://example.org/fal-ai/flux-realism", STUDENT, 403, "host_not_allowed"),
+        # not a fal host, not the upstream
+        ("GET", f"{proxy.url}/_proxy/health", STUDENT, 403, "host_not_allowed"),
     ]
-    for method, target, token, status in cases:
+    for method, target, token, status, error_type in cases:
         answer = via(proxy, method, target, token=token, json={"prompt": "x"})
         assert answer.status_code == status, (target, answer.text)
+        assert answer.json()["error_type"] == error_type
+    no_token = httpx.post(
+        proxy.url, headers={"x-fal-target-url": f"https://queue.fal.run/{IMAGE}"}, json={}
+    )
+    assert (no_token.status_code, no_token.json()["error_type"]) == (401, "missing_token")
+    assert _submissions(local_server) == before  # the server's own counter did not move
     body = via(proxy, "POST", f"https://queue.fal.run/{IMAGE}", json={"prompt": "mine"}).json()
     assert via(proxy, "GET", body["status_url"], token=OTHER).status_code == 403
 
@@ -268,3 +288,43 @@ def test_app_runner_through_the_proxy(proxy: ProxyServer) -> None:
     assert allowed.last.state == "done" and allowed.last.output["images"]
     assert refused.last.state == "failed"
     assert "not allowed" in refused.banner.value  # the proxy's reason, shown in the widget
+
+
+def test_over_rate_is_refused_before_the_server(local_server: Any) -> None:
+    with serve_proxy(
+        {STUDENT: "student-1"}, upstream=local_server.url, allow=[IMAGE], rate_per_min=1
+    ) as limited:
+        before = _submissions(local_server)
+        target = f"https://queue.fal.run/{IMAGE}"
+        assert via(limited, "POST", target, json={"prompt": "one"}).status_code == 200
+        assert _submissions(local_server) == before + 1
+        over = via(limited, "POST", target, json={"prompt": "two"})
+        assert (over.status_code, over.json()["error_type"]) == (429, "rate_limited")
+        assert 1 <= int(over.headers["retry-after"]) <= 60
+        assert _submissions(local_server) == before + 1
+
+
+def test_the_readme_student_snippet(proxy: ProxyServer) -> None:
+    """README "Running a workshop": the token as ``key=``, the proxy's bare URL, then ``app()``."""
+    import asyncio
+
+    import falwidgets
+
+    client = falwidgets.AsyncClient(key=STUDENT, proxy_url=proxy.url)
+    runner = falwidgets.app(IMAGE, client=client)
+
+    async def click() -> None:
+        runner.form.value = {**runner.form.value, "prompt": "readme", "num_inference_steps": 2}
+        runner.run_button.click()
+        await asyncio.wait_for(runner.wait(), 60)
+
+    _run(click())
+    assert runner.last.state == "done", runner.banner.value
+    assert runner.last.output["images"][0]["url"]
+    assert STUDENT not in repr(client)
+    with falwidgets.Client(key=STUDENT, proxy_url=proxy.url) as sync:
+        assert sync.run(IMAGE, {"prompt": "sync", "seed": 5})["seed"] == 5
+    stranger = falwidgets.Client(key="fwt_not_a_student_00", proxy_url=proxy.url)
+    with stranger, pytest.raises(falwidgets.FalError) as refused:
+        stranger.submit(IMAGE, {"prompt": "x"})
+    assert refused.value.status_code == 401

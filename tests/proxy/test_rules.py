@@ -40,7 +40,7 @@ LOCAL = Upstream("http://127.0.0.1:9999")
         ("POST", "https://rest.fal.ai/storage/upload/initiate?storage_type=gcs", "storage", ""),
         ("POST", "https://rest.fal.ai/storage/upload/initiate-multipart", "storage", ""),
         ("POST", "https://rest.fal.ai/storage/auth/token?storage_type=fal-cdn-v3", "storage", ""),
-        ("POST", "https://rest.fal.ai/tokens/", "storage", ""),
+        ("POST", "https://rest.fal.ai/tokens/", "token", ""),
         ("POST", "https://v3.fal.media/files/upload", "cdn", ""),
         ("POST", "https://v3.fal.media/files/upload/multipart", "cdn", ""),
         ("PUT", "https://v3.fal.media/files/b/abc.bin/multipart/up1/3", "cdn", ""),
@@ -77,6 +77,9 @@ def test_every_fal_call_a_client_needs_is_allowed(
         ("GET", "https://fal.run/fal-ai/flux/dev", 403, "path_not_allowed"),
         ("GET", "https://v3.fal.media/files/b/abc.png", 403, "path_not_allowed"),
         ("POST", "http://127.0.0.1:9998/fal-ai/flux/dev", 403, "host_not_allowed"),
+        ("POST", "https://queue.fal.run:99999/fal-ai/flux/dev", 400, "bad_request"),
+        ("POST", "https://queue.fal.run:abc/fal-ai/flux/dev", 400, "bad_request"),
+        ("GET", "http://127.0.0.1:99999/fal-ai/flux/requests/r1/status", 400, "bad_request"),
     ],
 )
 def test_everything_else_is_refused_with_its_status(
@@ -124,3 +127,32 @@ def test_stream_path_of_an_endpoint_whose_id_ends_in_stream() -> None:
     assert classify("POST", "https://fal.run/fal-ai/flux-krea-lora/stream", FAL, allow)
     with pytest.raises(Refusal):
         classify("POST", "https://fal.run/fal-ai/flux-krea-lora/other/stream", FAL, allow)
+
+
+@pytest.mark.parametrize(
+    "base",
+    ["https://queue.fal.run", "https://queue.fal.run/", "https://fal.run", "https://rest.fal.ai"],
+)
+def test_a_fal_host_as_upstream_means_real_fal_not_one_base(base: str) -> None:
+    upstream = Upstream(base)
+    assert upstream.is_fal and upstream.base is None and not upstream.local
+    for method, url in [
+        ("POST", "https://queue.fal.run/fal-ai/flux/dev"),
+        ("POST", "https://fal.run/fal-ai/flux/dev"),
+        ("POST", "https://rest.fal.ai/storage/upload/initiate?storage_type=fal-cdn-v3"),
+        ("POST", "https://v3.fal.media/files/upload"),
+        ("PUT", "https://v3.fal.media/files/b/abc.bin/multipart/up1/3"),
+    ]:
+        assert upstream.url_for(classify(method, url, upstream)) == url
+    with pytest.raises(ValueError, match="https"):
+        Upstream("http://queue.fal.run")
+
+
+def test_local_and_remote_upstreams_are_told_apart() -> None:
+    assert Upstream("http://127.0.0.1:8765").local
+    assert Upstream("http://localhost:8765").local
+    remote = Upstream("https://gpu-box.example:8765")
+    assert not remote.local and not remote.is_fal
+    for bad in ("http://127.0.0.1:99999", "http://[::1"):
+        with pytest.raises(ValueError, match="not a valid URL"):
+            Upstream(bad)

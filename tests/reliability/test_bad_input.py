@@ -114,11 +114,6 @@ def test_forms_flag_every_bad_value_on_its_field(data: st.DataObject, value: Any
     form.value = base
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app(): Run submits while form.errors is non-empty (the invalid fields are dropped, "
-    "so e.g. a required prompt goes missing); reported to the app owner",
-)
 def test_run_button_sends_nothing_the_schema_rejects(caplog: pytest.LogCaptureFixture) -> None:
     sent: list[bytes] = []
 
@@ -207,11 +202,6 @@ def test_an_enormous_upload_is_refused_with_a_clear_status(local_server: Any) ->
     assert "413" in str(caught.value) or "large" in str(caught.value).lower()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="widgets: a falsy non-string (0.0) on a URL field is dropped without a field error "
-    "(5, True, [1] are flagged); found by hypothesis, reported to the widgets owner",
-)
 def test_falsy_number_on_a_url_field_is_flagged() -> None:
     form, base, _ = _form("fal-ai/moondream3-preview/detect")
     form.value = {**base, "image_url": 0.0}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -79,6 +80,14 @@ def test_results_survive_a_sigkill_between_submit_and_result(
     )
     cards = "\n".join(_markup(card) for card in past.cards)
     assert all(request_id[:8] in cards for request_id in submitted), cards[:500]
+    by_id = {card.view.request_id: card for card in past.cards}
+    for request_id in submitted:  # each recovered run shows as completed, not still in flight
+        card = by_id[request_id]
+        assert card.view.status == "COMPLETED" and card.view.final, card.view
+        status = re.search(r'class="fw-card-status"[^>]*>([^<]*)<', card.facts.value)
+        assert status and status.group(1) == "COMPLETED", card.facts.value
+        assert not card.rerun_button.disabled  # its inputs were kept: it can be run again
+    assert "in flight" not in past.header.value, past.header.value
 
 
 def _markup(widget: Any) -> str:

@@ -12,6 +12,7 @@ from widget_specs import IMAGE_SIZE, field, obj
 from falwidgets.schema import MISSING, FieldSpec
 from falwidgets.widgets import REGISTRY, BuildContext, FieldWidget
 from falwidgets.widgets._file import preview_html
+from falwidgets.widgets._upload import wait_all
 
 
 def upfile(name: str, content_type: str, data: bytes) -> dict[str, Any]:
@@ -27,6 +28,11 @@ def upfile(name: str, content_type: str, data: bytes) -> dict[str, Any]:
 
 def build(spec: FieldSpec, **ctx: Any) -> Any:
     return REGISTRY.build(spec, BuildContext(REGISTRY, **ctx))
+
+
+def settle(made: FieldWidget) -> None:
+    """Wait for the field's uploads (they run in a worker thread) and apply them."""
+    wait_all(made.ctx.uploads, 10)
 
 
 def test_slider_step_from_multiple_of_and_exclusive_bounds() -> None:
@@ -177,6 +183,7 @@ def test_file_upload_uses_the_uploader_and_shows_a_thumbnail() -> None:
     made = build(field("image_url", "string", role="file", media="image"), uploader=uploader)
     assert "fw-file" in made.widget._dom_classes
     made.upload.value = (upfile("a<b>.png", "image/png", b"PNG"),)
+    settle(made)
     assert calls == [(b"PNG", "image/png", "a<b>.png")]
     assert made.get() == "https://cdn.example/a<b>.png"
     assert 'class="fw-thumb"' in made.thumbs.value
@@ -186,6 +193,7 @@ def test_file_upload_uses_the_uploader_and_shows_a_thumbnail() -> None:
 def test_default_upload_is_a_data_uri_and_failures_show_on_the_field() -> None:
     made = build(field("audio_url", "string", role="file", media="audio"))
     made.upload.value = (upfile("x.wav", "audio/wav", b"RIFF"),)
+    settle(made)
     assert made.get() == "data:audio/wav;base64,UklGRg=="
     assert "<audio" in made.thumbs.value
 
@@ -194,6 +202,7 @@ def test_default_upload_is_a_data_uri_and_failures_show_on_the_field() -> None:
 
     failing = build(field("image_url", "string", role="file"), uploader=broken)
     failing.upload.value = (upfile("x.png", "image/png", b"x"),)
+    settle(failing)
     assert failing.error == "Upload failed: storage down"
     assert failing.get() is MISSING
 
@@ -204,6 +213,7 @@ def test_several_files_and_file_objects() -> None:
     many.value = ["https://x/a.png", "https://x/b.jpg"]
     assert many.get() == ["https://x/a.png", "https://x/b.jpg"]
     many.upload.value = (upfile("c.png", "image/png", b"c"),)
+    settle(many)
     assert len(many.get()) == 3 and many.get()[2].startswith("data:image/png")
     assert many.thumbs.value.count("<img") == 3
     file_obj = FieldSpec(

@@ -21,7 +21,8 @@ from falwidgets.app import _loop
 from falwidgets.app._backend import Backend, backend_for
 from falwidgets.app._errors import describe
 from falwidgets.app._panes import Banner, LogPane, StatusLine, esc
-from falwidgets.app._run import DEFAULT_TIMEOUT, Run, drive, drive_stream
+from falwidgets.app._record import record_run
+from falwidgets.app._run import DEFAULT_TIMEOUT, Run, deadline_error, drive, drive_stream
 from falwidgets.app._target import Target, resolve
 
 TICK_SECONDS = 0.5  # status line refresh while running: cheap, one small message per tick
@@ -111,6 +112,7 @@ class App(w.VBox):
         if self.endpoint and hasattr(self.form, "endpoint_id"):
             self.form.endpoint_id = self.endpoint  # code() names the endpoint, not the model
         self.runs: list[Run] = []
+        self.refused: Run | None = None  # the last run refused because of the form's errors
         self._shown: Run | None = None
         self._ticker: concurrent.futures.Future[None] | None = None
         self._uploader: Any = None
@@ -121,6 +123,11 @@ class App(w.VBox):
         self.cancel_button.add_class("fw-cancel")
         self.run_button.on_click(lambda _b: self.submit())
         self.cancel_button.on_click(lambda _b: self.cancel())
+        self.reset_button = w.Button(
+            description="Reset", icon="undo", tooltip="Every field back to its default"
+        )
+        self.reset_button.add_class("fw-reset")
+        self.reset_button.on_click(lambda _b: self.reset())
         self.status = StatusLine()
         self.logs = LogPane()
         self.banner = Banner()
@@ -133,7 +140,7 @@ class App(w.VBox):
             self.run_button.tooltip = (
                 "No endpoint: serve a function with @falwidgets.server.endpoint"
             )
-        buttons = w.HBox([self.run_button, self.cancel_button, self.status])
+        buttons = w.HBox([self.run_button, self.cancel_button, self.reset_button, self.status])
         buttons.add_class("fw-buttons")
         super().__init__([self.form, buttons, self.banner, self.logs, self.result, self.note])
         self.add_class("fw-app")
@@ -185,25 +192,68 @@ class App(w.VBox):
         return dict(self.form.value)
 
     def _start(self, arguments: dict[str, Any] | None) -> Run:
-        run = Run(endpoint=self.endpoint or "", arguments=self._arguments(arguments))
+        """A new run of the form's value, or a refused one (never sent) while fields are wrong."""
+        values = self._arguments(arguments)
+        refusal = self._refusal()
+        run = Run(endpoint=self.endpoint or "", arguments=values)
+        if refusal is not None:
+            run.state, run.error, run.finished_at = "failed", refusal, run.submitted_at
+            self.refused = run
+            fields = _field_names(getattr(refusal, "errors", []))
+            n = len(fields)
+            self.banner.show(f"Fix {n} field{'s' * (n != 1)} first", ", ".join(fields))
+            return run
         self.runs.append(run)
         self._show(run)
         return run
 
+    def _refusal(self) -> BaseException | None:
+        """A ``ValidationError`` when the form shows errors: their fields would be dropped, so
+        sending would ask for something else (or lose a required field). The marks stay."""
+        errors = list(getattr(self.form, "errors", None) or [])
+        if not errors:
+            return None
+        from falwidgets.client import ValidationError
+
+        listed = "; ".join(
+            f"{'.'.join(map(str, e.get('loc') or ())) or 'input'}: {e.get('msg')}" for e in errors
+        )
+        n = len(_field_names(errors))
+        return ValidationError(
+            f"fix {n} field{'s' * (n != 1)} first (nothing was sent): {listed}",
+            errors=[{**e, "loc": ["body", *(e.get("loc") or ())]} for e in errors],
+        )
+
     def _drive(self, run: Run) -> Coroutine[Any, Any, Run]:
+        return self._drive_and_record(run)
+
+    async def _drive_and_record(self, run: Run) -> Run:
+        """Drive ``run``, then journal it if the client could not (a stream, a refused submit)."""
         if self.streaming:
-            return drive_stream(
+            await drive_stream(
                 run, self.client, self._on_partial, self._on_update, timeout=self.timeout
             )
-        return drive(run, self.client, self._on_update, timeout=self.timeout)
+        else:
+            await drive(run, self.client, self._on_update, timeout=self.timeout)
+        try:
+            rid = record_run(run, self.client, streaming=self.streaming)
+        except Exception:  # a journal failure must not turn a good run into a failed one
+            rid = None
+        if rid is not None and run is self._shown:
+            self.status.show(run.state, run.summary(), run.request_id)
+        return run
 
     def submit(self, arguments: dict[str, Any] | None = None) -> Run:
         """Start a run on the runner loop and return it at once (what the Run button does).
 
-        In a plain script (no event loop in the calling thread) the run has finished when this
-        returns, so a script's ``button.click()`` behaves like ``run()``.
+        While the form shows errors nothing is sent: the returned run is ``failed`` with a
+        ``ValidationError`` and the banner says how many fields to fix. In a plain script (no
+        event loop in the calling thread) the run has finished when this returns, so a script's
+        ``button.click()`` behaves like ``run()``.
         """
         run = self._start(arguments)
+        if run.done:
+            return run
         run.task = _loop.spawn(self._drive(run))
         self._ensure_ticker()
         if _loop.running_loop() is None:
@@ -228,10 +278,20 @@ class App(w.VBox):
         Raises the run's error (a ``FalError`` with ``request_id``) when it did not succeed;
         interrupting the kernel cancels the run.
         """
+        wait_uploads = getattr(self.form, "wait_uploads", None)
+        if wait_uploads is not None and arguments is None:  # files still on their way up
+            wait_uploads(self.timeout)
         run = self._start(arguments)
+        if run.done:
+            raise run.error or RuntimeError("the run was refused")
         run.task = _loop.spawn(self._drive(run))
         self._ensure_ticker()
-        _loop.block(run.task, self._deadline)
+        try:
+            _loop.block(run.task, self._deadline)
+        except TimeoutError as exc:  # the run did not even stop at its own deadline
+            run.error = deadline_error(run, self.timeout, exc)
+            run.state, run.finished_at = "failed", run.finished_at or run.submitted_at
+            raise run.error from None
         if run.error is not None:
             raise run.error
         return run.output
@@ -242,6 +302,11 @@ class App(w.VBox):
         if futures:
             await asyncio.wait_for(asyncio.gather(*(_loop.wait_for(f) for f in futures)), timeout)
         return self.runs
+
+    def reset(self) -> None:
+        """Every field back to its default (the Reset button); the banner goes too."""
+        self.form.reset()
+        self.banner.clear()
 
     def cancel(self) -> None:
         """Cancel every run in flight: on the server when submitted, locally otherwise."""
@@ -283,6 +348,8 @@ class App(w.VBox):
             clear_errors([])
 
     def _on_update(self, run: Run, new_logs: list[Any]) -> None:
+        if run.done:  # any run, not just the shown one: an older run may finish last
+            self.cancel_button.disabled = not self.in_flight
         if run is not self._shown:
             return
         if new_logs:
@@ -372,6 +439,12 @@ def _field_loc(error: Any) -> list[Any]:
     return loc[1:] if loc[:1] == ["body"] else loc
 
 
+def _field_names(errors: Any) -> list[str]:
+    """Distinct dotted locations of ``errors`` (below ``body``), in order: the fields to fix."""
+    names = [".".join(map(str, _field_loc(e))) or "input" for e in errors or ()]
+    return list(dict.fromkeys(names))
+
+
 def _already_done(exc: BaseException) -> bool:
     text = str(exc).upper()
     return "ALREADY_COMPLETED" in text or "ALREADY COMPLETED" in text
@@ -383,10 +456,24 @@ def app(
     client: Any = None,
     endpoint: str | None = None,
     timeout: float | None = DEFAULT_TIMEOUT,
+    uploader: Any = None,
+    data_uris: bool = False,
 ) -> App:
     """A runnable form for an endpoint id, an EndpointSchema, a served function or a model.
 
     With no ``client``: ``FAL_KEY`` in the environment means real fal, otherwise the embedded local
-    server (started once per kernel); the app's last line says which.
+    server (started once per kernel); the app's last line says which. ``FALWIDGETS_LOCAL=1`` forces
+    the local server even when ``FAL_KEY`` is set (offline demos, tests, workshop rehearsals).
+
+    Files the user uploads go to the runs' host; pass ``uploader(data, content_type, file_name)
+    -> url`` to send them elsewhere, or ``data_uris=True`` to inline them as ``data:`` URIs.
     """
-    return App(endpoint_or_model, client=client, endpoint=endpoint, timeout=timeout)
+    if data_uris:
+        if uploader is not None:
+            raise TypeError("pass either uploader= or data_uris=True, not both")
+        from falwidgets.widgets import default_uploader
+
+        uploader = default_uploader
+    return App(
+        endpoint_or_model, client=client, endpoint=endpoint, timeout=timeout, uploader=uploader
+    )

@@ -3,7 +3,10 @@
 A ``FAL_KEY`` (or ``FAL_KEY_ID``/``FAL_KEY_SECRET``) in the environment means real fal; none means
 the embedded local server, started once per kernel (a module-level singleton) so that every app,
 history and sweep in a notebook shares one server and one set of demo endpoints.
-``FALWIDGETS_SERVER_SPEED`` scales its demo jobs' step time (CI runs the notebooks faster).
+``FALWIDGETS_SERVER_SPEED`` scales its demo jobs' step time (CI runs the notebooks faster) and
+``FALWIDGETS_SERVER_WORKERS`` sets how many jobs run at once (1 makes queueing easy to see).
+``FALWIDGETS_LOCAL=1`` forces the local server even when a key is set: notebooks then run offline
+with a key in the environment (the secrets test runs every notebook that way).
 """
 
 from __future__ import annotations
@@ -61,6 +64,11 @@ def has_key() -> bool:
     )
 
 
+def force_local() -> bool:
+    """``FALWIDGETS_LOCAL`` set to a true value: use the local server whatever the key says."""
+    return os.environ.get("FALWIDGETS_LOCAL", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
 def local_server() -> Any:
     """The embedded local server of this kernel, started on first use."""
     global _server
@@ -69,7 +77,8 @@ def local_server() -> Any:
             from falwidgets.server import serve
 
             speed = float(os.environ.get("FALWIDGETS_SERVER_SPEED", "1.0"))
-            _server = serve(port=0, workers=4, speed=speed)
+            workers = int(os.environ.get("FALWIDGETS_SERVER_WORKERS", "4"))
+            _server = serve(port=0, workers=workers, speed=speed)
             atexit.register(_stop)
         return _server
 
@@ -86,10 +95,11 @@ def default_backend() -> Backend:
     """Real fal when a key is set, else the local server (started once per kernel)."""
     from falwidgets.client import AsyncClient
 
-    if has_key():
+    if has_key() and not force_local():
         return Backend(AsyncClient(), "Running on fal.ai (FAL_KEY is set).", "fal")
     server = local_server()
-    note = f"No FAL_KEY set: running on the local fal-compatible server at {server.url}."
+    why = "FALWIDGETS_LOCAL is set" if has_key() else "No FAL_KEY set"
+    note = f"{why}: running on the local fal-compatible server at {server.url}."
     return Backend(AsyncClient(base_url=server.url), note, "local", base_url=server.url)
 
 

@@ -7,10 +7,13 @@ cards do not depend on how the journal stores them.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+# what the journal keeps instead of a data URI over 64 KB (client/_journal.py ``shrink``)
+OMITTED = re.compile(r"<data:[^<>]{0,200} omitted: \d+ chars>")
 FINAL = frozenset({"COMPLETED", "OK", "DONE", "FAILED", "ERROR", "CANCELLED", "CANCELED"})
 _IMAGE_EXT = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".avif")
 
@@ -35,6 +38,33 @@ def _when(value: Any) -> dt.datetime | None:
             return None
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
     return None
+
+
+def has_omitted(value: Any, depth: int = 0) -> bool:
+    """Whether ``value`` holds a journal marker where an uploaded data URI used to be."""
+    if depth > 20:
+        return False
+    if isinstance(value, str):
+        return OMITTED.fullmatch(value) is not None
+    if isinstance(value, Mapping):
+        return any(has_omitted(v, depth + 1) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(has_omitted(v, depth + 1) for v in value)
+    return False
+
+
+def without_omitted(arguments: Mapping[str, Any]) -> dict[str, Any]:
+    """``arguments`` minus what cannot be sent again: a field that is a marker (or an object
+    holding one) is left out, and markers are dropped from lists of files."""
+    out: dict[str, Any] = {}
+    for name, value in arguments.items():
+        if isinstance(value, list) and has_omitted(value):
+            kept = [item for item in value if not has_omitted(item)]
+            if kept:
+                out[name] = kept
+        elif not has_omitted(value):
+            out[name] = value
+    return out
 
 
 def safe_src(url: Any) -> str | None:
@@ -105,6 +135,11 @@ class EntryView:
     def final(self) -> bool:
         """Whether the run reached an end state (otherwise it was in flight and can resume)."""
         return self.status in FINAL or self.output is not None
+
+    @property
+    def omitted(self) -> list[str]:
+        """Input fields whose uploaded file (a large data URI) the journal did not keep."""
+        return [name for name, value in self.arguments.items() if has_omitted(value)]
 
     @property
     def thumbnail(self) -> str | None:

@@ -19,12 +19,24 @@ from falwidgets.app import _loop
 from falwidgets.app._app import App, close_tree, render_output
 from falwidgets.app._backend import Backend, backend_for
 from falwidgets.app._diff import diff_html
-from falwidgets.app._entry import EntryView, safe_src
+from falwidgets.app._entry import EntryView, safe_src, without_omitted
 from falwidgets.app._errors import describe
 from falwidgets.app._panes import esc
 from falwidgets.app._run import Run, drive
 
 RESUME_TIMEOUT = 300.0
+UPLOAD_AGAIN = "upload again: this file was inlined as a data URI too large for the history"
+
+
+def rerun_blocker(fields: list[str]) -> str:
+    """Why a past run cannot be sent again as it was (its uploads were not kept)."""
+    names = ", ".join(fields)
+    return (
+        f"the file in {names} was uploaded as a data URI over 64 KB, which the history does not "
+        "keep; Load the run, upload the file again, then Run"
+    )
+
+
 _STATUS_COLOURS = {"COMPLETED": "#2e7d32", "OK": "#2e7d32", "FAILED": "#c62828", "ERROR": "#c62828"}
 
 
@@ -58,6 +70,11 @@ class Card(w.HBox):
 
     def refresh(self, view: EntryView) -> None:
         self.view = view
+        omitted = view.omitted
+        self.rerun_button.disabled = bool(omitted)
+        self.rerun_button.tooltip = (
+            f"Cannot rerun: {rerun_blocker(omitted)}" if omitted else "Run these inputs again"
+        )
         src = view.thumbnail
         self.thumb.value = (
             f'<img class="fw-thumb" src="{esc(src)}" loading="lazy" '
@@ -181,13 +198,24 @@ class History(w.VBox):
         return found
 
     def load(self, view: EntryView) -> App:
-        """Put a past run's inputs back into a form."""
+        """Put a past run's inputs back into a form.
+
+        Uploads that travelled as large data URIs were not kept by the journal: those fields are
+        left empty and marked "upload again" (so Run refuses until they are filled).
+        """
         target = self.app_for(view.endpoint)
-        target.form.value = dict(view.arguments)
+        omitted = view.omitted
+        target.form.value = without_omitted(view.arguments)
+        if omitted:
+            target.form.show_errors(
+                [{"loc": [name], "msg": UPLOAD_AGAIN, "type": "upload_again"} for name in omitted]
+            )
         return target
 
     def rerun(self, view: EntryView) -> Run:
         """Run a past run's inputs again (a new request, a new journal entry)."""
+        if view.omitted:
+            raise ValueError(f"cannot rerun {view.request_id}: {rerun_blocker(view.omitted)}")
         return self.load(view).submit(dict(view.arguments))
 
     # -- compare -----------------------------------------------------------------------------
@@ -286,9 +314,9 @@ def _gone_local_server(view: EntryView, error: BaseException | None) -> bool:
 
 def _record_gone(view: EntryView) -> None:
     """Mark the journal entry failed so that opening the history does not retry it forever."""
-    from falwidgets.client._journal import default_journal
+    from falwidgets.client import mark_journal
 
-    default_journal().record_final(
+    mark_journal(
         view.request_id,
         "FAILED",
         error="the local server that ran this request is gone (its kernel ended)",

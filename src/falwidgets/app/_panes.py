@@ -13,6 +13,11 @@ from typing import Any
 import ipywidgets as w
 
 MAX_LOG_LINES = 300  # the pane keeps the tail: logs never bloat the saved notebook
+# a scrolling tail, not a wall of step lines; column-reverse keeps the scroll at the newest line
+LOG_SCROLL_STYLE = "max-height:10em;overflow-y:auto;display:flex;flex-direction:column-reverse"
+# flex:none: the lines never shrink into the box (a themed `pre{overflow:auto}` would make them
+# their own scroller, stuck at the top); the box overflows and stays anchored at the bottom
+LOG_LINES_STYLE = "flex:none;overflow:visible;margin:0;line-height:1.35;white-space:pre-wrap"
 
 
 def esc(text: Any) -> str:
@@ -49,15 +54,19 @@ class StatusLine(w.HTML):
 
 
 class LogPane(w.HTML):
-    """Live logs, appended as they arrive, escaped, capped to the last ``MAX_LOG_LINES`` lines."""
+    """Live logs, appended as they arrive, escaped, capped to the last ``MAX_LOG_LINES`` lines.
+
+    The lines sit in a scrolling box whose ``flex-direction: column-reverse`` anchors the scroll
+    at the bottom, so the newest line stays in view as lines arrive and whenever the value is
+    replaced (an HTML widget runs no script that could scroll it), while the user can still
+    scroll up to read older lines.
+    """
 
     def __init__(self) -> None:
         super().__init__(value="")
         self.add_class("fw-logs")
         self.lines: list[str] = []
         self.layout.display = "none"
-        self.layout.max_height = "10em"  # a scrolling tail, not a wall of step lines
-        self.layout.overflow = "auto"
 
     def clear(self) -> None:
         self.lines = []
@@ -72,8 +81,9 @@ class LogPane(w.HTML):
             del self.lines[:-MAX_LOG_LINES]
             body = "\n".join(esc(line) for line in self.lines)
             self.value = (
-                '<pre class="fw-log-lines" style="margin:0;line-height:1.35;white-space:pre-wrap">'
-                f"{body}</pre>"
+                f'<div class="fw-log-scroll" style="{LOG_SCROLL_STYLE}">'
+                f'<pre class="fw-log-lines" style="{LOG_LINES_STYLE}">'
+                f"{body}</pre></div>"
             )
             self.layout.display = None
         return len(new)

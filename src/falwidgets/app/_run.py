@@ -206,7 +206,7 @@ async def _guard(
     except asyncio.CancelledError as exc:
         run.state, run.error = "cancelled", exc
     except (asyncio.TimeoutError, TimeoutError) as exc:
-        run.state, run.error = "failed", exc
+        run.state, run.error = "failed", deadline_error(run, timeout, exc)
         if run.handle is not None:  # don't leave the job running on the server
             await _quiet_cancel(run.handle)
     except Exception as exc:
@@ -216,6 +216,20 @@ async def _guard(
         run.finished_at = time.monotonic()
         notify()
     return run
+
+
+def deadline_error(run: Run, timeout: float | None, cause: BaseException | None = None) -> Any:
+    """A ``DeadlineExceeded`` naming the request, so the user can resume or look it up."""
+    from falwidgets.client import DeadlineExceeded
+
+    if isinstance(cause, DeadlineExceeded):
+        return cause
+    rid = run.request_id
+    where = f"{run.endpoint} (request {rid})" if rid else run.endpoint
+    limit = f"{timeout:g} s" if timeout is not None else "the deadline"
+    error = DeadlineExceeded(f"{where}: no result within {limit}", request_id=rid)
+    error.__cause__ = cause
+    return error
 
 
 async def _quiet_cancel(handle: Any, timeout: float = 10.0) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import time
 from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +21,7 @@ from falwidgets.app._backend import Backend, backend_for
 from falwidgets.app._errors import describe
 from falwidgets.app._grid import expand, label
 from falwidgets.app._panes import esc
-from falwidgets.app._run import DEFAULT_TIMEOUT, Run, drive
+from falwidgets.app._run import DEFAULT_TIMEOUT, Run, _quiet_cancel, drive
 
 
 @dataclass(eq=False)
@@ -70,6 +71,8 @@ class Sweep(w.VBox):
         ]
         self.backend: Backend = backend_for(client)
         self._task: concurrent.futures.Future[None] | None = None
+        self._children: list[asyncio.Future[None]] = []
+        self._stopping = False
 
         n = len(self.points)
         self.progress = w.IntProgress(value=0, min=0, max=n, description=f"0/{n}")
@@ -94,7 +97,10 @@ class Sweep(w.VBox):
             self._cells, layout=w.Layout(grid_template_columns=f"repeat({columns}, 1fr)")
         )
         self.grid.add_class("fw-sweep-grid")
-        super().__init__([w.HBox([self.progress]), self.caption, self.grid])
+        self.cancel_button = w.Button(description="Cancel", icon="stop", tooltip="Stop the sweep")
+        self.cancel_button.add_class("fw-sweep-cancel")
+        self.cancel_button.on_click(lambda _b: self.cancel())
+        super().__init__([w.HBox([self.progress, self.cancel_button]), self.caption, self.grid])
         self.add_class("fw-sweep")
 
     # -- results -----------------------------------------------------------------------------
@@ -109,7 +115,12 @@ class Sweep(w.VBox):
 
     @property
     def failures(self) -> list[SweepPoint]:
+        """Points that finished without a result (failed or cancelled)."""
         return [p for p in self.points if p.run.done and not p.ok]
+
+    @property
+    def cancelled(self) -> list[SweepPoint]:
+        return [p for p in self.points if p.run.state == "cancelled"]
 
     def __len__(self) -> int:
         return len(self.points)
@@ -139,18 +150,44 @@ class Sweep(w.VBox):
         return self.timeout * rounds + 10
 
     async def _run_all(self) -> None:
+        """Every point under the semaphore; ends (normally) once each point is final, also when
+        the sweep is cancelled, so waiting on the sweep never hangs or raises for a cancel."""
         gate = asyncio.Semaphore(self.concurrency)
 
         async def one(index: int) -> None:
             point = self.points[index]
-            async with gate:
-                await drive(point.run, self.backend.client, timeout=self.timeout)
-            self._fill(index)
+            try:
+                if self._stopping:
+                    raise asyncio.CancelledError
+                async with gate:
+                    if self._stopping:
+                        raise asyncio.CancelledError
+                    await drive(point.run, self.backend.client, timeout=self.timeout)
+            except asyncio.CancelledError:  # cancelled while waiting for its turn
+                self._mark_cancelled(point)
+            finally:
+                self._fill(index)
 
-        await asyncio.gather(*(one(i) for i in range(len(self.points))))
+        self._children = [asyncio.ensure_future(one(i)) for i in range(len(self.points))]
+        await asyncio.gather(*self._children, return_exceptions=True)
+
+    def _stop_children(self) -> None:
+        """On the runner loop: cancel every point still waiting or running."""
+        self._stopping = True
+        for child in self._children:
+            child.cancel()
+
+    @staticmethod
+    def _mark_cancelled(point: SweepPoint) -> None:
+        run = point.run
+        if not run.done:
+            run.state, run.error = "cancelled", asyncio.CancelledError()
+            run.finished_at = run.finished_at or time.monotonic()
 
     def _fill(self, index: int) -> None:
         point, cell = self.points[index], self._cells[index]
+        if not point.run.done:
+            return
         if point.ok:
             show_in(cell, point.output, slot=1)
         else:
@@ -174,7 +211,11 @@ class Sweep(w.VBox):
         self.progress.description = f"{finished}/{len(self.points)}"
         self.progress.bar_style = "success" if finished == len(self.points) else ""
         if self.failures:
-            self.progress.bar_style = "warning" if finished < len(self.points) else "danger"
+            failed = len(self.failures) > len(self.cancelled)
+            ended = finished == len(self.points)
+            self.progress.bar_style = "danger" if ended and failed else "warning"
+        if finished == len(self.points):
+            self.cancel_button.disabled = True
 
     async def wait_async(self, timeout: float | None = None) -> Sweep:
         """``await sweep.wait_async()`` (or ``await sweep``): until every point has finished."""
@@ -194,13 +235,19 @@ class Sweep(w.VBox):
         return self.wait_async().__await__()
 
     def cancel(self) -> None:
-        """Stop the sweep: queued points are dropped, running ones cancelled on the server."""
-        if self._task is not None:
-            self._task.cancel()
+        """Stop the sweep: waiting points end ``cancelled`` at once, running ones are cancelled
+        on the server too; every cell and the progress bar reach their final state."""
+        self.cancel_button.disabled = True
         for point in self.points:
+            point.run.cancel_requested = True
             if not point.run.done and point.run.handle is not None:
-                point.run.cancel_requested = True
-                _loop.spawn(point.run.handle.cancel())
+                _loop.spawn(_quiet_cancel(point.run.handle))
+        if self._task is not None:
+            _loop.runner_loop().call_soon_threadsafe(self._stop_children)
+            return
+        for index, point in enumerate(self.points):  # never started: nothing to stop remotely
+            self._mark_cancelled(point)
+            self._fill(index)
 
 
 def sweep(

@@ -7,7 +7,8 @@
   ``Handle.from_request_id``.
 - Errors under :class:`FalError`; every wait has a deadline (:class:`DeadlineExceeded` carries
   ``request_id``); the retry policy is documented in ``falwidgets.client._retry``.
-- :func:`journal` lists every submitted request (SQLite under ``FALWIDGETS_HOME``).
+- :func:`journal` lists every submitted request (SQLite under ``FALWIDGETS_HOME``);
+  :func:`mark_journal` records a final state the client could not observe.
 
 This package never imports widgets or the server.
 """
@@ -26,7 +27,7 @@ from falwidgets.client._errors import (
     ServerError,
     ValidationError,
 )
-from falwidgets.client._journal import JournalEntry, journal
+from falwidgets.client._journal import JournalEntry, journal, mark_journal
 from falwidgets.client._retry import RetryPolicy
 from falwidgets.client._status import Completed, InProgress, Queued, Status
 from falwidgets.client._sync import Client, Handle
@@ -54,4 +55,5 @@ __all__ = [
     "ValidationError",
     "data_uri",
     "journal",
+    "mark_journal",
 ]

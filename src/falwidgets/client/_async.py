@@ -2,27 +2,25 @@
 
 ``AsyncHandle.events()`` is an async iterator and ``subscribe(on_update=...)`` accepts a sync or
 async callable: the runner widget drives queue position, logs, elapsed time and cancel from them.
+The loops themselves (SSE, polling fallback, streams, resume) live once in ``_core``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
-import httpx_sse
 
-from falwidgets.client._core import Engine, RequestRef, Watcher
-from falwidgets.client._drive import build_request, run_async
-from falwidgets.client._errors import ServerError
-from falwidgets.client._journal import JournalEntry, default_journal
+from falwidgets.client._core import Engine, HandleBase
+from falwidgets.client._drive import aiterate, run_async
+from falwidgets.client._journal import JournalEntry
 from falwidgets.client._retry import Deadline, RetryPolicy
-from falwidgets.client._status import Completed, Status
-from falwidgets.client._stream import StreamReader
-from falwidgets.client._sync import _limits
+from falwidgets.client._status import Status
+from falwidgets.client._sync import _client_repr, _http, _limits
 from falwidgets.client._upload import upload_op
+from falwidgets.client._urls import parse_endpoint
 
 __all__ = ["AsyncClient", "AsyncHandle"]
 
@@ -35,104 +33,35 @@ async def _call(callback: Callable[..., Any] | None, *args: Any) -> None:
         await outcome
 
 
-class AsyncHandle:
+class AsyncHandle(HandleBase):
     """One queued request (asyncio): status, events, result, cancel."""
 
-    def __init__(self, client: AsyncClient, ref: RequestRef) -> None:
-        self.client = client
-        self.ref = ref
-        self.logs: list[dict[str, Any]] = []
-        self.last_status: Status | None = None
-
-    @property
-    def request_id(self) -> str:
-        return self.ref.request_id
-
-    @property
-    def endpoint(self) -> str:
-        return self.ref.endpoint
-
-    def __repr__(self) -> str:
-        return f"AsyncHandle(endpoint={self.endpoint!r}, request_id={self.request_id!r})"
+    client: AsyncClient
 
     @classmethod
     def from_request_id(cls, client: AsyncClient, endpoint: str, request_id: str) -> AsyncHandle:
         return cls(client, client._engine.ref_for(endpoint, request_id))
 
+    async def _run(self, op: Any, on_emit: Callable[[Any], Any] | None = None) -> Any:
+        return await run_async(op, self.client._http, self.client._streams, on_emit)
+
     async def status(self, logs: bool = False) -> Status:
-        deadline = Deadline(self.client._engine.timeout.read or 60.0)
-        op = self.client._engine.status(self.ref, logs=logs, deadline=deadline)
-        self.last_status = await run_async(op, self.client._http)
+        op = self.client._engine.status(self.ref, logs=logs, deadline=self._short_deadline())
+        self.last_status = await self._run(op)
         return self.last_status
 
     def events(self, logs: bool = True, timeout: float | None = None) -> AsyncIterator[Status]:
         """Status updates until completion, each with only new log lines (SSE, else polling)."""
-        return self._events(logs, self.client._engine.deadline(timeout))
-
-    async def _events(self, logs: bool, deadline: Deadline) -> AsyncIterator[Status]:
-        watcher = Watcher(self.client._engine, self.ref, logs=logs, deadline=deadline)
-        http = self.client._http
-        while not watcher.done:
-            watcher.check_deadline()
-            if watcher.use_sse:
-                async for status in self._sse(watcher):
-                    self._seen(status)
-                    yield status
-                continue
-            status = await run_async(watcher.poll(), http)
-            if status is not None:
-                self._seen(status)
-                yield status
-            if not watcher.done:
-                delay = watcher.next_delay()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-
-    def _seen(self, status: Status) -> None:
-        self.last_status = status
-        self.logs.extend(getattr(status, "logs", []))
-
-    async def _sse(self, watcher: Watcher) -> AsyncIterator[Status]:
-        http = self.client._streams
-        try:
-            response = await http.send(build_request(http, watcher.sse_call()), stream=True)
-        except httpx.TransportError:
-            watcher.sse_failed()
-            return
-        try:
-            if response.status_code != 200:
-                watcher.sse_failed()
-                return
-            async for event in httpx_sse.EventSource(response).aiter_sse():
-                if not event.data:
-                    continue
-                status = watcher.on_sse_event(event.data)
-                if status is not None:
-                    yield status
-                if watcher.done:
-                    return
-            watcher.sse_failed()
-        except (httpx.TransportError, httpx_sse.SSEError, ServerError):
-            watcher.sse_failed()
-        finally:
-            await response.aclose()
+        op = self._watch(logs, self.client._engine.deadline(timeout))
+        return aiterate(op, self.client._http, self.client._streams)
 
     async def result(self, timeout: float | None = None) -> Any:
-        last = self.last_status if isinstance(self.last_status, Completed) else None
-        return await self._result(self.client._engine.deadline(timeout), last)
-
-    async def _result(self, deadline: Deadline, completed: Completed | None = None) -> Any:
-        if completed is None:
-            async for status in self._events(False, deadline):
-                if isinstance(status, Completed):
-                    completed = status
-        op = self.client._engine.result(self.ref, deadline=deadline, completed=completed)
-        return await run_async(op, self.client._http)
+        deadline = self.client._engine.deadline(timeout)
+        return await self._run(self._follow(False, deadline, reuse=True))
 
     async def cancel(self) -> str:
-        deadline = Deadline(self.client._engine.timeout.read or 60.0)
-        return await run_async(
-            self.client._engine.cancel(self.ref, deadline=deadline), self.client._http
+        return await self._run(
+            self.client._engine.cancel(self.ref, deadline=self._short_deadline())
         )
 
 
@@ -171,15 +100,15 @@ class AsyncClient:
             use_sse=use_sse,
         )
         short, streams = _limits()
-        self._http = httpx.AsyncClient(transport=transport, limits=short, follow_redirects=True)
-        self._streams = httpx.AsyncClient(
-            transport=transport, limits=streams, follow_redirects=True
+        self._http = _http(
+            httpx.AsyncClient, transport=transport, limits=short, follow_redirects=True
+        )
+        self._streams = _http(
+            httpx.AsyncClient, transport=transport, limits=streams, follow_redirects=True
         )
 
     def __repr__(self) -> str:
-        e = self._engine
-        where = f"proxy_url={e.proxy_url!r}" if e.proxy_url else f"queue={e.hosts.queue!r}"
-        return f"AsyncClient({where}, key={'set' if e.creds.key else 'none'})"
+        return _client_repr("AsyncClient", self._engine)
 
     @property
     def hosts(self) -> Any:
@@ -194,6 +123,9 @@ class AsyncClient:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+    async def _run(self, op: Any) -> Any:
+        return await run_async(op, self._http, self._streams)
 
     async def submit(
         self,
@@ -218,7 +150,7 @@ class AsyncClient:
             hint=hint,
             headers=headers,
         )
-        return AsyncHandle(self, await run_async(op, self._http))
+        return AsyncHandle(self, await self._run(op))
 
     async def subscribe(
         self,
@@ -237,13 +169,8 @@ class AsyncClient:
             endpoint, arguments, timeout=min(deadline.remaining(), 60.0), **submit_options
         )
         await _call(on_enqueue, handle.request_id)
-        completed: Completed | None = None
         want_logs = bool(on_update) if logs is None else logs
-        async for status in handle._events(want_logs, deadline):
-            await _call(on_update, status)
-            if isinstance(status, Completed):
-                completed = status
-        return await handle._result(deadline, completed)
+        return await handle._run(handle._follow(want_logs, deadline), on_update)
 
     async def run(
         self,
@@ -263,9 +190,9 @@ class AsyncClient:
             hint=hint,
             headers=headers,
         )
-        return await run_async(op, self._http)
+        return await self._run(op)
 
-    async def stream(
+    def stream(
         self,
         endpoint: str,
         arguments: dict[str, Any],
@@ -274,30 +201,16 @@ class AsyncClient:
         timeout: float | None = None,
         headers: dict[str, str] | None = None,
     ) -> AsyncIterator[dict[str, Any]]:
-        deadline = self._engine.deadline(timeout)
-        arguments = await run_async(self._engine.prepare(arguments, deadline), self._http)
-        call = self._engine.stream_call(
-            endpoint, arguments, path=path, deadline=deadline, headers=headers
+        """Partial results of a streaming endpoint: ``async for event in client.stream(...)``."""
+        parse_endpoint(endpoint)
+        op = self._engine.stream(
+            endpoint,
+            arguments,
+            path=path,
+            deadline=self._engine.deadline(timeout),
+            headers=headers,
         )
-        reader = StreamReader(self._engine, endpoint, deadline)
-        try:
-            response = await self._streams.send(build_request(self._streams, call), stream=True)
-        except httpx.TransportError as error:
-            raise reader.transport_error(error) from error
-        try:
-            if response.status_code != 200:
-                await response.aread()
-                raise reader.http_error(response)
-            try:
-                async for event in httpx_sse.EventSource(response).aiter_sse():
-                    item = reader.event(event)
-                    if item is not None:
-                        yield item
-                    reader.check_deadline()
-            except (httpx.TransportError, httpx_sse.SSEError) as error:
-                raise reader.cut(error) from error
-        finally:
-            await response.aclose()
+        return aiterate(op, self._http, self._streams)
 
     async def upload(
         self,
@@ -314,24 +227,11 @@ class AsyncClient:
             content_type=content_type,
             file_name=file_name,
         )
-        return await run_async(op, self._http)
+        return await self._run(op)
 
     def handle(self, endpoint: str, request_id: str) -> AsyncHandle:
         return AsyncHandle.from_request_id(self, endpoint, request_id)
 
     def resume(self, entry_or_request_id: JournalEntry | str) -> AsyncHandle:
-        entry = entry_or_request_id
-        if isinstance(entry, str):
-            found = (self._engine.journal or default_journal()).get(entry)
-            if found is None:
-                raise KeyError(f"request {entry_or_request_id!r} is not in the journal")
-            entry = found
-        ref = RequestRef(
-            entry.endpoint,
-            entry.request_id,
-            entry.status_url,
-            entry.response_url,
-            entry.cancel_url,
-            entry.base,
-        )
-        return AsyncHandle(self, ref)
+        """A handle for a journalled request (by entry or id), using the URLs stored at submit."""
+        return AsyncHandle(self, self._engine.resume_ref(entry_or_request_id))

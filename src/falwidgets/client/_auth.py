@@ -8,6 +8,7 @@ explicitly is sent wherever the client is pointed.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 
@@ -18,8 +19,9 @@ __all__ = ["Credentials", "is_fal_host", "resolve_credentials"]
 _FAL_HOST_SUFFIXES = ("fal.run", "fal.ai", "fal.media", "falrun.com")
 
 
+@functools.lru_cache(maxsize=256)
 def is_fal_host(host: str) -> bool:
-    """True for fal's own hosts, which require a key."""
+    """True for fal's own hosts, which require a key (cached: asked on every call)."""
     host = host.lower().rstrip(".")
     return any(host == s or host.endswith("." + s) for s in _FAL_HOST_SUFFIXES)
 

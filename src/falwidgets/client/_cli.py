@@ -80,7 +80,15 @@ def _describe(status: Any, started: float) -> str:
 
 def main(args: argparse.Namespace) -> int:
     from falwidgets.client import Client, FalError
+    from falwidgets.client._urls import parse_endpoint
 
+    try:  # before starting a server or reading any file
+        parse_endpoint(args.endpoint)
+        if not args.timeout > 0:
+            raise ValueError(f"--timeout must be a positive number of seconds, got {args.timeout}")
+    except ValueError as error:
+        print(f"falwidgets run: {error}", file=sys.stderr)
+        return 1
     arguments = _arguments(args.input)
     server = None
     base_url = args.base_url
@@ -115,6 +123,9 @@ def main(args: argparse.Namespace) -> int:
                             print(f"  | {entry.get('message', '')}", file=err)
             result = handle.result(timeout=max(1.0, args.timeout - (time.monotonic() - started)))
     except FalError as error:
+        print(f"falwidgets run: {type(error).__name__}: {error}", file=err)
+        return 1
+    except (ValueError, TypeError, OSError) as error:  # bad arguments, unreadable files
         print(f"falwidgets run: {type(error).__name__}: {error}", file=err)
         return 1
     except KeyboardInterrupt:

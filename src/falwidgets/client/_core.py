@@ -8,7 +8,12 @@ wait) and falls back to polling, for good, when the stream is unavailable or cut
 
 from __future__ import annotations
 
+import functools
 import json
+import logging
+import re
+import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -24,11 +29,26 @@ from falwidgets.client._errors import (
     FalError,
     RequestFailed,
     ServerError,
+    add_secrets,
     error_from_response,
 )
-from falwidgets.client._journal import Journal, default_journal
-from falwidgets.client._ops import _UNSET, Blocking, Call, FileSlice, Op, Parallel, send
+from falwidgets.client._journal import Journal, JournalEntry, default_journal
+from falwidgets.client._ops import (
+    _UNSET,
+    Blocking,
+    Call,
+    Close,
+    Emit,
+    FileSlice,
+    Op,
+    Open,
+    Parallel,
+    ReadLine,
+    Sleep,
+    send,
+)
 from falwidgets.client._retry import Deadline, RetryPolicy
+from falwidgets.client._sse import SSEDecoder
 from falwidgets.client._status import (
     Completed,
     LogTracker,
@@ -37,14 +57,54 @@ from falwidgets.client._status import (
     parse_status,
     with_logs,
 )
+from falwidgets.client._stream import StreamReader
 from falwidgets.client._urls import Hosts, parse_endpoint
 
-__all__ = ["DEFAULT_TIMEOUT", "DEFAULT_WAIT", "Engine", "RequestRef", "Watcher"]
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "DEFAULT_WAIT",
+    "Engine",
+    "HandleBase",
+    "RequestRef",
+    "Watcher",
+    "redact_url",
+]
+
+logger = logging.getLogger("falwidgets.client")
 
 USER_AGENT = f"falwidgets/{__version__} (python)"
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 DEFAULT_WAIT = 900.0  # total seconds subscribe/result wait unless told otherwise
+_BASE_HEADERS = {"user-agent": USER_AGENT}
+_DRAIN = 0.05  # seconds to wait for a status stream's end after COMPLETED
 _PRIORITIES = ("normal", "low")
+_URL_TOKEN = re.compile(r"(/t/)[^/?#]+")
+_USERINFO = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@]*@")
+
+
+def redact_url(url: str | None) -> str | None:
+    """``url`` without a token in it: a proxy's ``.../t/<token>`` path or ``user:pass@``."""
+    if not url:
+        return url
+    return _USERINFO.sub(r"\1***@", _URL_TOKEN.sub(r"\1***", url))
+
+
+@functools.lru_cache(maxsize=256)
+def _host_of_authority(authority: str) -> str:
+    return httpx.URL(f"http://{authority}/").host
+
+
+def _host(url: str) -> str:
+    """The host of ``url`` (cached per authority: parsing a URL per call costs CPU per job)."""
+    parts = url.split("/", 3)
+    if len(parts) < 3 or not parts[0].endswith(":"):
+        return httpx.URL(url).host
+    return _host_of_authority(parts[2])
+
+
+def _url_token(url: str | None) -> str | None:
+    match = _URL_TOKEN.search(url or "")
+    return match.group(0)[3:] if match else None
 
 
 @dataclass(frozen=True)
@@ -57,6 +117,23 @@ class RequestRef:
     response_url: str
     cancel_url: str
     base: str
+
+    def __repr__(self) -> str:
+        return (
+            f"RequestRef(endpoint={self.endpoint!r}, request_id={self.request_id!r}, "
+            f"base={redact_url(self.base)!r})"
+        )
+
+    @classmethod
+    def from_entry(cls, entry: JournalEntry) -> RequestRef:
+        return cls(
+            entry.endpoint,
+            entry.request_id,
+            entry.status_url,
+            entry.response_url,
+            entry.cancel_url,
+            entry.base,
+        )
 
 
 def _json(response: httpx.Response, action: str, request_id: str | None = None) -> Any:
@@ -101,10 +178,12 @@ class Engine:
             base_url, queue_url=queue_url, run_url=run_url, rest_url=rest_url, cdn_url=cdn_url
         )
         self.proxy_url = proxy_url.rstrip("/") if proxy_url else None
-        # a proxy holds the key: the client sends none of its own
+        # A proxy holds the real key: a key from the environment is never sent to it. A key
+        # passed explicitly in proxy mode is the caller's proxy token (``Authorization: Key``).
         self.creds: Credentials = (
-            Credentials(None, "none") if self.proxy_url else resolve_credentials(key)
+            resolve_credentials(key) if key or not self.proxy_url else Credentials(None, "none")
         )
+        add_secrets(self.creds.key, _url_token(self.proxy_url), _url_token(base_url))
         if timeout is None:
             self.timeout = DEFAULT_TIMEOUT
         elif isinstance(timeout, httpx.Timeout):
@@ -153,13 +232,15 @@ class Engine:
         direct: bool = False,
     ) -> Call:
         """A request to ``url``; in proxy mode it goes to the proxy with ``x-fal-target-url``."""
-        merged = {"user-agent": USER_AGENT, **(headers or {})}
+        merged = {"user-agent": USER_AGENT, **(headers or {})} if headers else {**_BASE_HEADERS}
         if self.proxy_url and not direct:
             target = f"{url}?{urlencode(params)}" if params else url
             merged["x-fal-target-url"] = target
+            if auth and self.creds.key:
+                merged["authorization"] = f"Key {self.creds.key}"
             return Call(method, self.proxy_url, merged, None, json, content, file)
         if auth:
-            host = httpx.URL(url).host
+            host = _host(url)
             self.creds.require(host)
             value = self.creds.header_for(host)
             if value:
@@ -257,8 +338,9 @@ class Engine:
         )
         if self.journal is not None:
             yield Blocking(
-                self.journal.record_submit,
-                kwargs=dict(
+                _journal_safely,
+                (self.journal.record_submit, "submit", ref.request_id),
+                dict(
                     request_id=ref.request_id,
                     endpoint=ref.endpoint,
                     base=ref.base,
@@ -269,6 +351,24 @@ class Engine:
                 ),
             )
         return ref
+
+    def resume_ref(self, entry_or_request_id: JournalEntry | str) -> RequestRef:
+        """The stored URLs of a journalled request (this client's journal, then the default)."""
+        if isinstance(entry_or_request_id, JournalEntry):
+            return RequestRef.from_entry(entry_or_request_id)
+        if not isinstance(entry_or_request_id, str) or not entry_or_request_id.strip():
+            raise ValueError(
+                f"expected a JournalEntry or a request id, got {entry_or_request_id!r}"
+            )
+        journals = [j for j in (self.journal, default_journal()) if j is not None]
+        for journal in dict.fromkeys(journals):
+            found = journal.get(entry_or_request_id.strip())
+            if found is not None:
+                return RequestRef.from_entry(found)
+        raise KeyError(
+            f"request {entry_or_request_id!r} is not in the journal; use "
+            "Handle.from_request_id(client, endpoint, request_id)"
+        )
 
     def ref_for(self, endpoint: str, request_id: str) -> RequestRef:
         """URLs of an existing request from the endpoint-id rules (``owner/app/requests/id``)."""
@@ -342,11 +442,10 @@ class Engine:
             body = None
         state = body.get("status") if isinstance(body, dict) else None
         if response.is_success:
-            state = state if isinstance(state, str) else "CANCELLATION_REQUESTED"
-            yield from self._final(
-                ref, "CANCELLED", error="cancelled by the caller", error_type="cancelled"
-            )
-            return state
+            # Only a request: a running job may still complete. The journal keeps SUBMITTED until
+            # a final status is seen (result() records COMPLETED or CANCELLED), so recovery still
+            # fetches whatever it produced.
+            return state if isinstance(state, str) else "CANCELLATION_REQUESTED"
         if response.status_code == 400 and (
             state == "ALREADY_COMPLETED" or "ALREADY_COMPLETED" in response.text
         ):
@@ -356,7 +455,26 @@ class Engine:
     def _final(self, ref: RequestRef, state: str, **fields: Any) -> Op[None]:
         if self.journal is not None:
             kwargs = {"response_url": ref.response_url, **fields}
-            yield Blocking(self.journal.record_final, (ref.request_id, state), kwargs)
+            yield Blocking(
+                _journal_safely,
+                (self.journal.record_final, "final state", ref.request_id, ref.request_id, state),
+                kwargs,
+            )
+
+    def follow(
+        self,
+        ref: RequestRef,
+        *,
+        logs: bool,
+        deadline: Deadline,
+        sink: Callable[[Status], None] | None = None,
+        completed: Completed | None = None,
+    ) -> Op[Any]:
+        """Watch until completion (emitting each status), then fetch the result."""
+        if completed is None:
+            watcher = Watcher(self, ref, logs=logs, deadline=deadline, sink=sink)
+            completed = yield from watcher.run()
+        return (yield from self.result(ref, deadline=deadline, completed=completed))
 
     # -- direct (no queue) --------------------------------------------------------------------
     def run(
@@ -389,6 +507,41 @@ class Engine:
             raise self.fail(response, action)
         return _json(response, action)
 
+    def stream(
+        self,
+        endpoint: str,
+        arguments: Any,
+        *,
+        path: str,
+        deadline: Deadline,
+        headers: dict[str, str] | None = None,
+    ) -> Op[None]:
+        """Emit each partial result of a streaming endpoint; never re-sent after a cut."""
+        arguments = yield from self.prepare(arguments, deadline)
+        call = self.stream_call(endpoint, arguments, path=path, deadline=deadline, headers=headers)
+        reader = StreamReader(self, endpoint, deadline)
+        response = yield Open(call, until=deadline.at)
+        if not isinstance(response, httpx.Response):
+            raise reader.transport_error(response)
+        if response.status_code != 200:
+            yield Close(response)
+            raise reader.http_error(response)
+        decoder = SSEDecoder()
+        while True:
+            reader.check_deadline()  # on every line, pings included
+            line = yield ReadLine(response)
+            if line is None:
+                break
+            if not isinstance(line, str):
+                reader.check_deadline()
+                raise reader.cut(line)
+            event = decoder.feed(line)
+            if event is not None:
+                item = reader.event(event)
+                if item is not None:
+                    yield Emit(item)
+        yield Close(response)
+
     def stream_call(
         self,
         endpoint: str,
@@ -417,8 +570,17 @@ class Engine:
 class Watcher:
     """Follows one request's status: SSE first, polling after the stream fails; no lost logs."""
 
-    def __init__(self, engine: Engine, ref: RequestRef, *, logs: bool, deadline: Deadline) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        ref: RequestRef,
+        *,
+        logs: bool,
+        deadline: Deadline,
+        sink: Callable[[Status], None] | None = None,
+    ) -> None:
         self.engine = engine
+        self.sink = sink
         self.ref = ref
         self.logs = logs
         self.deadline = deadline
@@ -477,6 +639,57 @@ class Watcher:
         """The stream is unavailable or was cut: poll from now on (polls carry the full log)."""
         self.use_sse = False
 
+    def run(self) -> Op[Completed | None]:
+        """Emit each status update until completion; return the final ``Completed``."""
+        while not self.done:
+            self.check_deadline()
+            if self.use_sse:
+                yield from self._sse()
+                continue
+            status = yield from self.poll()
+            if status is not None:
+                yield from self._emit(status)
+            if not self.done:
+                delay = self.next_delay()
+                if delay > 0:
+                    yield Sleep(delay)
+        return self.completed
+
+    def _emit(self, status: Status) -> Op[None]:
+        if self.sink is not None:
+            self.sink(status)
+        yield Emit(status)
+
+    def _sse(self) -> Op[None]:
+        """One status-stream connection; the deadline is checked on every line (pings too)."""
+        response = yield Open(self.sse_call(), until=self.deadline.at)
+        if not isinstance(response, httpx.Response):
+            self.sse_failed()
+            return
+        if response.status_code == 200:
+            decoder = SSEDecoder()
+            while not self.done:
+                self.check_deadline()
+                line = yield ReadLine(response)
+                if not isinstance(line, str):  # closed before COMPLETED, or an error: a cut
+                    break
+                event = decoder.feed(line)
+                if event is None or not event.data:
+                    continue
+                try:
+                    status = self.on_sse_event(event.data)
+                except ServerError:
+                    break
+                if status is not None:
+                    yield from self._emit(status)
+            if self.done:  # fal ends the stream after COMPLETED: read that end so the
+                for _ in range(2):  # connection goes back to the pool (no reconnect per job)
+                    if (yield ReadLine(response, within=_DRAIN)) is None:
+                        break
+        yield Close(response)
+        if not self.done:
+            self.sse_failed()
+
     def poll(self) -> Op[Status | None]:
         status = yield from self.engine.status(self.ref, logs=self.logs, deadline=self.deadline)
         return self._accept(status, False)
@@ -502,3 +715,61 @@ class Watcher:
         if changed or fresh or isinstance(status, Completed):
             return with_logs(status, fresh)
         return None
+
+
+def _journal_safely(
+    write: Callable[..., None], what: str, request_id: str, /, *args: Any, **kwargs: Any
+) -> None:
+    """A journal write that cannot lose a request: the server has it, so a disk or SQLite failure
+    is logged (with the request id) and the call goes on."""
+    try:
+        write(*args, **kwargs)
+    except (sqlite3.Error, OSError) as error:
+        logger.warning(
+            "falwidgets: could not record the %s of request %s in the journal (%s: %s); the "
+            "request is unaffected: keep its id to resume it with Handle.from_request_id",
+            what,
+            request_id,
+            type(error).__name__,
+            error,
+        )
+
+
+class HandleBase:
+    """What sync and async handles share: identity, the statuses and logs seen so far."""
+
+    def __init__(self, client: Any, ref: RequestRef) -> None:
+        self.client = client
+        self.ref = ref
+        self.logs: list[dict[str, Any]] = []  # every log line seen by events(), in order
+        self.last_status: Status | None = None
+
+    @property
+    def request_id(self) -> str:
+        return self.ref.request_id
+
+    @property
+    def endpoint(self) -> str:
+        return self.ref.endpoint
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(endpoint={self.endpoint!r}, request_id={self.request_id!r})"
+
+    def _seen(self, status: Status) -> None:
+        self.last_status = status
+        self.logs.extend(getattr(status, "logs", ()))
+
+    def _short_deadline(self) -> Deadline:
+        return Deadline(self.client._engine.timeout.read or 60.0)
+
+    def _follow(self, logs: bool, deadline: Deadline, *, reuse: bool = False) -> Op[Any]:
+        last = self.last_status if reuse and isinstance(self.last_status, Completed) else None
+        return self.client._engine.follow(
+            self.ref, logs=logs, deadline=deadline, sink=self._seen, completed=last
+        )
+
+    def _watch(self, logs: bool, deadline: Deadline) -> Op[Completed | None]:
+        watcher = Watcher(
+            self.client._engine, self.ref, logs=logs, deadline=deadline, sink=self._seen
+        )
+        return watcher.run()

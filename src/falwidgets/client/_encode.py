@@ -16,6 +16,7 @@ from typing import Any
 __all__ = ["data_uri", "find_uploads", "guess_type", "is_pil_image", "pil_bytes", "replace_uploads"]
 
 INLINE_LIMIT = 50 * 1024 * 1024
+MAX_DEPTH = 200  # JSON encoders and the journal recurse; stay far below Python's limit
 
 
 def is_pil_image(value: Any) -> bool:
@@ -69,20 +70,33 @@ def _uploadable(value: Any) -> bool:
 
 
 def find_uploads(arguments: Any) -> list[Any]:
-    """Distinct values (by identity) in ``arguments`` that must be uploaded, in document order."""
+    """Distinct values (by identity) in ``arguments`` that must be uploaded, in document order.
+
+    Walks iteratively and refuses nesting deeper than :data:`MAX_DEPTH` (or a structure that
+    contains itself) with a clear ``ValueError``, instead of a bare ``RecursionError`` later in
+    JSON encoding.
+    """
     found: dict[int, Any] = {}
-
-    def walk(value: Any) -> None:
-        if _uploadable(value):
-            found.setdefault(id(value), value)
-        elif isinstance(value, dict):
-            for item in value.values():
-                walk(item)
+    stack: list[tuple[Any, int]] = [(arguments, 0)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        value, depth = pop()
+        if isinstance(value, dict):
+            items: Any = value.values()
         elif isinstance(value, (list, tuple)):
-            for item in value:
-                walk(item)
-
-    walk(arguments)
+            items = value
+        else:
+            if _uploadable(value):
+                found.setdefault(id(value), value)
+            continue
+        if depth >= MAX_DEPTH:
+            raise ValueError(
+                f"arguments nest deeper than {MAX_DEPTH} levels (or contain themselves); "
+                "fal inputs are JSON documents a few levels deep"
+            )
+        for item in reversed(list(items)):  # reversed: document order off the stack
+            if isinstance(item, (dict, list, tuple)) or _uploadable(item):
+                push((item, depth + 1))
     return list(found.values())
 
 

@@ -7,8 +7,10 @@ sent to, its status/response/cancel URLs, the arguments (JSON, with their sha256
 state and the result. ``data:`` URIs over 64 KiB in arguments or results are replaced by a marker
 so the file stays small.
 
-Public surface: :func:`journal` lists entries (newest first); ``Client.resume(entry_or_id)`` and
-``Handle.from_request_id`` continue any of them, from any process.
+Public surface: :func:`journal` lists entries (newest first); :func:`mark_journal` records a final
+state the client could not see itself (e.g. the server that ran a request is gone for good);
+``Client.resume(entry_or_id)`` and ``Handle.from_request_id`` continue any of them, from any
+process.
 """
 
 from __future__ import annotations
@@ -18,15 +20,21 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from falwidgets._home import home
 
-__all__ = ["FINAL_STATES", "Journal", "JournalEntry", "digest", "journal", "shrink"]
+__all__ = [
+    "FINAL_STATES",
+    "Journal",
+    "JournalEntry",
+    "digest",
+    "journal",
+    "mark_journal",
+    "shrink",
+]
 
 SUBMITTED = "SUBMITTED"
 FINAL_STATES = ("COMPLETED", "FAILED", "CANCELLED")
@@ -71,6 +79,14 @@ def shrink(value: Any, cap: int = DATA_URI_CAP) -> Any:
     return value
 
 
+def _dumps_small(value: Any) -> str:
+    """JSON of ``value`` with big data URIs replaced (walks the value only when it has one)."""
+    text = json.dumps(value, default=str)
+    if len(text) > DATA_URI_CAP and '"data:' in text:
+        text = json.dumps(shrink(value), default=str)
+    return text
+
+
 def digest(arguments: Any) -> str:
     """sha256 of the canonical JSON of the arguments (to spot repeated inputs)."""
     text = json.dumps(arguments, sort_keys=True, separators=(",", ":"), default=str)
@@ -106,6 +122,24 @@ def _loads(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
 
+def _ensure_wal(conn: sqlite3.Connection, attempts: int = 100) -> None:
+    """Switch the file to WAL once; concurrent openers may see SQLITE_BUSY without waiting.
+
+    Changing the journal mode needs an exclusive lock, and SQLite answers "database is locked"
+    at once (no busy handler) when another connection is opening the same file at that moment.
+    The mode is persistent, so most connections find it set already and never ask for the lock.
+    """
+    for attempt in range(attempts):
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == attempts - 1:
+                raise
+            time.sleep(0.01 * (attempt + 1))
+
+
 class Journal:
     """Thread- and process-safe access to one journal file."""
 
@@ -119,25 +153,14 @@ class Journal:
         if conn is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA busy_timeout=30000")
+            _ensure_wal(conn)
+            conn.execute("PRAGMA synchronous=NORMAL")
             if not self._ready:
                 conn.executescript(_SCHEMA)
                 self._ready = True
             self._local.conn = conn
         return conn
-
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        conn = self._connect()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
 
     def record_submit(
         self,
@@ -150,26 +173,25 @@ class Journal:
         cancel_url: str,
         arguments: Any,
     ) -> None:
-        """Append the submit (called before ``submit`` returns)."""
-        stored = shrink(arguments)
-        with self._tx() as conn:
-            conn.execute(
-                "INSERT OR IGNORE INTO requests (request_id, endpoint, base, status_url,"
-                " response_url, cancel_url, arguments, arguments_sha256, created, status)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    request_id,
-                    endpoint,
-                    base,
-                    status_url,
-                    response_url,
-                    cancel_url,
-                    json.dumps(stored, default=str),
-                    digest(arguments),
-                    time.time(),
-                    SUBMITTED,
-                ),
-            )
+        """Append the submit (called before ``submit`` returns); one statement, one commit."""
+        conn = self._connect()
+        conn.execute(
+            "INSERT OR IGNORE INTO requests (request_id, endpoint, base, status_url,"
+            " response_url, cancel_url, arguments, arguments_sha256, created, status)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                request_id,
+                endpoint,
+                base,
+                status_url,
+                response_url,
+                cancel_url,
+                _dumps_small(arguments),
+                digest(arguments),
+                time.time(),
+                SUBMITTED,
+            ),
+        )
 
     def record_final(
         self,
@@ -193,14 +215,13 @@ class Journal:
             error,
             error_type,
             None if metrics is None else json.dumps(metrics, default=str),
-            None if result is None else json.dumps(shrink(result), default=str),
+            None if result is None else _dumps_small(result),
             request_id,
         ]
         if response_url:
             sql += " AND response_url = ?"
             params.append(response_url)
-        with self._tx() as conn:
-            conn.execute(sql, params)
+        self._connect().execute(sql, params)  # one statement: its own transaction
 
     def entries(
         self,
@@ -272,3 +293,23 @@ def journal(
 ) -> list[JournalEntry]:
     """Journalled requests, newest first; ``status``: SUBMITTED/COMPLETED/FAILED/CANCELLED."""
     return default_journal().entries(limit=limit, endpoint=endpoint, status=status)
+
+
+def mark_journal(
+    request_id: str,
+    status: str,
+    *,
+    error: str | None = None,
+    error_type: str | None = None,
+) -> None:
+    """Record a final ``status`` (COMPLETED/FAILED/CANCELLED) for a journalled request.
+
+    For outcomes the client never observes, such as a run whose local server died with its kernel:
+    marking it FAILED stops history views from trying to resume it forever. Unknown ids are a
+    no-op; ``KeyError`` is not raised so a cleanup pass can mark freely.
+    """
+    if status not in FINAL_STATES:
+        raise ValueError(f"status must be one of {FINAL_STATES}, got {status!r}")
+    if not isinstance(request_id, str) or not request_id:
+        raise ValueError(f"request_id must be a non-empty string, got {request_id!r}")
+    default_journal().record_final(request_id, status, error=error, error_type=error_type)

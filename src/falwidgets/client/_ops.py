@@ -1,10 +1,12 @@
 """The sans-IO vocabulary: protocol logic is written once as generators that *yield* what they need.
 
 An operation is a generator that yields :class:`Call` (send this request; receive the
-``httpx.Response`` or the transport exception), :class:`Sleep` or :class:`Parallel` (run these
-sub-operations concurrently; receive their results), and returns its value. The sync and async
-drivers in ``_drive`` execute the same generators, so retries, deadlines, URL rules and response
-handling exist in exactly one copy.
+``httpx.Response`` or the transport exception), :class:`Sleep`, :class:`Blocking` (disk work),
+:class:`Parallel` (run these sub-operations concurrently; receive their results), the streaming
+trio :class:`Open` / :class:`ReadLine` / :class:`Close`, and :class:`Emit` (hand a value to the
+caller: the next item of an iterator, or an ``on_update`` callback), and returns its value. The
+sync and async drivers in ``_drive`` execute the same generators, so retries, deadlines, URL rules,
+response handling and the SSE loops exist in exactly one copy.
 """
 
 from __future__ import annotations
@@ -19,7 +21,19 @@ import httpx
 from falwidgets.client._errors import DeadlineExceeded, FalError, ServerError
 from falwidgets.client._retry import Deadline, RetryPolicy
 
-__all__ = ["Blocking", "Call", "FileSlice", "Op", "Parallel", "Sleep", "send"]
+__all__ = [
+    "Blocking",
+    "Call",
+    "Close",
+    "Emit",
+    "FileSlice",
+    "Op",
+    "Open",
+    "Parallel",
+    "ReadLine",
+    "Sleep",
+    "send",
+]
 
 T = TypeVar("T")
 
@@ -76,7 +90,44 @@ class Parallel:
     limit: int = 4
 
 
-Yielded = Call | Sleep | Parallel | Blocking
+@dataclass(frozen=True)
+class Open:
+    """Send ``call`` on the streaming pool and keep the body open for :class:`ReadLine`.
+
+    The op receives the response (its body already read when the status is not 200, so errors
+    can be mapped) or the transport exception. ``until`` (``time.monotonic()`` seconds) is a hard
+    stop: the driver aborts any read still blocked at that moment, whatever the server sends.
+    """
+
+    call: Call
+    until: float | None = None
+
+
+@dataclass(frozen=True)
+class ReadLine:
+    """The next line of an open body, without its newline; ``None`` at the end of the body, or
+    the exception (transport error, a read past ``Open.until`` or past ``within`` seconds) that
+    ended it. A read cut by ``within`` leaves the response unusable: close it next."""
+
+    response: httpx.Response
+    within: float | None = None
+
+
+@dataclass(frozen=True)
+class Close:
+    """Release an open response (drivers also close any left open when an op ends)."""
+
+    response: httpx.Response
+
+
+@dataclass(frozen=True)
+class Emit:
+    """Hand ``value`` to the caller; the op resumes when the caller asks for more."""
+
+    value: Any
+
+
+Yielded = Call | Sleep | Parallel | Blocking | Open | ReadLine | Close | Emit
 Op = Generator[Yielded, Any, T]
 
 

@@ -2,122 +2,102 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
+import ssl
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
-import httpx_sse
 
-from falwidgets.client._core import Engine, RequestRef, Watcher
-from falwidgets.client._drive import build_request, run_sync
-from falwidgets.client._errors import ServerError
+from falwidgets.client._core import Engine, HandleBase, redact_url
+from falwidgets.client._drive import iterate_sync, run_sync
 from falwidgets.client._journal import JournalEntry
+from falwidgets.client._pool import SHARDS, Pool
 from falwidgets.client._retry import Deadline, RetryPolicy
-from falwidgets.client._status import Completed, Status
+from falwidgets.client._status import Status
 from falwidgets.client._upload import upload_op
+from falwidgets.client._urls import parse_endpoint
 
 __all__ = ["Client", "Handle"]
 
 
 def _limits() -> tuple[httpx.Limits, httpx.Limits]:
-    """Short calls and SSE streams get separate pools: httpcore scans its pool per request in
-    O(connections x idle connections), so one big mixed pool costs CPU at high concurrency."""
+    """Per-shard limits (see ``_pool``): short calls and SSE streams use separate pools, each
+    spread over ``SHARDS`` clients; keep-alive covers a shard's share of 64 concurrent jobs."""
     return (
-        httpx.Limits(max_connections=256, max_keepalive_connections=32),
-        httpx.Limits(max_connections=512, max_keepalive_connections=16),
+        httpx.Limits(max_connections=64, max_keepalive_connections=16),
+        httpx.Limits(max_connections=128, max_keepalive_connections=16),
     )
 
 
-class Handle:
+class _NoCookies(httpx.Cookies):
+    """fal's queue sets no cookies; skipping httpx's per-response cookie parsing (it builds a
+    urllib request and an email message for every response) saves CPU on every call."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        return None
+
+
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """One default (verifying) TLS context for every client: loading the CA bundle costs ~25 ms,
+    and each shard of each client would otherwise load its own."""
+    return httpx.create_ssl_context()
+
+
+def _http(cls: type[Any], **options: Any) -> Any:
+    """A sharded pool of httpx clients without cookie handling (see ``_pool``, ``_NoCookies``)."""
+
+    options.setdefault("verify", _ssl_context())
+
+    def make() -> Any:
+        client = cls(**options)
+        if isinstance(getattr(client, "_cookies", None), httpx.Cookies):
+            client._cookies = _NoCookies()
+        return client
+
+    # a caller's transport is one pool whatever wraps it: sharding it would only multiply closes
+    return Pool(make, shards=1 if options.get("transport") is not None else SHARDS)
+
+
+def _client_repr(name: str, engine: Engine) -> str:
+    where = (
+        f"proxy_url={redact_url(engine.proxy_url)!r}"
+        if engine.proxy_url
+        else f"queue={redact_url(engine.hosts.queue)!r}"
+    )
+    return f"{name}({where}, key={'set' if engine.creds.key else 'none'})"
+
+
+class Handle(HandleBase):
     """One queued request: follow its status and logs, fetch its result, cancel it."""
 
-    def __init__(self, client: Client, ref: RequestRef) -> None:
-        self.client = client
-        self.ref = ref
-        self.logs: list[dict[str, Any]] = []  # every log line seen by events(), in order
-        self.last_status: Status | None = None
-
-    @property
-    def request_id(self) -> str:
-        return self.ref.request_id
-
-    @property
-    def endpoint(self) -> str:
-        return self.ref.endpoint
-
-    def __repr__(self) -> str:
-        return f"Handle(endpoint={self.endpoint!r}, request_id={self.request_id!r})"
+    client: Client
 
     @classmethod
     def from_request_id(cls, client: Client, endpoint: str, request_id: str) -> Handle:
         """Resume any request by id (URLs from the endpoint-id rules)."""
         return cls(client, client._engine.ref_for(endpoint, request_id))
 
+    def _run(self, op: Any, on_emit: Callable[[Any], Any] | None = None) -> Any:
+        return run_sync(op, self.client._http, self.client._streams, on_emit)
+
     def status(self, logs: bool = False) -> Status:
         """One status check (polled logs are the full list so far)."""
-        deadline = Deadline(self.client._engine.timeout.read or 60.0)
-        op = self.client._engine.status(self.ref, logs=logs, deadline=deadline)
-        self.last_status = run_sync(op, self.client._http)
+        op = self.client._engine.status(self.ref, logs=logs, deadline=self._short_deadline())
+        self.last_status = self._run(op)
         return self.last_status
 
     def events(self, logs: bool = True, timeout: float | None = None) -> Iterator[Status]:
         """Status updates until completion; each carries only log lines not seen before.
 
         Uses the SSE status stream and falls back to polling when it is unavailable or cut.
-        Raises :class:`DeadlineExceeded` (with ``request_id``) after ``timeout`` seconds.
+        Raises :class:`DeadlineExceeded` (with ``request_id``) after ``timeout`` seconds, even
+        while the server keeps the stream alive with pings.
         """
-        return self._events(logs, self.client._engine.deadline(timeout))
-
-    def _events(self, logs: bool, deadline: Deadline) -> Iterator[Status]:
-        watcher = Watcher(self.client._engine, self.ref, logs=logs, deadline=deadline)
-        http = self.client._http
-        while not watcher.done:
-            watcher.check_deadline()
-            if watcher.use_sse:
-                for status in self._sse(watcher):
-                    self._seen(status)
-                    yield status
-                continue
-            status = run_sync(watcher.poll(), http)
-            if status is not None:
-                self._seen(status)
-                yield status
-            if not watcher.done:
-                delay = watcher.next_delay()
-                if delay > 0:
-                    import time
-
-                    time.sleep(delay)
-
-    def _seen(self, status: Status) -> None:
-        self.last_status = status
-        self.logs.extend(getattr(status, "logs", []))
-
-    def _sse(self, watcher: Watcher) -> Iterator[Status]:
-        http = self.client._streams
-        try:
-            response = http.send(build_request(http, watcher.sse_call()), stream=True)
-        except httpx.TransportError:
-            watcher.sse_failed()
-            return
-        try:
-            if response.status_code != 200:
-                watcher.sse_failed()
-                return
-            for event in httpx_sse.EventSource(response).iter_sse():
-                if not event.data:
-                    continue
-                status = watcher.on_sse_event(event.data)
-                if status is not None:
-                    yield status
-                if watcher.done:
-                    return
-            watcher.sse_failed()  # closed before COMPLETED: cut
-        except (httpx.TransportError, httpx_sse.SSEError, ServerError):
-            watcher.sse_failed()
-        finally:
-            response.close()
+        op = self._watch(logs, self.client._engine.deadline(timeout))
+        return iterate_sync(op, self.client._http, self.client._streams)
 
     def result(self, timeout: float | None = None) -> Any:
         """Wait for completion (SSE, else polling) and return the output JSON.
@@ -125,29 +105,24 @@ class Handle:
         Raises :class:`RequestFailed`/:class:`ValidationError`/:class:`Cancelled` when the request
         failed, :class:`DeadlineExceeded` after ``timeout`` seconds (default: the client's wait).
         """
-        last = self.last_status if isinstance(self.last_status, Completed) else None
-        return self._result(self.client._engine.deadline(timeout), last)
-
-    def _result(self, deadline: Deadline, completed: Completed | None = None) -> Any:
-        if completed is None:
-            for status in self._events(False, deadline):
-                if isinstance(status, Completed):
-                    completed = status
-        op = self.client._engine.result(self.ref, deadline=deadline, completed=completed)
-        return run_sync(op, self.client._http)
+        return self._run(self._follow(False, self.client._engine.deadline(timeout), reuse=True))
 
     def cancel(self) -> str:
-        """Ask the queue to cancel; returns ``CANCELLATION_REQUESTED`` or ``ALREADY_COMPLETED``."""
-        deadline = Deadline(self.client._engine.timeout.read or 60.0)
-        return run_sync(self.client._engine.cancel(self.ref, deadline=deadline), self.client._http)
+        """Ask the queue to cancel; returns ``CANCELLATION_REQUESTED`` or ``ALREADY_COMPLETED``.
+
+        The job may still complete; ``result()`` says how it ended (and journals it).
+        """
+        return self._run(self.client._engine.cancel(self.ref, deadline=self._short_deadline()))
 
 
 class Client:
     """fal's queue protocol over httpx (blocking). Safe to share between threads.
 
     ``base_url`` points queue, run, rest and CDN at one server (e.g. ``falwidgets serve``);
-    ``proxy_url`` sends every call through a key-holding proxy (``x-fal-target-url``) with no key;
-    ``timeout`` bounds each HTTP call; ``wait`` is the default total for ``subscribe``/``result``.
+    ``proxy_url`` sends every call through a key-holding proxy (``x-fal-target-url``); there
+    ``key`` is your proxy token (sent as ``Authorization: Key``) and a key from the environment
+    is never sent. ``timeout`` bounds each HTTP call; ``wait`` is the default total for
+    ``subscribe``/``result``.
     """
 
     def __init__(
@@ -182,13 +157,13 @@ class Client:
             use_sse=use_sse,
         )
         short, streams = _limits()
-        self._http = httpx.Client(transport=transport, limits=short, follow_redirects=True)
-        self._streams = httpx.Client(transport=transport, limits=streams, follow_redirects=True)
+        self._http = _http(httpx.Client, transport=transport, limits=short, follow_redirects=True)
+        self._streams = _http(
+            httpx.Client, transport=transport, limits=streams, follow_redirects=True
+        )
 
     def __repr__(self) -> str:
-        e = self._engine
-        where = f"proxy_url={e.proxy_url!r}" if e.proxy_url else f"queue={e.hosts.queue!r}"
-        return f"Client({where}, key={'set' if e.creds.key else 'none'})"
+        return _client_repr("Client", self._engine)
 
     @property
     def hosts(self) -> Any:
@@ -203,6 +178,9 @@ class Client:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def _run(self, op: Any, on_emit: Callable[[Any], Any] | None = None) -> Any:
+        return run_sync(op, self._http, self._streams, on_emit)
 
     def submit(
         self,
@@ -228,7 +206,7 @@ class Client:
             hint=hint,
             headers=headers,
         )
-        return Handle(self, run_sync(op, self._http))
+        return Handle(self, self._run(op))
 
     def subscribe(
         self,
@@ -255,14 +233,8 @@ class Client:
         )
         if on_enqueue is not None:
             on_enqueue(handle.request_id)
-        completed: Completed | None = None
         want_logs = bool(on_update) if logs is None else logs
-        for status in handle._events(want_logs, deadline):
-            if on_update is not None:
-                on_update(status)
-            if isinstance(status, Completed):
-                completed = status
-        return handle._result(deadline, completed)
+        return handle._run(handle._follow(want_logs, deadline), on_update)
 
     def run(
         self,
@@ -283,7 +255,7 @@ class Client:
             hint=hint,
             headers=headers,
         )
-        return run_sync(op, self._http)
+        return self._run(op)
 
     def stream(
         self,
@@ -294,33 +266,17 @@ class Client:
         timeout: float | None = None,
         headers: dict[str, str] | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """Partial results of a streaming endpoint (SSE), one dict per event, within ``timeout``."""
-        deadline = self._engine.deadline(timeout)
-        arguments = run_sync(self._engine.prepare(arguments, deadline), self._http)
-        call = self._engine.stream_call(
-            endpoint, arguments, path=path, deadline=deadline, headers=headers
+        """Partial results of a streaming endpoint (SSE), one dict per event, within ``timeout``
+        (checked on every line, so a server that only pings cannot hold the caller)."""
+        parse_endpoint(endpoint)  # a bad id fails here, not at the first next()
+        op = self._engine.stream(
+            endpoint,
+            arguments,
+            path=path,
+            deadline=self._engine.deadline(timeout),
+            headers=headers,
         )
-        from falwidgets.client._stream import StreamReader
-
-        reader = StreamReader(self._engine, endpoint, deadline)
-        try:
-            response = self._streams.send(build_request(self._streams, call), stream=True)
-        except httpx.TransportError as error:
-            raise reader.transport_error(error) from error
-        try:
-            if response.status_code != 200:
-                response.read()
-                raise reader.http_error(response)
-            try:
-                for event in httpx_sse.EventSource(response).iter_sse():
-                    item = reader.event(event)
-                    if item is not None:
-                        yield item
-                    reader.check_deadline()
-            except (httpx.TransportError, httpx_sse.SSEError) as error:
-                raise reader.cut(error) from error
-        finally:
-            response.close()
+        return iterate_sync(op, self._http, self._streams)
 
     def upload(
         self,
@@ -338,32 +294,11 @@ class Client:
             content_type=content_type,
             file_name=file_name,
         )
-        return run_sync(op, self._http)
+        return self._run(op)
 
     def handle(self, endpoint: str, request_id: str) -> Handle:
         return Handle.from_request_id(self, endpoint, request_id)
 
     def resume(self, entry_or_request_id: JournalEntry | str) -> Handle:
         """A handle for a journalled request (by entry or id), using the URLs stored at submit."""
-        entry = entry_or_request_id
-        if isinstance(entry, str):
-            found = self._engine.journal.get(entry) if self._engine.journal else None
-            if found is None:
-                from falwidgets.client._journal import default_journal
-
-                found = default_journal().get(entry)
-            if found is None:
-                raise KeyError(
-                    f"request {entry_or_request_id!r} is not in the journal; use "
-                    "Handle.from_request_id(client, endpoint, request_id)"
-                )
-            entry = found
-        ref = RequestRef(
-            entry.endpoint,
-            entry.request_id,
-            entry.status_url,
-            entry.response_url,
-            entry.cancel_url,
-            entry.base,
-        )
-        return Handle(self, ref)
+        return Handle(self, self._engine.resume_ref(entry_or_request_id))

@@ -16,6 +16,7 @@ from falwidgets._endpoint_id import RUN_PREFIX, EndpointId, parse_endpoint
 
 __all__ = ["DEFAULT_HOSTS", "RUN_PREFIX", "EndpointId", "Hosts", "parse_endpoint"]
 
+
 @dataclass(frozen=True)
 class Hosts:
     """Base URLs (no trailing slash) of fal's four services."""

@@ -1,6 +1,6 @@
 """The preview stylesheet: minified, inlined once per preview (there is no global stylesheet).
 
-Kept under 1 KB because every saved preview carries it. Class names are the stable hooks browser
+Kept near 1 KB because every saved preview carries it. Class names are the stable hooks browser
 tests use: fw-preview, fw-gallery, fw-image, fw-video, fw-audio, fw-glb, fw-boxes, fw-box,
 fw-json, fw-chip, fw-download. Click-to-enlarge is pure CSS (``:focus`` on a ``tabindex`` image),
 because an HTML widget runs no scripts.
@@ -18,13 +18,14 @@ CSS = (
     ".fw-item{display:flex;flex-direction:column;max-width:100%}"
     ".fw-item:focus-within{flex-basis:100%}"
     ".fw-image{max-height:256px;max-width:100%;cursor:zoom-in}"
-    ".fw-image:focus{max-height:none;outline:0;cursor:zoom-out}"
     ".fw-video{max-width:100%;max-height:420px}"
     ".fw-download,.fw-note{font-size:11px}"
     ".fw-chips{margin:6px 0}"
     ".fw-chip{background:var(--jp-layout-color2,#eee);border-radius:9px;padding:0 8px}"
     ".fw-stage{position:relative;display:inline-block;line-height:0}"
     ".fw-stage .fw-image{max-height:512px}"
+    # after, and as specific as, every max-height rule above: a focused image always enlarges
+    ".fw-image:focus,.fw-stage .fw-image:focus{max-height:none;outline:0;cursor:zoom-out}"
     f".fw-box{{position:absolute;border:2px solid {_C};box-sizing:border-box}}"
     f".fw-box span{{position:absolute;bottom:100%;background:{_C};color:#fff;font-size:11px;"
     "line-height:1.4;padding:0 3px;white-space:nowrap}"

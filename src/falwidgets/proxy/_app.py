@@ -3,10 +3,17 @@
 Per request, in this order: a known student token (``x-fal-proxy-token``, else ``Authorization:
 Key <token>`` or ``Bearer <token>``, else a proxy URL ending ``/t/<token>``) or 401; a target in
 ``x-fal-target-url`` that is a fal call this proxy serves (see ``_rules``) or 400/403; a body under
-the size limit or 413; the token's rate and budget or 429 with ``Retry-After``. Then the call goes
-upstream with the proxy's own key, only ``x-fal-*`` headers plus content-type and accept, and the
-answer streams back (SSE included). Incoming ``Authorization`` is never forwarded; bodies and
-keys are never logged.
+the size limit or 413; the token's call cap, rate, upload caps and budget or 429 with
+``Retry-After``. Then the call goes upstream with the proxy's own key, only ``x-fal-*`` headers plus
+content-type and accept, and the answer streams back (SSE included). Incoming ``Authorization`` is
+never forwarded; bodies and keys are never logged; every outcome (500s included) is logged and
+settles the budget exactly once.
+
+Realtime tokens (``rest.fal.ai/tokens/``) let their holder call apps on fal directly, out of the
+proxy's sight, until they expire. So each mint costs one unit of budget and counts against the rate,
+its ``token_expiration`` is capped (:data:`TOKEN_TTL_MAX` seconds), its ``allowed_apps`` must all
+match ``--allow``; and with ``--budget`` but no ``--allow`` mints are refused, since a token for any
+app would make the budget meaningless.
 """
 
 from __future__ import annotations
@@ -35,7 +42,6 @@ from starlette.routing import Route
 
 from falwidgets.proxy._limits import Limits
 from falwidgets.proxy._rules import (
-    COSTLY_KINDS,
     REST_HOST,
     Refusal,
     Target,
@@ -54,6 +60,8 @@ _PRIVATE_HEADERS = frozenset({"x-fal-target-url", "x-fal-proxy-token"})
 _OWNERS_MAX = 200_000
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _PATH_TOKEN = re.compile(r"^/t/([^/]+)/?$")
+TOKEN_TTL_MAX = 300  # seconds a realtime token minted through the proxy may live
+TOKEN_TTL_DEFAULT = 120  # what fal's clients ask for
 
 
 def resolve_key(environ: Mapping[str, str] | None = None) -> str | None:
@@ -78,17 +86,26 @@ class ProxyConfig:
     max_body: int = 16 * MiB  # JSON calls
     max_upload: int = 100 * MiB  # CDN upload bodies
     key: str | None = field(default=None, repr=False)
-    timeout: float = 120.0
+    timeout: float = 120.0  # queue, storage and upload calls
+    run_timeout: float = 900.0  # synchronous fal.run calls answer only when the model is done
+    calls_per_min: int | None = 1200  # every call, per token: generous, but never unbounded
+    max_uploads: int | None = 500  # storage initiates and CDN upload starts, per token
+    max_parts: int | None = 5000  # multipart part uploads, per token
     cors_origins: tuple[str, ...] = ("*",)
 
     def __post_init__(self) -> None:
         if not self.tokens:
             raise ValueError("the proxy needs at least one student token")
-        if self.upstream is None and not self.key:
+        upstream = Upstream(self.upstream)  # a bad URL fails here, at start-up
+        if upstream.is_fal:
+            self.upstream = None  # --upstream https://queue.fal.run means fal itself
+        if not self.key and not upstream.local:
+            where = "fal" if upstream.is_fal else f"the upstream {self.upstream}"
             raise ValueError(
-                "no fal key: set FAL_KEY (or FAL_KEY_ID and FAL_KEY_SECRET) where the proxy runs"
+                f"no fal key for {where}: set FAL_KEY (or FAL_KEY_ID and FAL_KEY_SECRET) where "
+                "the proxy runs (only a loopback upstream such as `falwidgets serve` needs none)"
             )
-        for name in ("rate_per_min", "budget"):
+        for name in ("rate_per_min", "budget", "calls_per_min", "max_uploads", "max_parts"):
             value = getattr(self, name)
             if value is not None and value < 0:
                 raise ValueError(f"{name} must be >= 0, got {value}")
@@ -101,7 +118,14 @@ class _Proxy:
     def __init__(self, config: ProxyConfig) -> None:
         self.config = config
         self.upstream = Upstream(config.upstream)
-        self.limits = Limits(config.tokens, rate_per_min=config.rate_per_min, budget=config.budget)
+        self.limits = Limits(
+            config.tokens,
+            rate_per_min=config.rate_per_min,
+            budget=config.budget,
+            calls_per_min=config.calls_per_min,
+            max_uploads=config.max_uploads,
+            max_parts=config.max_parts,
+        )
         self._by_digest = {_digest(t): t for t in config.tokens}
         self._owners: OrderedDict[str, str] = OrderedDict()  # request id -> token
         self._cdn_auth: tuple[str, float] | None = None
@@ -144,18 +168,40 @@ class _Proxy:
                 while len(self._owners) > _OWNERS_MAX:
                     self._owners.popitem(last=False)
 
-    def check_token_request(self, body: bytes) -> None:
-        """Realtime tokens name apps: with an allow-list, each must be an allowed app."""
-        if not self.config.allow:
-            return
+    def check_token_request(self, body: bytes) -> bytes:
+        """The realtime token request to forward: apps within ``--allow``, expiration capped.
+
+        See the module docstring for why; the returned body names its expiration explicitly.
+        """
+        if self.config.budget is not None and not self.config.allow:
+            raise Refusal(
+                403,
+                "realtime tokens are refused: this proxy has a --budget but no --allow list, and "
+                "a token for any app would bypass the budget",
+                "endpoint_not_allowed",
+            )
         try:
-            apps = json.loads(body or b"{}").get("allowed_apps") or []
-        except (ValueError, AttributeError):
-            raise Refusal(400, "token request body must be a JSON object", "bad_request") from None
-        names = {app_of(glob).split("/")[-1] for glob in self.config.allow}
-        for name in apps if isinstance(apps, list) else [apps]:
-            if not isinstance(name, str) or not any(fnmatchcase(name, n) for n in names):
-                raise Refusal(403, f"app {name!r} is not allowed here", "endpoint_not_allowed")
+            data = json.loads(body or b"{}")
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            raise Refusal(400, "token request body must be a JSON object", "bad_request")
+        apps = data.get("allowed_apps")
+        if not isinstance(apps, list) or not apps or not all(isinstance(a, str) for a in apps):
+            raise Refusal(400, "allowed_apps must be a non-empty list of app names", "bad_request")
+        if self.config.allow:
+            names = {app_of(glob).split("/")[-1] for glob in self.config.allow}
+            for name in apps:
+                if not any(fnmatchcase(name, n) for n in names):
+                    raise Refusal(403, f"app {name!r} is not allowed here", "endpoint_not_allowed")
+        ttl = data.get("token_expiration", TOKEN_TTL_DEFAULT)
+        if isinstance(ttl, bool) or not isinstance(ttl, int) or not 1 <= ttl <= TOKEN_TTL_MAX:
+            raise Refusal(
+                400,
+                f"token_expiration must be a whole number of seconds from 1 to {TOKEN_TTL_MAX}",
+                "bad_request",
+            )
+        return json.dumps({**data, "token_expiration": ttl}).encode()
 
     # --- upstream -----------------------------------------------------------------------------
 
@@ -248,68 +294,102 @@ def _response_headers(response: httpx.Response) -> dict[str, str]:
     return {k: v for k, v in response.headers.items() if k.lower() not in _HOP_HEADERS}
 
 
-async def _handle(request: Request) -> Response:
-    proxy: _Proxy = request.app.state.proxy
-    started = time.perf_counter()
+@dataclass
+class _Call:
+    """One proxied call's progress, so every way out settles and logs it exactly once."""
+
+    started: float
     token: str | None = None
     target: Target | None = None
-    reserved = False
-    size = 0
+    size: int = 0
+    reserved: bool = False
+    sent: bool = False  # the request (may have) reached the upstream
+    upstream_status: int | None = None
+
+    @property
+    def spent(self) -> bool:
+        """A billable call is spent unless nothing was sent or the upstream answered non-2xx.
+
+        A call sent whose answer was lost (read timeout, cut) stays spent: fal may have run it.
+        """
+        if not self.sent:
+            return False
+        return self.upstream_status is None or 200 <= self.upstream_status < 300
+
+
+async def _handle(request: Request) -> Response:
+    proxy: _Proxy = request.app.state.proxy
+    call = _Call(time.perf_counter())
+    status = 500
     try:
-        token = proxy.token_of(request)
-        target = classify(
-            request.method,
-            request.headers.get("x-fal-target-url", ""),
-            proxy.upstream,
-            proxy.config.allow,
-        )
-        if target.kind == "request":
-            proxy.check_owner(token, target)
-        limit = proxy.config.max_upload if target.kind == "cdn" else proxy.config.max_body
-        body = await _read_body(request, limit) if request.method != "GET" else b""
-        size = len(body)
-        if target.host == REST_HOST and target.path.startswith("/tokens"):
-            proxy.check_token_request(body)
-        proxy.limits.admit(token, costly=target.kind in COSTLY_KINDS, billable=target.billable)
-        reserved = target.billable
-        response = await _forward(proxy, request, token, target, body)
-        reserved = False
-    except Refusal as refusal:
-        if reserved and token is not None and target is not None:
-            proxy.limits.settle(token, billable=True, accepted=False)
-        _log(proxy, token, request, target, refusal.status, size, started, refused=True)
-        return _refusal_response(refusal)
-    _log(proxy, token, request, target, response.status_code, size, started, refused=False)
-    return response
+        try:
+            call.token = token = proxy.token_of(request)
+            call.target = target = classify(
+                request.method,
+                request.headers.get("x-fal-target-url", ""),
+                proxy.upstream,
+                proxy.config.allow,
+            )
+            if target.kind == "request":
+                proxy.check_owner(token, target)
+            limit = proxy.config.max_upload if target.kind == "cdn" else proxy.config.max_body
+            body = await _read_body(request, limit) if request.method != "GET" else b""
+            call.size = len(body)
+            if target.kind == "token":
+                body = proxy.check_token_request(body)
+            proxy.limits.admit(token, target)
+            call.reserved = target.billable
+            response = await _forward(proxy, request, call, body)
+        except Refusal as refusal:
+            response = _refusal_response(refusal)
+        except Exception as exc:  # a bug must still answer, settle and log; never the body
+            logger.error("proxy error %s on %s", type(exc).__name__, request.method)
+            response = JSONResponse(
+                {"detail": "internal proxy error", "error_type": "proxy_error"}, status_code=500
+            )
+        status = response.status_code
+        return response
+    finally:  # also on cancellation (the student hung up): the reservation never leaks
+        if call.reserved and call.token is not None and call.target is not None:
+            proxy.limits.settle(call.token, call.target.kind, spent=call.spent)
+        _log(proxy, call, request, status)
 
 
-async def _forward(
-    proxy: _Proxy, request: Request, token: str, target: Target, body: bytes
-) -> Response:
-    assert proxy.client is not None
+async def _forward(proxy: _Proxy, request: Request, call: _Call, body: bytes) -> Response:
+    assert proxy.client is not None and call.token is not None and call.target is not None
+    token, target = call.token, call.target
     headers = proxy.headers_for(request, target)
     if target.kind == "cdn":
         auth = await proxy.cdn_authorization()
         if auth:
             headers["authorization"] = auth
+    timeout = (
+        httpx.Timeout(proxy.config.run_timeout, connect=10.0, pool=30.0)
+        if target.kind in ("run", "stream")
+        else None
+    )
     upstream_request = proxy.client.build_request(
         request.method,
         proxy.upstream.url_for(target),
         headers=headers,
         content=body if request.method != "GET" else None,
+        **({"timeout": timeout} if timeout else {}),
     )
+    maybe = " it may have been accepted upstream, so it was not re-sent" if target.billable else ""
+    call.sent = True
     try:
         upstream = await proxy.client.send(upstream_request, stream=True)
     except _NOT_SENT as exc:  # nothing reached the upstream: safe for the client to retry
+        call.sent = False
         raise Refusal(
             503, f"upstream unreachable ({type(exc).__name__})", "upstream_unavailable", 1
         ) from None
     except httpx.HTTPError as exc:  # may have reached it: a submit must not be blindly re-sent
-        raise Refusal(502, f"upstream failed ({type(exc).__name__})", "upstream_error") from None
-    accepted = 200 <= upstream.status_code < 300
+        raise Refusal(
+            502, f"upstream failed ({type(exc).__name__});{maybe}".rstrip(";"), "upstream_error"
+        ) from None
+    call.upstream_status = upstream.status_code
     if upstream.headers.get("content-type", "").startswith("text/event-stream"):
-        if target.billable:
-            proxy.limits.settle(token, billable=True, accepted=accepted)
 
         async def relay() -> AsyncIterator[bytes]:
             try:
@@ -326,31 +406,22 @@ async def _forward(
         content = await upstream.aread()
     except httpx.HTTPError as exc:
         raise Refusal(
-            502, f"upstream answer cut ({type(exc).__name__})", "upstream_error"
+            502, f"upstream answer cut ({type(exc).__name__});{maybe}".rstrip(";"), "upstream_error"
         ) from None
     finally:
         await upstream.aclose()
-    if target.billable:
-        proxy.limits.settle(token, billable=True, accepted=accepted)
-    if target.kind == "submit" and accepted:
+    if target.kind == "submit" and 200 <= upstream.status_code < 300:
         proxy.remember_owner(token, content)
     return Response(content, upstream.status_code, headers=_response_headers(upstream))
 
 
-def _log(
-    proxy: _Proxy,
-    token: str | None,
-    request: Request,
-    target: Target | None,
-    status: int,
-    size: int,
-    started: float,
-    *,
-    refused: bool,
-) -> None:
+def _log(proxy: _Proxy, call: _Call, request: Request, status: int) -> None:
+    """One line per call, named by the token's label; ``refused`` when nothing went upstream."""
+    target, token = call.target, call.token
     kind = target.kind if target else "-"
+    refused = not call.sent and status >= 400
     if token is not None:
-        proxy.limits.record(token, kind, status, size, refused=refused)
+        proxy.limits.record(token, kind, status, call.size, refused=refused)
     label = proxy.config.tokens.get(token, "-") if token else "-"
     logger.info(
         "%s %s %s %s -> %d%s (%d B in, %.0f ms)",
@@ -360,8 +431,8 @@ def _log(
         target.endpoint if target and target.endpoint else (target.path if target else "-"),
         status,
         " refused" if refused else "",
-        size,
-        (time.perf_counter() - started) * 1000,
+        call.size,
+        (time.perf_counter() - call.started) * 1000,
     )
 
 

@@ -45,7 +45,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument(
         "--upstream",
         metavar="URL",
-        help="send every fal host to this base URL (e.g. a `falwidgets serve` server); default fal",
+        help=(
+            "default: fal itself (https://queue.fal.run means the same); any other URL, e.g. a "
+            "`falwidgets serve` server, gets every fal host mapped onto it"
+        ),
     )
     parser.add_argument(
         "--allow",
@@ -58,7 +61,19 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument(
         "--rate", type=_rate, metavar="N/min", help="costly calls per token a minute"
     )
-    parser.add_argument("--budget", type=int, metavar="N", help="submissions per token")
+    parser.add_argument(
+        "--budget",
+        type=int,
+        metavar="N",
+        help="billable calls per token (submits, runs, realtime tokens; the latter need --allow)",
+    )
+    parser.add_argument(
+        "--max-calls",
+        type=_rate,
+        default=1200,
+        metavar="N/min",
+        help="every call per token a minute, polling included (default 1200/min)",
+    )
     parser.add_argument("--max-body", type=parse_size, default="16MB", help="JSON body limit")
     parser.add_argument("--max-upload", type=parse_size, default="100MB", help="upload limit")
     parser.add_argument("--host", default="127.0.0.1", help="0.0.0.0 to serve a room's Wi-Fi")
@@ -104,6 +119,7 @@ def run(args: argparse.Namespace) -> int:
             budget=args.budget,
             max_body=args.max_body,
             max_upload=args.max_upload,
+            calls_per_min=args.max_calls,
             key=resolve_key(),
             cors_origins=tuple(args.cors_origin) or ("*",),
         )

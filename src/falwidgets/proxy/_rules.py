@@ -35,8 +35,24 @@ STORAGE_PATHS = frozenset(
 _SEGMENT = re.compile(r"^[A-Za-z0-9._~\-]+$")
 _NAMESPACES = ("workflows", "comfy")
 
-BILLABLE_KINDS = frozenset({"submit", "run", "stream"})
+TOKEN_PATHS = frozenset({"/tokens", "/tokens/"})
+ENDPOINT_KINDS = frozenset({"submit", "run", "stream"})  # calls that name an endpoint to run
+# a realtime token mint is billable too: each token lets its holder call apps directly on fal
+BILLABLE_KINDS = ENDPOINT_KINDS | {"token"}
 COSTLY_KINDS = BILLABLE_KINDS | {"storage", "cdn"}
+_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
+
+
+def is_fal_host(host: str) -> bool:
+    """A host of fal's own (queue, run, REST, CDN), the ones a real fal key is for."""
+    host = host.lower().rstrip(".")
+    return host in FAL_HOSTS or host.endswith((".fal.run", ".fal.ai", ".fal.media"))
+
+
+def is_local_host(host: str) -> bool:
+    """Loopback or a ``.localhost`` name: an upstream on this machine (a `falwidgets serve`)."""
+    host = host.lower().strip("[]")
+    return host in _LOCAL_HOSTS or host.startswith("127.") or host.endswith(".localhost")
 
 
 class Refusal(Exception):
@@ -56,7 +72,7 @@ class Refusal(Exception):
 class Target:
     """A classified destination: which fal host, which kind of call, which endpoint."""
 
-    kind: str  # submit | request | run | stream | storage | cdn
+    kind: str  # submit | request | run | stream | storage | token | cdn
     host: str  # the canonical fal host (even when the upstream is a local server)
     path: str  # starts with "/"
     query: str  # without "?"
@@ -71,20 +87,40 @@ class Target:
 class Upstream:
     """Where fal hosts really go: fal itself, or every host mapped onto one base URL.
 
-    With a ``base`` (``--upstream http://127.0.0.1:8765``), ``queue.fal.run`` goes to the base URL
-    and ``fal.run`` to ``{base}/run`` (the local server's convention for the sync path), while
-    storage and CDN paths keep their own paths on the base. Targets that already point at the base
+    A fal host given as ``base`` (``--upstream https://queue.fal.run``, what fal's docs name as the
+    API) means real fal: each call goes to its own fal host (run calls to ``fal.run``, storage to
+    ``rest.fal.ai``, uploads to the CDN), never all onto the queue host. With any other ``base``
+    (``--upstream http://127.0.0.1:8765``), ``queue.fal.run`` goes to the base URL and ``fal.run``
+    to ``{base}/run`` (the local server's convention for the sync path), while storage and CDN
+    paths keep their own paths on the base. Targets that already point at the base
     (the local server returns its own ``status_url``) map back to the fal host they stand for.
     """
 
     def __init__(self, base: str | None = None) -> None:
         self.base = base.rstrip("/") if base else None
+        self.local = False
         if self.base is not None:
-            parts = urlsplit(self.base)
-            if parts.scheme not in ("http", "https") or not parts.netloc:
+            try:
+                parts = urlsplit(self.base)
+                host = parts.hostname or ""
+                parts.port  # noqa: B018 - raises ValueError on a malformed port
+            except ValueError:
+                raise ValueError(f"--upstream is not a valid URL: {base!r}") from None
+            if parts.scheme not in ("http", "https") or not host:
                 raise ValueError(f"--upstream must be an http(s) URL, got {base!r}")
+            if is_fal_host(host):
+                if parts.scheme != "https":
+                    raise ValueError(f"--upstream on a fal host must be https, got {base!r}")
+                self.base = None  # real fal: every host keeps its own address
+                return
+            self.local = is_local_host(host)
             self._origin = f"{parts.scheme}://{parts.netloc}".lower()
             self._prefix = parts.path.rstrip("/")
+
+    @property
+    def is_fal(self) -> bool:
+        """True when calls go to fal's real hosts (and so need a real key)."""
+        return self.base is None
 
     def url_for(self, target: Target) -> str:
         """The URL to send ``target`` to."""
@@ -148,8 +184,11 @@ def classify(method: str, url: str, upstream: Upstream, allow: Sequence[str] = (
     try:
         parts = urlsplit(url)
         netloc = parts.netloc
+        port = parts.port  # a malformed port (":99999", ":abc") raises here, not later
     except ValueError:
-        raise Refusal(400, "x-fal-target-url is not a URL", "bad_request") from None
+        raise Refusal(
+            400, "x-fal-target-url is not a URL (bad host or port)", "bad_request"
+        ) from None
     if parts.username or parts.password or parts.fragment:
         raise Refusal(
             400, "x-fal-target-url must not carry credentials or a fragment", "bad_request"
@@ -159,7 +198,7 @@ def classify(method: str, url: str, upstream: Upstream, allow: Sequence[str] = (
         host, path = mapped
     else:
         host, path = (parts.hostname or "").lower(), parts.path or "/"
-        if parts.scheme != "https" or parts.port not in (None, 443):
+        if parts.scheme != "https" or port not in (None, 443):
             raise Refusal(
                 403, f"target must be https on a fal host, not {netloc!r}", "host_not_allowed"
             )
@@ -175,7 +214,7 @@ def classify(method: str, url: str, upstream: Upstream, allow: Sequence[str] = (
     names = [target.endpoint]
     if target.kind == "stream":  # ids may themselves end in /stream (fal-ai/flux-krea-lora/stream)
         names.append(target.endpoint + "/stream")
-    if target.billable and not any(endpoint_allowed(name, allow) for name in names):
+    if target.kind in ENDPOINT_KINDS and not any(endpoint_allowed(n, allow) for n in names):
         raise Refusal(
             403, f"endpoint {target.endpoint!r} is not allowed here", "endpoint_not_allowed"
         )
@@ -210,7 +249,7 @@ def _classify_on_host(method: str, host: str, path: str, segments: list[str], qu
     if host == REST_HOST:
         if method != "POST" or path not in STORAGE_PATHS:
             raise refuse("a storage or token call")
-        return Target("storage", host, path, query)
+        return Target("token" if path in TOKEN_PATHS else "storage", host, path, query)
     # CDN: single upload, multipart initiate, part PUTs and complete
     if segments[:1] != ["files"]:
         raise refuse("a CDN upload")

@@ -10,6 +10,10 @@ One base URL serves every fal host: the queue (`queue.fal.run`) at `<url>/`, the
 path (`fal.run`) at `<url>/run/`, storage (`rest.fal.ai`) and the CDN (`v3.fal.media`) at `<url>/`.
 `point_fal_client(server.url)` aims the official `fal_client` module at it; `@endpoint` serves your
 own Python functions the same way as the demos.
+
+`serve(host="0.0.0.0")` (only when asked) answers each caller with URLs on the Host it used;
+`public_url=` fixes them instead (reverse proxies). Demo endpoints bound work the real schemas leave
+open (at most 2000 steps, 4 flux images, 4096 px a side): beyond that a submit gets a fal 422.
 """
 
 from __future__ import annotations

@@ -27,6 +27,8 @@ from starlette.routing import Route
 
 from falwidgets.server._faults import Faults
 from falwidgets.server._jobs import Job, JobQueue
+from falwidgets.server._json import BadJson, loads_strict
+from falwidgets.server._limits import check_limits
 from falwidgets.server._metrics import Metrics
 from falwidgets.server._protocol import (
     PING,
@@ -39,6 +41,7 @@ from falwidgets.server._protocol import (
 )
 from falwidgets.server._registry import EndpointDef, endpoints, lookup
 from falwidgets.server._storage import Storage, safe_name
+from falwidgets.server._urls import rebase, request_base
 from falwidgets.server._validation import validate_input
 
 log = logging.getLogger("falwidgets.server")
@@ -62,12 +65,21 @@ class ServerState:
     faults: Faults
     speed: float = 1.0
     ping_interval: float = 15.0
+    from_host: bool = False  # rebase responses onto the request's Host (non-loopback binding)
     submissions: dict[str, int] = field(default_factory=dict)
     submission_endpoints: dict[str, str] = field(default_factory=dict)
 
     @property
     def base_url(self) -> str:
+        """The canonical base every stored URL is issued under (see `_urls`)."""
         return self.storage.base_url
+
+    def base_for(self, request: Request) -> str:
+        return request_base(request, self.base_url, from_host=self.from_host)
+
+    def outward(self, request: Request, value: Any) -> Any:
+        """Stored JSON as this request should see it (URLs on the base it came in on)."""
+        return rebase(value, self.base_url, self.base_for(request))
 
 
 def submission_digest(endpoint_id: str, arguments: Any) -> str:
@@ -120,8 +132,8 @@ def build_app(state: ServerState) -> Starlette:
         if not raw.strip():
             return {}, None
         try:
-            return json.loads(raw), None
-        except (ValueError, UnicodeDecodeError) as exc:
+            return loads_strict(raw), None
+        except BadJson as exc:
             detail = [{"loc": ["body"], "msg": f"Invalid JSON: {exc}", "type": "json_invalid"}]
             return None, json_response({"detail": detail}, 422)
 
@@ -149,10 +161,20 @@ def build_app(state: ServerState) -> Starlette:
         if problem is not None:
             state.metrics.inc("falwidgets_rejections_total", endpoint=definition.endpoint_id)
             return problem
+        # input URLs on this server arrive on the caller's base; jobs read them on the canonical one
+        arguments = rebase(arguments, state.base_for(request), state.base_url)
         timeout, problem = start_timeout(request)
         if problem is not None:
             return problem
+        priority = (request.headers.get("x-fal-queue-priority") or "normal").strip().lower()
+        if priority not in ("normal", "low"):
+            return error_response(
+                400, f"X-Fal-Queue-Priority must be normal or low, got {priority!r}", "bad_request"
+            )
+        no_retry = parse_flag(request.headers.get("x-fal-no-retry")) is True
         inp, detail = validate_input(definition.input, arguments)
+        if detail is None:
+            detail = check_limits(definition.endpoint_id, inp)
         if detail is not None:
             state.metrics.inc("falwidgets_rejections_total", endpoint=definition.endpoint_id)
             return json_response({"detail": detail}, 422, x_fal_billable_units="0")
@@ -175,6 +197,9 @@ def build_app(state: ServerState) -> Starlette:
             webhook_url=webhook,
             start_timeout=timeout,
             visible=visible,
+            base_url=state.base_for(request),
+            priority=priority,
+            no_retry=no_retry,
         )
         if visible:
             digest = submission_digest(endpoint_id, arguments)
@@ -197,7 +222,7 @@ def build_app(state: ServerState) -> Starlette:
         body = {
             "status": "IN_QUEUE",
             "request_id": accepted.request_id,
-            **request_urls(state.base_url, accepted),
+            **request_urls(state.base_for(request), accepted),
             "queue_position": state.queue.position(accepted),
             "gateway_request_id": accepted.request_id,
         }
@@ -215,18 +240,20 @@ def build_app(state: ServerState) -> Starlette:
             return None
         return job
 
-    def snapshot(job: Job, with_logs: bool, log_start: int = 0) -> tuple[dict[str, Any], int]:
+    def snapshot(
+        job: Job, with_logs: bool, base: str, log_start: int = 0
+    ) -> tuple[dict[str, Any], int]:
         position = state.queue.position(job) if job.state == "IN_QUEUE" else 0
         with state.queue.lock:
             logs = list(job.logs[log_start:]) if with_logs else None
-            body = status_body(state.base_url, job, position=position, logs=logs)
+            body = status_body(base, job, position=position, logs=logs)
             return body, len(job.logs)
 
     async def status(request: Request, job: Job) -> Response:
         with_logs = parse_flag(request.query_params.get("logs"))
         if with_logs is None:
             return bad_logs_flag(request)
-        body, _ = snapshot(job, with_logs)
+        body, _ = snapshot(job, with_logs, state.base_for(request))
         code = 200 if body["status"] == "COMPLETED" else 202
         return json_response(body, code, request_id=job.request_id)
 
@@ -235,27 +262,36 @@ def build_app(state: ServerState) -> Starlette:
         if with_logs is None:
             return bad_logs_flag(request)
 
+        base = state.base_for(request)
+
         async def events() -> AsyncIterator[bytes]:
             sent_logs = 0
             last_key: tuple[Any, ...] | None = None
             last_ping = time.monotonic()
             while True:
-                changed = state.queue.watch(job)
-                body, total_logs = snapshot(job, with_logs, sent_logs)
-                key = (body["status"], body.get("queue_position"), total_logs if with_logs else 0)
-                if key != last_key:
-                    last_key = key
-                    if with_logs:
-                        sent_logs = total_logs
-                    yield sse(body)
-                    last_ping = time.monotonic()
-                    if cut:
-                        return  # fault: the stream ends before COMPLETED
-                if body["status"] == "COMPLETED":
-                    return
-                wait = max(0.05, state.ping_interval - (time.monotonic() - last_ping))
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(changed.wait(), timeout=min(wait, 0.25))
+                changed = state.queue.watch(job)  # before the snapshot: no change is missed
+                try:
+                    body, total_logs = snapshot(job, with_logs, base, sent_logs)
+                    key = (
+                        body["status"],
+                        body.get("queue_position"),
+                        total_logs if with_logs else 0,
+                    )
+                    if key != last_key:
+                        last_key = key
+                        if with_logs:
+                            sent_logs = total_logs
+                        yield sse(body)
+                        last_ping = time.monotonic()
+                        if cut:
+                            return  # fault: the stream ends before COMPLETED
+                    if body["status"] == "COMPLETED":
+                        return
+                    wait = max(0.05, state.ping_interval - (time.monotonic() - last_ping))
+                    with contextlib.suppress(asyncio.TimeoutError):
+                        await asyncio.wait_for(changed.wait(), timeout=min(wait, 0.25))
+                finally:
+                    state.queue.unwatch(job, changed)
                 if time.monotonic() - last_ping >= state.ping_interval:
                     yield PING  # keep-alive between events (fal: every 15 s)
                     last_ping = time.monotonic()
@@ -266,7 +302,7 @@ def build_app(state: ServerState) -> Starlette:
             headers={"x-fal-request-id": job.request_id, "cache-control": "no-store"},
         )
 
-    def result_response(job: Job) -> Response:
+    def result_response(request: Request, job: Job) -> Response:
         if job.state != "COMPLETED":
             return error_response(
                 400,
@@ -281,9 +317,12 @@ def build_app(state: ServerState) -> Starlette:
             if job.error_type == "request_timeout":
                 headers["x_fal_request_timeout_type"] = "user"
             return json_response(
-                job.error_body, job.error_status, request_id=job.request_id, **headers
+                state.outward(request, job.error_body),
+                job.error_status,
+                request_id=job.request_id,
+                **headers,
             )
-        return json_response(job.output, 200, request_id=job.request_id)
+        return json_response(state.outward(request, job.output), 200, request_id=job.request_id)
 
     async def cancel(job: Job) -> Response:
         outcome = state.queue.cancel(job)
@@ -301,7 +340,7 @@ def build_app(state: ServerState) -> Starlette:
             action = "/".join(parts[1:])
             method = request.method
             if action == "" and method == "GET":
-                return result_response(job)
+                return result_response(request, job)
             if action == "status" and method == "GET":
                 return await status(request, job)
             if action == "status/stream" and method == "GET":
@@ -330,6 +369,8 @@ def build_app(state: ServerState) -> Starlette:
                 if await request.is_disconnected():
                     state.queue.cancel(job)
                     return False
+            finally:
+                state.queue.unwatch(job, changed)
         return True
 
     async def run_route(request: Request) -> Response:
@@ -359,7 +400,7 @@ def build_app(state: ServerState) -> Starlette:
             )
         if not await wait_done(request, job):
             return error_response(499, "Client disconnected", "client_disconnected")
-        response = result_response(job)
+        response = result_response(request, job)
         state.queue.forget(job)
         return response
 
@@ -368,28 +409,34 @@ def build_app(state: ServerState) -> Starlette:
         try:
             while True:
                 changed = state.queue.watch(job)
-                with state.queue.lock:
-                    partials = list(job.partials[sent:])
-                    done = job.state == "COMPLETED"
-                for partial in partials:
-                    yield sse(partial)
-                    sent += 1
-                    if cut:
-                        state.queue.cancel(job)
-                        return
-                if done:
-                    if job.error:
-                        yield sse(
-                            job.error_body
-                            if isinstance(job.error_body, dict)
-                            else {"detail": job.error, "error_type": job.error_type}
-                        )
-                    elif job.output is not None:
-                        yield sse(job.output)
-                    return
                 try:
-                    await asyncio.wait_for(changed.wait(), timeout=state.ping_interval)
-                except asyncio.TimeoutError:
+                    with state.queue.lock:
+                        partials = list(job.partials[sent:])
+                        done = job.state == "COMPLETED"
+                    for partial in partials:
+                        yield sse(state.outward(request, partial))
+                        sent += 1
+                        if cut:
+                            state.queue.cancel(job)
+                            return
+                    if done:
+                        if job.error:
+                            yield sse(
+                                state.outward(request, job.error_body)
+                                if isinstance(job.error_body, dict)
+                                else {"detail": job.error, "error_type": job.error_type}
+                            )
+                        elif job.output is not None:
+                            yield sse(state.outward(request, job.output))
+                        return
+                    pinged = False
+                    try:
+                        await asyncio.wait_for(changed.wait(), timeout=state.ping_interval)
+                    except asyncio.TimeoutError:
+                        pinged = True
+                finally:
+                    state.queue.unwatch(job, changed)
+                if pinged:
                     yield PING
         finally:
             if job.state != "COMPLETED":
@@ -403,7 +450,7 @@ def build_app(state: ServerState) -> Starlette:
             {
                 "token": uuid.uuid4().hex,
                 "token_type": "Bearer",
-                "base_url": state.base_url,
+                "base_url": state.base_for(request),
                 "expires_at": expires.isoformat(),
             }
         )
@@ -422,13 +469,20 @@ def build_app(state: ServerState) -> Starlette:
             tmp.unlink(missing_ok=True)
             return too_large(MAX_UPLOAD_BODY)
         stored = state.storage.commit(tmp, stored.file_id, stored.name)
-        return json_response({"access_url": stored.url, "content_type": stored.content_type})
+        return json_response(
+            {
+                "access_url": state.outward(request, stored.url),
+                "content_type": stored.content_type,
+            }
+        )
 
     async def cdn_multipart_start(request: Request) -> Response:
         upload_id, stored = state.storage.start_multipart(
             request.headers.get("x-fal-file-name"), request.headers.get("content-type")
         )
-        return json_response({"access_url": stored.url, "uploadId": upload_id})
+        return json_response(
+            {"access_url": state.outward(request, stored.url), "uploadId": upload_id}
+        )
 
     async def put_part(request: Request, upload_id: str, number: str) -> Response:
         if not number.isdigit() or not 1 <= int(number) <= 10000:
@@ -464,7 +518,8 @@ def build_app(state: ServerState) -> Starlette:
             return json_response({"detail": "Unknown upload id"}, 404)
         except ValueError as exc:
             return error_response(400, str(exc), "bad_request")
-        return json_response({"access_url": stored.url, "file_url": stored.url})
+        url = state.outward(request, stored.url)
+        return json_response({"access_url": url, "file_url": url})
 
     async def files_route(request: Request) -> Response:
         parts = request.path_params["path"].strip("/").split("/")
@@ -502,8 +557,11 @@ def build_app(state: ServerState) -> Starlette:
             return problem
         body = body if isinstance(body, dict) else {}
         stored = state.storage.reserve(body.get("file_name"), body.get("content_type"))
-        upload_url = f"{state.base_url}/storage/upload/put/{stored.file_id}/{stored.name}"
-        return json_response({"upload_url": upload_url, "file_url": stored.url})
+        base = state.base_for(request)
+        upload_url = f"{base}/storage/upload/put/{stored.file_id}/{stored.name}"
+        return json_response(
+            {"upload_url": upload_url, "file_url": state.outward(request, stored.url)}
+        )
 
     async def initiate_put(request: Request) -> Response:
         file_id, name = request.path_params["file_id"], safe_name(request.path_params["name"])
@@ -527,8 +585,10 @@ def build_app(state: ServerState) -> Starlette:
         upload_id, stored = state.storage.start_multipart(
             body.get("file_name"), body.get("content_type")
         )
-        upload_url = f"{state.base_url}/storage/upload/multipart/{upload_id}"
-        return json_response({"upload_url": upload_url, "file_url": stored.url})
+        upload_url = f"{state.base_for(request)}/storage/upload/multipart/{upload_id}"
+        return json_response(
+            {"upload_url": upload_url, "file_url": state.outward(request, stored.url)}
+        )
 
     async def js_multipart(request: Request) -> Response:
         upload_id, tail = request.path_params["upload_id"], request.path_params["tail"]
@@ -546,18 +606,21 @@ def build_app(state: ServerState) -> Starlette:
                     {"": float(sum(state.queue.depth().values()))} | state.queue.depth()
                 ),
                 "falwidgets_running_jobs": lambda: {"": float(state.queue.running)},
+                # open status streams and run calls waiting on a job (a leak shows up here)
+                "falwidgets_job_watchers": lambda: {"": float(state.queue.watcher_count())},
             }
         )
         return PlainTextResponse(text, media_type="text/plain; version=0.0.4")
 
     async def info(request: Request) -> Response:
+        base = state.base_for(request)
         return json_response(
             {
-                "base_url": state.base_url,
-                "queue_url": state.base_url,
-                "run_url": f"{state.base_url}/{RUN_PREFIX}",
-                "rest_url": state.base_url,
-                "cdn_url": state.base_url,
+                "base_url": base,
+                "queue_url": base,
+                "run_url": f"{base}/{RUN_PREFIX}",
+                "rest_url": base,
+                "cdn_url": base,
                 "endpoints": sorted(endpoints()),
                 "faults": str(state.faults),
                 "speed": state.speed,

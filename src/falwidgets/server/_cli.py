@@ -20,6 +20,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         default="127.0.0.1",
         help="interface to bind (default 127.0.0.1; other hosts only when named)",
     )
+    parser.add_argument(
+        "--public-url",
+        default=None,
+        help="base URL clients reach the server at (reverse proxy); default: loopback URL, or "
+        "each request's Host header when --host is not loopback",
+    )
     parser.add_argument("--port", type=int, default=8765, help="port (0 picks a free one)")
     parser.add_argument("--workers", type=int, default=4, help="concurrent jobs (default 4)")
     parser.add_argument(
@@ -40,6 +46,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 def run(args: argparse.Namespace) -> int:
     from falwidgets.server import endpoints, serve
+    from falwidgets.server._server import is_loopback
 
     try:
         server = serve(
@@ -49,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
             speed=args.speed,
             faults=args.faults,
             data_dir=args.data_dir,
+            public_url=args.public_url,
         )
     except (OSError, ValueError) as exc:
         print(f"falwidgets serve: {exc}", file=sys.stderr)
@@ -57,6 +65,15 @@ def run(args: argparse.Namespace) -> int:
         f"fal-compatible server on {server.url}  (queue {server.url}/, run {server.run_url}/)",
         file=sys.stderr,
     )
+    if server.public_url:
+        print(f"public URL: {server.public_url}", file=sys.stderr)
+    elif not is_loopback(server.host):
+        others = ", ".join(f"http://{a}:{server.port}" for a in lan_addresses()) or "this machine"
+        print(
+            f"listening on {server.host}: reachable from other machines at {others} "
+            "(answers use each request's Host header)",
+            file=sys.stderr,
+        )
     print(f"endpoints: {', '.join(sorted(endpoints()))}", file=sys.stderr)
     if server.faults.active:
         print(f"injecting faults: {server.faults}", file=sys.stderr)
@@ -74,3 +91,16 @@ def run(args: argparse.Namespace) -> int:
     finally:
         server.stop()
     return 0
+
+
+def lan_addresses() -> list[str]:
+    """This machine's outward IPv4 address, if it has one (a UDP connect sends no packet)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: only consults the routing table
+            address = probe.getsockname()[0]
+        except OSError:
+            return []
+    return [] if address.startswith("127.") or address == "0.0.0.0" else [address]

@@ -70,6 +70,9 @@ class Job:
     version: int = 0
     requeues: int = 0
     visible: bool = True  # False for synchronous run/stream calls
+    base_url: str = ""  # the base the submit came in on (webhook payload URLs use it)
+    priority: str = "normal"  # X-Fal-Queue-Priority: "low" waits behind every "normal" request
+    no_retry: bool = False  # X-Fal-No-Retry: a lost runner fails the request instead of requeueing
 
     @property
     def metrics(self) -> dict[str, float]:
@@ -151,6 +154,12 @@ class JobQueue:
             threading.Thread(target=self._worker, name=f"falwidgets-worker-{i}", daemon=True)
             for i in range(workers)
         ]
+        # start deadlines (X-Fal-Request-Timeout) expire on their own thread: workers only look
+        # at the queue when they are free, and a busy pool must not hold a timed-out request
+        self._deadlines = threading.Event()
+        self._expirer = threading.Thread(
+            target=self._expire_loop, name="falwidgets-expirer", daemon=True
+        )
         self.loop: asyncio.AbstractEventLoop | None = None
         self._watchers: dict[str, list[asyncio.Event]] = {}
         if data_dir is not None:
@@ -160,6 +169,7 @@ class JobQueue:
     def start(self) -> None:
         for thread in self._threads:
             thread.start()
+        self._expirer.start()
 
     def stop(self) -> None:
         with self._cond:
@@ -167,7 +177,8 @@ class JobQueue:
             for job in self.jobs.values():
                 job.cancel_event.set()
             self._cond.notify_all()
-        for thread in self._threads:
+        self._deadlines.set()
+        for thread in [*self._threads, self._expirer]:
             if thread.is_alive():
                 thread.join(timeout=5)
 
@@ -182,6 +193,9 @@ class JobQueue:
         webhook_url: str | None = None,
         start_timeout: float | None = None,
         visible: bool = True,
+        base_url: str = "",
+        priority: str = "normal",
+        no_retry: bool = False,
     ) -> Job:
         app = parse_endpoint_id(endpoint_id)
         job = Job(
@@ -193,13 +207,22 @@ class JobQueue:
             definition=definition,
             webhook_url=webhook_url,
             visible=visible,
+            base_url=base_url,
+            priority=priority,
+            no_retry=no_retry,
         )
         if start_timeout is not None:
             job.start_deadline = job.created + start_timeout
         with self._cond:
             self.jobs[job.request_id] = job
-            self.pending.append(job)
+            if priority == "low":
+                self.pending.append(job)
+            else:  # ahead of every low-priority request, behind the other normal ones
+                lows = [i for i, queued in enumerate(self.pending) if queued.priority == "low"]
+                self.pending.insert(lows[0] if lows else len(self.pending), job)
             self._cond.notify()
+        if start_timeout is not None:
+            self._deadlines.set()  # the expirer recomputes its next wake-up
         return job
 
     def get(self, request_id: str) -> Job | None:
@@ -252,6 +275,24 @@ class JobQueue:
                 self._watchers.setdefault(job.request_id, []).append(event)
         return event
 
+    def unwatch(self, job: Job, event: asyncio.Event) -> None:
+        """Forget a watcher that timed out or went away (else each poll would leave one behind)."""
+        with self.lock:
+            events = self._watchers.get(job.request_id)
+            if events is None:
+                return
+            with contextlib.suppress(ValueError):
+                events.remove(event)
+            if not events:
+                del self._watchers[job.request_id]
+
+    def watcher_count(self, job: Job | None = None) -> int:
+        """Registered change watchers (of one job, or all): for leak checks and /metrics."""
+        with self.lock:
+            if job is not None:
+                return len(self._watchers.get(job.request_id, ()))
+            return sum(len(events) for events in self._watchers.values())
+
     def _changed_locked(self, job: Job) -> None:
         job.version += 1
         events = self._watchers.pop(job.request_id, [])
@@ -280,6 +321,18 @@ class JobQueue:
                     return job
                 self._cond.wait(timeout=0.1)
         return None
+
+    def _expire_loop(self) -> None:
+        """Sleep until the earliest start deadline of a queued job, then expire what is due."""
+        while True:
+            self._deadlines.clear()
+            with self._cond:
+                if self._stop:
+                    return
+                self._expire_locked()
+                deadlines = [j.start_deadline for j in self.pending if j.start_deadline]
+            wait = max(0.0, min(deadlines) - time.time()) + 0.001 if deadlines else None
+            self._deadlines.wait(wait)
 
     def _expire_locked(self) -> None:
         """Fail queued jobs whose X-Fal-Request-Timeout passed before they started."""
@@ -339,6 +392,11 @@ class JobQueue:
                 result = asyncio.run(result)
             output = _dump_output(result, definition.output)
         except Requeued:
+            if job.no_retry:
+                detail = "Runner disconnected (X-Fal-No-Retry: not requeued)"
+                body = {"detail": detail, "error_type": "runner_disconnected"}
+                self._fail(job, 503, body, detail, "runner_disconnected")
+                return
             with self._cond:
                 job.requeues += 1
                 job.state = "IN_QUEUE"
@@ -346,6 +404,8 @@ class JobQueue:
                 self._log_locked(job, "runner lost; request requeued", "WARN")
                 self.pending.appendleft(job)
                 self._cond.notify()
+            if job.start_deadline:
+                self._deadlines.set()
             return
         except JobCancelled:
             with self.lock:

@@ -1,4 +1,8 @@
-"""ASGI middleware: fault injection, loopback Host checks, and the x-fal-request-id fallback."""
+"""ASGI middleware: fault injection and loopback Host checks.
+
+Injected gateway errors deliberately carry no `x-fal-request-id` (that absence is how fal_client
+recognises an ingress error); every app response that concerns a request sets the header itself.
+"""
 
 from __future__ import annotations
 

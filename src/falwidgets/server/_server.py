@@ -23,6 +23,7 @@ from falwidgets.server._jobs import JobQueue
 from falwidgets.server._metrics import Metrics
 from falwidgets.server._middleware import FaultMiddleware, LoopbackHostMiddleware
 from falwidgets.server._storage import Storage
+from falwidgets.server._urls import normalise_public_url
 from falwidgets.server._webhooks import WebhookSender
 
 START_DEADLINE = 15.0
@@ -51,11 +52,13 @@ class Server:
         data_dir: str | Path | None = None,
         ping_interval: float | None = None,
         webhook_delay: float = 0.05,
+        public_url: str | None = None,
     ) -> None:
         from falwidgets.server.demos import load_demos
 
         load_demos()
         self.host = host
+        self.public_url = normalise_public_url(public_url) if public_url else None
         self.faults = Faults.parse(faults)
         self.speed = speed
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
@@ -85,8 +88,12 @@ class Server:
         self.url = f"http://{url_host}:{bound_port}"
         self.port = bound_port
         self.metrics = Metrics()
-        self.storage = Storage(root, self.url)
-        self.webhooks = WebhookSender(self.metrics, base_delay=webhook_delay)
+        # every stored URL lives under one canonical base; responses are rebased per request
+        # when the server is bound beyond loopback with no public URL (see _urls)
+        self.storage = Storage(root, self.public_url or self.url)
+        self.webhooks = WebhookSender(
+            self.metrics, base_delay=webhook_delay, canonical_base=self.storage.base_url
+        )
         self.queue = JobQueue(
             self.storage,
             self.metrics,
@@ -105,6 +112,7 @@ class Server:
             ping_interval=ping_interval
             if ping_interval is not None
             else max(0.5, 15.0 * min(speed, 1.0)),
+            from_host=self.public_url is None and not is_loopback(host),
         )
         app: Any = FaultMiddleware(build_app(self.state), self.faults, self.metrics)
         if is_loopback(host):
@@ -205,7 +213,9 @@ def serve(
     """Start a fal-compatible server with the demo endpoints on a background thread.
 
     `port=0` picks a free port; `speed` scales demo step time (0.1 = ten times faster); `faults`
-    takes the `--faults` spec; `data_dir` keeps results and files across restarts.
+    takes the `--faults` spec; `data_dir` keeps results and files across restarts. `host` other
+    than loopback must be asked for; URLs in answers then follow each request's Host header unless
+    `public_url="https://demo.example.org"` fixes them (e.g. behind a reverse proxy).
     """
     return Server(
         port=port,

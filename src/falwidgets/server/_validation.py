@@ -37,7 +37,7 @@ def pydantic_detail(exc: PydanticValidationError) -> list[dict[str, Any]]:
 
 def _json_safe(value: Any) -> Any:
     try:
-        json.dumps(value)
+        json.dumps(value, allow_nan=False)  # what the JSON response will require
         return value
     except (TypeError, ValueError):
         return str(value)

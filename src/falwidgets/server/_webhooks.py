@@ -16,25 +16,30 @@ import httpx
 
 from falwidgets.server._jobs import Job
 from falwidgets.server._metrics import Metrics
+from falwidgets.server._urls import rebase
 
 log = logging.getLogger("falwidgets.server")
 
 
-def webhook_payload(job: Job) -> dict[str, Any]:
-    """The documented body: status OK with the output, or ERROR with the error body."""
+def webhook_payload(job: Job, canonical_base: str = "") -> dict[str, Any]:
+    """The documented body: status OK with the output, or ERROR with the error body.
+
+    File URLs are moved onto the base the submit came in on, which the receiver can reach.
+    """
+    target = job.base_url or canonical_base
     if job.error:
         return {
             "request_id": job.request_id,
             "gateway_request_id": job.request_id,
             "status": "ERROR",
-            "payload": job.error_body,
+            "payload": rebase(job.error_body, canonical_base, target),
             "error": f"Invalid status code: {job.error_status}",
         }
     return {
         "request_id": job.request_id,
         "gateway_request_id": job.request_id,
         "status": "OK",
-        "payload": job.output,
+        "payload": rebase(job.output, canonical_base, target),
         "error": None,
     }
 
@@ -42,8 +47,16 @@ def webhook_payload(job: Job) -> dict[str, Any]:
 class WebhookSender:
     """Delivers on a small thread pool so slow receivers never block workers."""
 
-    def __init__(self, metrics: Metrics, *, attempts: int = 10, base_delay: float = 0.05) -> None:
+    def __init__(
+        self,
+        metrics: Metrics,
+        *,
+        attempts: int = 10,
+        base_delay: float = 0.05,
+        canonical_base: str = "",
+    ) -> None:
         self.metrics = metrics
+        self.canonical_base = canonical_base
         self.attempts = attempts
         self.base_delay = base_delay
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="falwidgets-webhook")
@@ -52,7 +65,8 @@ class WebhookSender:
 
     def send(self, job: Job) -> None:
         if job.webhook_url:
-            self._pool.submit(self._deliver, job.webhook_url, job.request_id, webhook_payload(job))
+            payload = webhook_payload(job, self.canonical_base)
+            self._pool.submit(self._deliver, job.webhook_url, job.request_id, payload)
 
     def _deliver(self, url: str, request_id: str, payload: dict[str, Any]) -> None:
         headers = {

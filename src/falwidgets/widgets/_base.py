@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 import ipywidgets as w
 
 from falwidgets.schema import MISSING, FieldSpec
-from falwidgets.widgets._validate import check
+from falwidgets.widgets._validate import check, local_errors
 
 Loc = tuple[str | int, ...]
 Uploader = Callable[[bytes, str, str], str]
@@ -66,6 +66,11 @@ class BuildContext:
         self.uploader: Uploader = uploader or default_uploader
         self.path = path
         self._shared: dict[Any, Any] = {} if shared is None else shared
+
+    @property
+    def uploads(self) -> set[Any]:
+        """Uploads still running anywhere in this form (shared by every field's context)."""
+        return self._shared.setdefault("uploads", set())
 
     def at(self, key: str | int) -> BuildContext:
         """The context of a child field at `key` below this one."""
@@ -124,8 +129,14 @@ class FieldWidget:
         self._observers: list[Callable[[FieldWidget], None]] = []
         self._error: str | None = None
         self._error_label: w.HTML | None = None
+        self._rejected: str | None = None  # a value that could not be shown: kept until a change
+        self._pending_error: str | None = None  # found while building, shown once the row exists
+        self._restore: w.Button | None = None  # "restore default", created on first difference
+        self.restorable = True  # False for widgets inside another (the outer one restores)
         self._muted = 0
         self.widget: w.Box = self.build()
+        if self._pending_error is not None:
+            self.set_error(self._pending_error)
 
     # --- to implement -------------------------------------------------------------------------
     def build(self) -> w.Box:
@@ -158,19 +169,45 @@ class FieldWidget:
             try:
                 self.set(value)
             except Exception as exc:
-                self.set_error(_message(exc))
+                self.reject(_message(exc))
                 return
         self.changed()
 
+    def reject(self, message: str) -> None:
+        """Mark a value that could not be shown; unlike check errors it survives `validate()`
+        (the control still shows the old, valid value) until the next change."""
+        self._rejected = message
+        self.set_error(message)
+
+    def show_initial(self) -> None:
+        """Show the default while building; an odd schema default becomes a field error."""
+        self._pending_error = self.default_problem()
+        initial = self.initial()
+        try:
+            self.set(initial)
+        except Exception as exc:
+            self._pending_error = f"{_message(exc)} (schema default {_short(initial)})"
+
     def initial(self) -> Any:
-        """The value a fresh widget shows: the default, else nothing."""
+        """The value a fresh widget shows: the default, else nothing (also for a default that
+        breaks the field's own type, which the server applies anyway when nothing is sent)."""
         default = self.spec.default
-        return MISSING if default is MISSING or default is None else default
+        if default is MISSING or default is None or self.default_problem() is not None:
+            return MISSING
+        return default
+
+    def default_problem(self) -> str | None:
+        """Why the schema's default cannot be shown (fal-ai/flowedit: an integer default 1.5)."""
+        default = self.spec.default
+        if default is MISSING or default is None:
+            return None
+        errors = local_errors(self.spec, default)
+        return f"{errors[0]['msg']} (schema default {_short(default)})" if errors else None
 
     def reset(self) -> None:
         """Restore the default (or nothing when there is none) and clear errors."""
         self.assign(self.initial())
-        if self._error is not None:
+        if self._error is not None and self._rejected is None:
             self.set_error(None)
 
     def observe(self, callback: Callable[[FieldWidget], None]) -> None:
@@ -184,10 +221,12 @@ class FieldWidget:
         """Change handler for the controls: validate, then tell observers; never raises."""
         if self._muted:
             return
+        self._rejected = None
         try:
             self.validate()
         except Exception as exc:
             self.set_error(_message(exc))
+        self.sync_restore()
         for callback in list(self._observers):
             try:
                 callback(self)
@@ -205,6 +244,7 @@ class FieldWidget:
         """Show `message` beside the control (escaped), or clear it with `None`."""
         self._error = message
         if message is None:
+            self._rejected = None
             if self._error_label is not None:
                 self._error_label.value = ""
                 self._error_label.layout.display = "none"
@@ -221,6 +261,52 @@ class FieldWidget:
     @property
     def error(self) -> str | None:
         return self._error
+
+    # --- restore default ----------------------------------------------------------------------
+    def default_value(self) -> Any:
+        """The schema default this field can restore, or `MISSING` (no button then)."""
+        default = self.spec.default
+        return MISSING if default is MISSING or default is None else self.initial()
+
+    def sync_restore(self) -> None:
+        """Show a "restore default" button while the value differs from the default.
+
+        The button is created on the first difference, so building a form costs nothing extra.
+        """
+        if not self.restorable:
+            return
+        default = self.default_value()
+        if default is MISSING:
+            return
+        try:
+            differs = self.get() != default
+        except Exception:
+            differs = True
+        if differs and self._restore is None:
+            self._restore = w.Button(
+                icon="undo",
+                tooltip=f"restore the default: {_short(default)}",
+                layout=w.Layout(width="auto", margin="0 0 0 4px"),
+            )
+            self._restore.add_class("fw-restore")
+            self._restore.on_click(lambda _: self._guarded_reset())
+            children = list(self.widget.children)
+            at = children.index(self._error_label) if self._error_label in children else None
+            children.insert(len(children) if at is None else at, self._restore)
+            self.widget.children = tuple(children)
+        if self._restore is not None:
+            self._restore.layout.display = None if differs else "none"
+
+    def _guarded_reset(self) -> None:
+        try:
+            self.reset()
+        except Exception as exc:  # a button callback must never raise
+            self.set_error(_message(exc))
+
+    @property
+    def restore_shown(self) -> bool:
+        """Whether the "restore default" button is visible."""
+        return self._restore is not None and self._restore.layout.display != "none"
 
     def children(self) -> dict[str | int, FieldWidget]:
         """Built child fields (containers only), by property name or list index."""
@@ -278,6 +364,12 @@ class _Muted:
 
     def __exit__(self, *_: object) -> None:
         self.field._muted -= 1
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """A short repr for messages and tooltips (defaults may be long lists or prompts)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _message(exc: BaseException) -> str:

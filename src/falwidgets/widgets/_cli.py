@@ -3,6 +3,7 @@
 One JSON line per endpoint: {endpoint, ok, fields, fallback_fields, defaults_roundtrip,
 example_roundtrip, build_ms, error}, then a summary line. Exit status 1 if any endpoint with an
 Input schema is not ok; documents without one are reported (`"ok": null`) but do not fail.
+Forms are built with `expand=True` (Advanced section included), so a crash there cannot hide.
 """
 
 from __future__ import annotations
@@ -74,6 +75,20 @@ def _prune(spec: Any, value: Any) -> Any:
     return value
 
 
+def shown_defaults(spec: Any, defaults: dict[str, Any]) -> dict[str, Any]:
+    """The defaults a form shows: one that breaks its own field's type (an `integer` defaulting
+    to 1.5) is left to the server and marked on the field instead."""
+    from falwidgets.schema import MISSING
+    from falwidgets.widgets._composite import initial_value
+
+    known = {p.name: p for p in spec.properties}
+    return {
+        k: v
+        for k, v in defaults.items()
+        if k not in known or v is None or initial_value(known[k]) is not MISSING
+    }
+
+
 def _covers(expected: dict[str, Any], got: dict[str, Any]) -> list[str]:
     """Keys of `expected` (non-null) that `got` does not reproduce."""
     return [k for k, v in expected.items() if v is not None and not _covered(v, got.get(k))]
@@ -101,15 +116,15 @@ def check_endpoint(source: str) -> dict[str, Any]:
             report.update(ok=None, error="no input schema")
             return report
         start = time.perf_counter()
-        built = Form(schema.input, endpoint_id=schema.endpoint_id, endpoint=schema)
+        built = Form(schema.input, endpoint_id=schema.endpoint_id, endpoint=schema, expand=True)
         report["build_ms"] = round((time.perf_counter() - start) * 1000, 2)
         report["fields"] = sum(1 for _ in schema.input.walk()) - 1
         report["fallback_fields"] = built.fallback_fields()
         problems: list[str] = []
 
         value = dict(built.value)
-        missed = _covers(schema.defaults(), value)
-        other = Form(schema.input, endpoint_id=schema.endpoint_id, endpoint=schema)
+        missed = _covers(shown_defaults(schema.input, schema.defaults()), value)
+        other = Form(schema.input, endpoint_id=schema.endpoint_id, endpoint=schema, expand=True)
         other.value = value
         if missed:
             problems.append(f"defaults not shown: {missed}")

@@ -9,14 +9,20 @@ from typing import Any
 import ipywidgets as w
 
 from falwidgets.schema import MISSING, FieldSpec
-from falwidgets.widgets._base import BuildContext, FieldWidget
+from falwidgets.widgets._base import BuildContext, FieldWidget, _message, _short
 from falwidgets.widgets._validate import local_errors
 
 
 def initial_value(spec: FieldSpec) -> Any:
-    """The JSON value a freshly built widget for `spec` returns (without building it)."""
+    """The JSON value a freshly built widget for `spec` returns (without building it).
+
+    A default that breaks the field's own type (fal-ai/flowedit: `integer | null` defaulting to
+    1.5) is not sent: the widget cannot show it, and the server applies its default anyway.
+    """
     if spec.default is not MISSING:
-        return MISSING if spec.default is None else spec.default
+        if spec.default is None or local_errors(spec, spec.default):
+            return MISSING
+        return spec.default
     if spec.kind == "const" and spec.required:
         return spec.const
     if spec.kind == "object" and spec.required and not spec.nullable and spec.properties:
@@ -49,6 +55,8 @@ class ObjectField(FieldWidget):
         self.changed()
 
     def validate(self) -> list[dict[str, Any]]:
+        if self._error is not None:
+            self.set_error(None)  # a mark on the group itself (422, bad value) is now stale
         return []  # children mark themselves
 
     def get(self) -> Any:
@@ -91,7 +99,8 @@ class ListField(FieldWidget):
             f"{html.escape(self.label())}</span>",
             layout=w.Layout(width="160px"),
         )
-        self.set(self.initial())
+        self._empty_is_value = False
+        self.show_initial()
         box = self.row(title, self._rows, self._add)
         box.add_class("fw-list")
         return box
@@ -100,7 +109,7 @@ class ListField(FieldWidget):
         try:
             action()
         except Exception as exc:
-            self.set_error(str(exc))
+            self.set_error(_message(exc))
 
     def append(self, value: Any = MISSING) -> FieldWidget:
         """Add an item (its default, or `value`) at the end."""
@@ -205,28 +214,44 @@ class OptionalField(FieldWidget):
         self.toggle.add_class("fw-optional")
         self.toggle.observe(self._toggled, "value")
         box = self.row(self.toggle)
+        self._pending_error = self.default_problem()
         initial = self.initial()
         if initial is not MISSING:
             self.widget = box
-            self.set(initial)
+            try:
+                self.set(initial)
+            except Exception as exc:  # an odd schema default: say so, start switched off
+                if self.inner is not None:
+                    self.inner.clear_errors()
+                self._pending_error = f"{_message(exc)} (schema default {_short(initial)})"
         return box
 
     def _ensure_inner(self) -> FieldWidget:
         if self.inner is None:
-            self.inner = self._make_inner()
-            self.inner.observe(lambda _: self.changed())
-            self.widget.children = (*self.widget.children, self.inner.widget)
+            inner = self._make_inner()
+            inner.restorable = False  # this toggle restores the default as a whole
+            inner.clear_errors()  # an odd default is reported once, on the toggle row
+            inner.widget.layout.display = None if self.toggle.value else "none"
+            inner.observe(lambda _: self.changed())
+            self.inner = inner
+            self.widget.children = (*self.widget.children, inner.widget)
         return self.inner
 
     def _toggled(self, change: dict[str, Any]) -> None:
+        problem = None
         try:
             inner = self._ensure_inner()
             inner.widget.layout.display = None if change["new"] else "none"
-            if not change["new"]:
+            if change["new"]:
+                if not self._muted:
+                    inner.validate()  # what is switched on now counts: show its problems
+            else:
                 inner.clear_errors()
         except Exception as exc:
-            self.set_error(str(exc))
+            problem = _message(exc)
         self.changed()
+        if problem is not None:
+            self.set_error(problem)  # after changed(): validate() would clear it
 
     def get(self) -> Any:
         if not self.toggle.value or self.inner is None:
@@ -240,25 +265,45 @@ class OptionalField(FieldWidget):
         inner = self._ensure_inner()
         inner.set(value)
         self.toggle.value = True
+        inner.changed()  # re-check even when the control did not change (clears a stale mark)
 
     def validate(self) -> list[dict[str, Any]]:
-        return []  # the inner widget marks itself
+        """Off sends nothing (always valid); on, the inner widget marks itself. Either way a mark
+        on the toggle row (a 422 "Field required", a rejected value) is stale now."""
+        if self._error is not None:
+            super().set_error(None)
+        return []
+
+    def _target(self, message: str | None) -> FieldWidget:
+        """Where a message shows: beside the inner control when it is on, else on the toggle."""
+        if self.inner is not None and message is not None and self.toggle.value:
+            return self.inner
+        return self
 
     def set_error(self, message: str | None) -> None:
-        if self.inner is not None and message is not None and self.toggle.value:
-            self.inner.set_error(message)
-        else:
+        target = self._target(message)
+        if target is self:
             super().set_error(message)
+        else:
+            target.set_error(message)
+
+    def reject(self, message: str) -> None:
+        target = self._target(message)
+        if target is self:
+            super().reject(message)
+        else:
+            target.reject(message)
 
     def children(self) -> dict[str | int, FieldWidget]:
-        return self.inner.children() if self.inner is not None else {}
+        return self.inner.children() if self.inner is not None and self.toggle.value else {}
 
     def child_at(self, key: str | int) -> FieldWidget | None:
         return self._ensure_inner().child_at(key)
 
     def iter_fields(self) -> Any:
+        """Switched off, the inner widgets send nothing: nothing there to validate or report."""
         yield self
-        if self.inner is not None:
+        if self.inner is not None and self.toggle.value:
             yield from self.inner.iter_fields()
 
 
@@ -278,8 +323,13 @@ class UnionField(FieldWidget):
         self.choice.add_class("fw-union")
         self.holder = w.Box(layout=self.ctx.layout("column"))
         initial = self.initial()
-        self.choice.value = self._pick(initial) if initial is not MISSING else 0
-        self._show(self.choice.value, initial)
+        try:
+            self.choice.value = self._pick(initial) if initial is not MISSING else 0
+            self._show(self.choice.value, initial)
+        except Exception as exc:  # a default no branch accepts: show the first branch, say so
+            self._pending_error = f"{_message(exc)} (schema default {_short(initial)})"
+            self.choice.value = 0
+            self._show(0)
         self.choice.observe(self._chose, "value")
         return self.row(self.choice, self.holder)
 
@@ -289,6 +339,7 @@ class UnionField(FieldWidget):
                 name=self.spec.name, required=True, title=" ", description=""
             )
             branch = self.ctx.registry.build(variant, self.ctx)
+            branch.restorable = False
             branch.observe(lambda _: self.changed())
             self.branches[index] = branch
         return self.branches[index]
@@ -300,11 +351,14 @@ class UnionField(FieldWidget):
         self.holder.children = (branch.widget,)
 
     def _chose(self, change: dict[str, Any]) -> None:
+        problem = None
         try:
             self._show(change["new"])
         except Exception as exc:
-            self.set_error(str(exc))
+            problem = _message(exc)
         self.changed()
+        if problem is not None:
+            self.set_error(problem)
 
     def _pick(self, value: Any) -> int:
         for i, variant in enumerate(self.spec.variants):
@@ -320,11 +374,15 @@ class UnionField(FieldWidget):
             self.choice.value = 0
             return
         index = self._pick(value)
-        self._branch(index).set(value)
+        branch = self._branch(index)
+        branch.set(value)
         self.choice.value = index
         self._show(index)
+        branch.changed()  # re-check even when the control did not change (clears a stale mark)
 
     def validate(self) -> list[dict[str, Any]]:
+        if self._error is not None:
+            self.set_error(None)  # the chosen branch marks itself; a mark here is stale
         return []
 
     def children(self) -> dict[str | int, FieldWidget]:
@@ -387,7 +445,7 @@ class ImageSizeField(FieldWidget):
         for name, box in self._dims.items():
             box.add_class(f"fw-imagesize-{name}")
             box.value = self._dim_default(name)
-        self.set(self.initial())
+        self.show_initial()
         self.buttons.observe(self.changed, "value")
         for box in self._dims.values():
             box.observe(self._dim_changed, "value")

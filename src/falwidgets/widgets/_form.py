@@ -13,8 +13,9 @@ import traitlets
 from falwidgets.schema import MISSING, FieldSpec
 from falwidgets.widgets._base import BuildContext, FieldWidget, Uploader, _message
 from falwidgets.widgets._code import snippets
-from falwidgets.widgets._composite import initial_value
+from falwidgets.widgets._composite import ObjectField, initial_value
 from falwidgets.widgets._registry import REGISTRY, WidgetRegistry
+from falwidgets.widgets._upload import wait_all
 
 
 class Form(w.VBox):
@@ -184,10 +185,17 @@ class Form(w.VBox):
         """Check every built field and required fields that are empty; mark and return errors."""
         for field in self._fields.values():
             for sub in field.iter_fields():
+                if sub._rejected is not None:
+                    continue  # the control still shows the old value; keep saying why
                 try:
                     sub.validate()
                 except Exception as exc:
                     sub.set_error(_message(exc))
+            for sub in field.iter_fields():  # required fields inside groups that are sent
+                for child in sub.children().values() if isinstance(sub, ObjectField) else ():
+                    spec = child.spec
+                    if spec.required and not spec.has_default and child.get() is MISSING:
+                        child.set_error(child.error or "Field required")
         value = self.value
         for prop in self.spec.properties:
             field = self._fields.get(prop.name)
@@ -215,6 +223,18 @@ class Form(w.VBox):
         else:
             example = example_of(self.spec)
         self.value = example
+
+    @property
+    def uploading(self) -> bool:
+        """Whether a file upload started from this form is still running."""
+        return bool(self._ctx.uploads)
+
+    def wait_uploads(self, timeout: float = 60.0) -> None:
+        """Block until running uploads finish and their URLs are in `value` (scripts, tests).
+
+        Raises `TimeoutError` naming the files still uploading after `timeout` seconds.
+        """
+        wait_all(self._ctx.uploads, timeout)
 
     def model(self) -> Any:
         """The current value as a validated Pydantic instance; errors are marked, then raised."""

@@ -28,7 +28,7 @@ class TextField(FieldWidget):
         if self.spec.examples and isinstance(self.spec.examples[0], str):
             kwargs["placeholder"] = self.spec.examples[0][:120]
         self.control = self.ctx.control(self.control_cls, self.layout_name, **kwargs)
-        self.set(self.initial())
+        self.show_initial()
         self.control.observe(self.changed, "value")
         return self.row(self.control)
 
@@ -76,7 +76,7 @@ class JsonField(FieldWidget):
         self.control = self.ctx.control(
             w.Textarea, "wide", description=self.label(), tooltip=self.tooltip(), placeholder="JSON"
         )
-        self.set(self.initial())
+        self.show_initial()
         self.control.observe(self.changed, "value")
         return self.row(self.control)
 
@@ -108,7 +108,7 @@ class BoolField(FieldWidget):
         self.control = self.ctx.control(
             w.Checkbox, "small", description=self.label(), tooltip=self.tooltip(), indent=True
         )
-        self.set(self.initial())
+        self.show_initial()
         self.control.observe(self.changed, "value")
         return self.row(self.control)
 
@@ -141,7 +141,7 @@ class NumberField(FieldWidget):
         self.slider: w.Widget | None = None
         if spec.bounded:
             self.slider = self._slider(is_int)
-        self.set(self.initial())
+        self.show_initial()
         self.control.observe(self.changed, "value")
         if self.slider is not None:
             self.slider.observe(self._slid, "value")
@@ -259,7 +259,7 @@ class EnumField(FieldWidget):
             self.control = self.ctx.control(
                 w.Dropdown, "text", options=[(str(c), c) for c in choices], **kwargs
             )
-        self.set(self.initial())
+        self.show_initial()
         self.control.observe(self.changed, "value")
         return self.row(self.control)
 
@@ -338,7 +338,7 @@ class SeedField(FieldWidget):
         )
         self.button.add_class("fw-seed-random")
         self.button.on_click(self.randomise)
-        self.set(self.initial())
+        self.show_initial()
         self.control.observe(self.changed, "value")
         return self.row(self.control, self.button)
 
@@ -381,7 +381,7 @@ class ColorField(FieldWidget):
         self.control = self.ctx.control(
             w.ColorPicker, "text", description=self.label(), tooltip=self.tooltip(), concise=False
         )
-        self.set(self.initial())
+        self.show_initial()
         self.control.observe(self.changed, "value")
         return self.row(self.control)
 

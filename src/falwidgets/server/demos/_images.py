@@ -78,7 +78,7 @@ def draw(prompt: str, seed: int, width: int, height: int, *, progress: float = 1
             )
     if progress >= 1.0:
         font = ImageFont.load_default(size=max(12, min(width, height) // 24))
-        text = "\n".join(textwrap.wrap(prompt or "(no prompt)", width=40)[:4])
+        text = "\n".join(textwrap.wrap((prompt or "(no prompt)")[:400], width=40)[:4])
         margin = max(8, width // 64)
         bbox = canvas.multiline_textbbox((margin, margin), text, font=font)
         canvas.rectangle((bbox[0] - 4, bbox[1] - 4, bbox[2] + 4, bbox[3] + 4), fill=(0, 0, 0, 140))

@@ -6,8 +6,11 @@ import time
 from typing import Any
 
 from falwidgets.server._context import JobContext, seed_from
+from falwidgets.server._limits import DEMO_MAX_STEPS, limit
 from falwidgets.server._registry import EndpointDef, register
 from falwidgets.server.demos import _images, as_dict, document, models
+
+MAX_SIDE = 4096  # demo limit on image_size width/height
 
 
 def _seed(args: dict[str, Any]) -> int:
@@ -114,3 +117,11 @@ def _register(endpoint_id: str, func: Any, *, streaming: bool = False) -> None:
 _register("fal-ai/flux-realism", flux_realism)
 _register("fal-ai/imagen4/preview", imagen4)
 _register("fal-ai/flux-krea-lora/stream", flux_krea_stream, streaming=True)
+
+# the real flux-realism schema bounds none of these: at most DEMO_MAX_STEPS steps, fal's FLUX
+# limit of 4 images, and demo pictures within 4096 px a side (fal allows 14142: too big here)
+limit("fal-ai/flux-realism", "num_inference_steps", ge=1, le=DEMO_MAX_STEPS)
+limit("fal-ai/flux-realism", "num_images", ge=1, le=4)
+for _endpoint in ("fal-ai/flux-realism", "fal-ai/flux-krea-lora/stream"):
+    for _side in ("width", "height"):
+        limit(_endpoint, ("image_size", _side), ge=16, le=MAX_SIDE)

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from falwidgets.server._context import FieldError, JobContext, seed_from
+from falwidgets.server._limits import DEMO_MAX_STEPS, limit
 from falwidgets.server._registry import EndpointDef, register
 from falwidgets.server.demos import _images, _video, as_dict, document, models
 
@@ -14,6 +15,7 @@ TOON_FRAMES_PER_SEGMENT = 16  # ToonCrafter makes 16 frames between two keyframe
 GAME_SIZE = (640, 360)
 GAME_FRAMES_PER_ACTION = 8
 GAME_FPS = 16
+MAX_ACTIONS = 64  # demo limit: each action renders GAME_FRAMES_PER_ACTION frames
 ACTIONS = {
     "w": (0.0, 0.0, 0.06),
     "s": (0.0, 0.0, -0.06),
@@ -76,9 +78,13 @@ def gamecraft(inp: Any, ctx: JobContext) -> dict[str, Any]:
     args = as_dict(inp)
     actions = _json_list(args.get("action_list") or '["w", "s", "d", "a"]', "action_list")
     speeds = _json_list(args.get("action_speed_list") or "[]", "action_speed_list")
-    bad = [a for a in actions if a not in ACTIONS]
+    bad = [a for a in actions if not isinstance(a, str) or a not in ACTIONS]
     if bad or not actions:
         raise FieldError("action_list", f"actions must be some of w, a, s, d; got {bad or actions}")
+    if len(actions) > MAX_ACTIONS:
+        raise FieldError(
+            "action_list", f"at most {MAX_ACTIONS} actions (local demo server limit)", "too_long"
+        )
     if speeds and len(speeds) != len(actions):
         raise FieldError("action_speed_list", "needs one speed per action")
     try:
@@ -125,3 +131,9 @@ for _id, _func in (("fal-ai/toon-crafter", toon_crafter), ("anthonywu/gamecraft"
             description=(_func.__doc__ or "").split("\n", 1)[0],
         )
     )
+
+# the real schemas bound none of these; the demo keeps each job to seconds of work
+limit("fal-ai/toon-crafter", "steps", ge=1, le=DEMO_MAX_STEPS)
+limit("fal-ai/toon-crafter", "keyframe_image_urls", max_items=16)
+limit("fal-ai/toon-crafter", "fps", ge=1, le=60)
+limit("anthonywu/gamecraft", "infer_steps", ge=1, le=DEMO_MAX_STEPS)

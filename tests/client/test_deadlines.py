@@ -1,0 +1,195 @@
+"""Every wait ends on time even while a server keeps the stream alive (audit item 1)."""
+
+from __future__ import annotations
+
+import asyncio
+import socketserver
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from client_fakes import async_client, submitted
+
+from falwidgets.client import Client, DeadlineExceeded
+
+STREAM = "/fal-ai/flux/requests/req-1/status/stream"
+STATUS = "/fal-ai/flux/requests/req-1/status"
+QUEUED = b'data: {"status": "IN_QUEUE", "queue_position": 3}\n\n'
+LIMIT = 1.0  # the caller's timeout in these tests
+SLACK = 0.7  # scheduling slack on a loaded 2-core machine; the old code overran by 3.6 s+
+
+
+def _pings(first: bytes = QUEUED, every: float = 0.1, stop_after: float = 5.0) -> Iterator[bytes]:
+    """A stream that pings for ``stop_after`` seconds (the old client followed it to the end)."""
+    yield first
+    ends = time.monotonic() + stop_after
+    while time.monotonic() < ends:
+        time.sleep(every)
+        yield b": ping\n\n"
+
+
+async def _apings(first: bytes = QUEUED, every: float = 0.1) -> AsyncIterator[bytes]:
+    yield first
+    ends = time.monotonic() + 5.0
+    while time.monotonic() < ends:
+        await asyncio.sleep(every)
+        yield b": ping\n\n"
+
+
+def _sse_response(body: Any) -> httpx.Response:
+    return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body)
+
+
+def _handler(request: httpx.Request) -> httpx.Response:
+    path = request.url.path
+    if request.method == "POST" and path.startswith("/run/"):
+        return _sse_response(_pings(b'data: {"step": 1}\n\n'))
+    if request.method == "POST":
+        return httpx.Response(200, json=submitted())
+    if path == STREAM:
+        return _sse_response(_pings())
+    if path == STATUS:
+        return httpx.Response(202, json={"status": "IN_QUEUE", "queue_position": 3})
+    return httpx.Response(200, json={"never": "reached"})
+
+
+def _timed(fn: Any) -> tuple[float, BaseException | None]:
+    started = time.monotonic()
+    try:
+        fn()
+    except BaseException as error:
+        return time.monotonic() - started, error
+    return time.monotonic() - started, None
+
+
+@pytest.mark.parametrize("how", ["events", "subscribe", "result", "stream"])
+def test_sync_waits_end_on_time_while_the_server_pings(mock_client, how: str) -> None:
+    client, _ = mock_client(_handler)
+    handle = client.handle("fal-ai/flux", "req-1")
+    calls = {
+        "events": lambda: list(handle.events(logs=True, timeout=LIMIT)),
+        "subscribe": lambda: client.subscribe(
+            "fal-ai/flux/dev", {}, on_update=lambda s: None, timeout=LIMIT
+        ),
+        "result": lambda: handle.result(timeout=LIMIT),
+        "stream": lambda: list(client.stream("fal-ai/flux/dev", {}, timeout=LIMIT)),
+    }
+    elapsed, error = _timed(calls[how])
+    assert isinstance(error, DeadlineExceeded), error
+    assert LIMIT - 0.05 <= elapsed < LIMIT + SLACK
+    if how != "stream":
+        assert error.request_id == "req-1" and "client.resume('req-1')" in str(error)
+
+
+@pytest.mark.parametrize("how", ["events", "subscribe", "result", "stream"])
+def test_async_waits_end_on_time_while_the_server_pings(how: str) -> None:
+    async def handler(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if request.method == "POST" and path.startswith("/run/"):
+            return _sse_response(_apings(b'data: {"step": 1}\n\n'))
+        if request.method == "POST":
+            return httpx.Response(200, json=submitted())
+        if path == STREAM:
+            return _sse_response(_apings())
+        return httpx.Response(202, json={"status": "IN_QUEUE", "queue_position": 3})
+
+    async def main() -> tuple[float, BaseException | None]:
+        async with async_client(handler) as client:
+            handle = client.handle("fal-ai/flux", "req-1")
+
+            async def go() -> None:
+                if how == "events":
+                    [s async for s in handle.events(timeout=LIMIT)]
+                elif how == "subscribe":
+                    await client.subscribe("fal-ai/flux/dev", {}, timeout=LIMIT)
+                elif how == "result":
+                    await handle.result(timeout=LIMIT)
+                else:
+                    [e async for e in client.stream("fal-ai/flux/dev", {}, timeout=LIMIT)]
+
+            started = time.monotonic()
+            try:
+                await go()
+            except BaseException as error:
+                return time.monotonic() - started, error
+            return time.monotonic() - started, None
+
+    elapsed, error = asyncio.run(main())
+    assert isinstance(error, DeadlineExceeded), error
+    assert LIMIT - 0.05 <= elapsed < LIMIT + SLACK
+
+
+class _PingThenSilence(socketserver.BaseRequestHandler):
+    """A real HTTP server: a status stream that pings for 1.2 s, then holds the socket silent."""
+
+    def handle(self) -> None:
+        self.request.recv(65536)
+        self.request.sendall(
+            b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n"
+            + QUEUED
+        )
+        ends = time.monotonic() + 1.2
+        try:
+            while time.monotonic() < ends:
+                time.sleep(0.1)
+                self.request.sendall(b": ping\n\n")
+            time.sleep(3.0)  # silent: only the client's own deadline can end the read
+        except OSError:
+            pass
+
+
+@pytest.fixture
+def silent_server() -> Iterator[str]:
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _PingThenSilence)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_sync_read_blocked_past_the_deadline_is_cut_by_the_watchdog(silent_server: str) -> None:
+    """httpx fixes a stream's read timeout when it opens; a read that starts late would overrun
+    (here to ~2.7 s). The watchdog shuts the socket at the deadline instead."""
+    with Client(base_url=silent_server, journal=False) as client:
+        handle = client.handle("fal-ai/flux", "req-1")
+        elapsed, error = _timed(lambda: list(handle.events(timeout=1.5)))
+    assert isinstance(error, DeadlineExceeded), error
+    assert 1.45 <= elapsed < 2.2
+    assert error.request_id == "req-1"
+
+
+def test_async_read_blocked_past_the_deadline_ends_on_time(silent_server: str) -> None:
+    async def main() -> tuple[float, BaseException | None]:
+        from falwidgets.client import AsyncClient
+
+        async with AsyncClient(base_url=silent_server, journal=False) as client:
+            handle = client.handle("fal-ai/flux", "req-1")
+            started = time.monotonic()
+            try:
+                [s async for s in handle.events(timeout=1.5)]
+            except BaseException as error:
+                return time.monotonic() - started, error
+            return time.monotonic() - started, None
+
+    elapsed, error = asyncio.run(main())
+    assert isinstance(error, DeadlineExceeded), error
+    assert 1.45 <= elapsed < 2.2
+
+
+def test_watchdog_leaves_finished_streams_alone() -> None:
+    """An alarm whose stream closed in time does nothing (no stray shutdowns of reused sockets)."""
+    from falwidgets.client._drive import _WATCHDOG
+
+    fired: list[int] = []
+    entry = _WATCHDOG.arm(time.monotonic() + 0.05, lambda: fired.append(1))
+    entry[0] = None  # what closing the stream does
+    live = _WATCHDOG.arm(time.monotonic() + 0.05, lambda: fired.append(2))
+    deadline = time.monotonic() + 2
+    while not fired and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert fired == [2] and live[0] is None
