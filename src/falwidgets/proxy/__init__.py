@@ -5,9 +5,9 @@
 background. With no ``--upstream`` (or a fal host such as ``https://queue.fal.run``) it talks to
 fal and needs ``FAL_KEY``; a loopback upstream (``falwidgets serve``) is for rehearsing offline.
 
-Clients send the real fal URL in ``x-fal-target-url`` (the official proxy format) and their token as ``Authorization: Key <token>``
-(``falwidgets.Client(key=token, proxy_url=...)``, the JS client's ``credentials`` + ``proxyUrl``) or
-``x-fal-proxy-token``.
+Clients send the real fal URL in ``x-fal-target-url`` (the official proxy format) and their
+token as ``Authorization: Key <token>`` (``falwidgets.Client(key=token, proxy_url=...)``, the JS
+client's ``credentials`` + ``proxyUrl``), ``x-fal-proxy-token``, or a ``<proxy>/t/<token>`` URL.
 """
 
 from falwidgets.proxy._app import ProxyConfig, create_app, resolve_key
