@@ -102,6 +102,15 @@ async (sel) => {
 }
 """
 
+# JupyterLab's windowed notebook keeps only cells near the viewport in the DOM
+_SCROLL_TO_CELL_JS = """
+async (text) => {
+  const nb = window.jupyterapp.shell.currentWidget.content;
+  const cell = nb.widgets.find((c) => c.model.sharedModel.getSource().includes(text));
+  await nb.scrollToCell(cell);
+}
+"""
+
 _BOXES_OVER_IMAGE_JS = """
 () => {
   const stage = document.querySelector('.fw-app .fw-stage');
@@ -219,7 +228,7 @@ def test_sweeps_and_history(run_notebook: Callable[..., Any], lab: Any) -> None:
     assert page.locator(".fw-history .fw-card").count() >= 6
     page.locator(".fw-history .fw-card img.fw-thumb").first.scroll_into_view_if_needed()
     page.wait_for_function(_IMAGES_LOADED_JS, arg=".fw-history .fw-card:first-child img.fw-thumb")
-    page.locator(".fw-compare-view").first.scroll_into_view_if_needed()  # images load lazily
+    page.evaluate(_SCROLL_TO_CELL_JS, "past.compare")  # JupyterLab renders visible cells only
     page.wait_for_function(_IMAGES_LOADED_JS, arg=".fw-compare-view img.fw-image")
     assert page.locator(".fw-compare-view .fw-compare-side").count() == 2
     lab.screenshot(page, "nb-05-sweeps-and-history")

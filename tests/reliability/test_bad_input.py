@@ -211,11 +211,6 @@ def test_falsy_number_on_a_url_field_is_flagged() -> None:
         form.value = base
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="client: arguments nested 5000 deep raise a bare RecursionError instead of a clear "
-    "call-level error; reported to the client owner",
-)
 def test_absurd_nesting_is_a_clear_call_error() -> None:
     client, sent = _recording_client()
     deep: dict[str, Any] = {}

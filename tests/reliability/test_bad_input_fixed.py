@@ -124,6 +124,7 @@ def test_forms_flag_broken_json_on_the_field(field: str, text: str) -> None:
         ("action_list", '{"a": 1}'),  # JSON, but not the list the field describes
         ("action_speed_list", "[0.2, 0.2"),
         ("action_speed_list", '{"a": NaN}'),
+        ("action_speed_list", "[0.2, NaN, 0.2, 0.2]"),  # NaN is not JSON
     ],
 )
 def test_the_server_rejects_broken_json_strings_on_the_field(

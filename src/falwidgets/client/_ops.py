@@ -190,7 +190,7 @@ def _transport_error(
         if creates and not isinstance(error, httpx.ConnectError)
         else ""
     )
-    text = f"{action}: {kind}: {error or 'no detail'}.{maybe}{_resume_hint(request_id)}"
+    text = f"{action}: {kind}: {str(error) or 'no detail'}.{maybe}{_resume_hint(request_id)}"
     if isinstance(error, httpx.TimeoutException):
         return DeadlineExceeded(text, request_id=request_id)
     return ServerError(text, request_id=request_id)

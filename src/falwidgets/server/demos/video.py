@@ -61,11 +61,16 @@ def toon_crafter(inp: Any, ctx: JobContext) -> dict[str, Any]:
     return {"video": video, "seed": seed}
 
 
+def _not_json(constant: str) -> Any:
+    """`json.loads` accepts NaN and Infinity, which JSON does not."""
+    raise ValueError(f"{constant} is not JSON")
+
+
 def _json_list(raw: Any, field: str) -> list[Any]:
     if isinstance(raw, list):
         return raw
     try:
-        value = json.loads(raw)
+        value = json.loads(raw, parse_constant=_not_json)
     except (TypeError, ValueError):
         raise FieldError(field, f'{field} must be a JSON list, e.g. ["w", "d"]') from None
     if not isinstance(value, list):
