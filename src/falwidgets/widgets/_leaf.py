@@ -11,6 +11,7 @@ import ipywidgets as w
 
 from falwidgets.schema import MISSING
 from falwidgets.widgets._base import FieldWidget
+from falwidgets.widgets._validate import loads_json
 
 COMBOBOX_THRESHOLD = 20
 """Enums with more choices than this get a searchable combobox instead of a dropdown."""
@@ -85,7 +86,7 @@ class JsonField(FieldWidget):
         if not text:
             return MISSING
         try:
-            return json.loads(text)
+            return loads_json(text)
         except ValueError:
             return text  # keep what was typed; validate() reports it
 
@@ -96,7 +97,7 @@ class JsonField(FieldWidget):
         text = self.control.value.strip()
         if text:
             try:
-                json.loads(text)
+                loads_json(text)
             except ValueError as exc:
                 self.set_error(f"Invalid JSON: {exc}")
                 return [{"loc": [], "msg": f"Invalid JSON: {exc}", "type": "json_invalid"}]

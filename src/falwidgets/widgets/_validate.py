@@ -104,6 +104,15 @@ def _number_errors(spec: FieldSpec, value: float) -> list[Error]:
     return []
 
 
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def loads_json(text: str) -> Any:
+    """Parse JSON strictly: `json.loads` accepts NaN and Infinity, which JSON (and fal) do not."""
+    return json.loads(text, parse_constant=_reject_constant)
+
+
 def _string_errors(spec: FieldSpec, value: str) -> list[Error]:
     if spec.min_length is not None and len(value) < spec.min_length:
         return _err(f"String should have at least {spec.min_length} characters", "string_too_short")
@@ -113,7 +122,7 @@ def _string_errors(spec: FieldSpec, value: str) -> list[Error]:
         return _err(f"String should match pattern '{spec.pattern}'", "string_pattern_mismatch")
     if spec.role == "json" and value.strip():
         try:
-            json.loads(value)
+            loads_json(value)
         except ValueError as exc:
             return _err(f"Invalid JSON: {exc}", "json_invalid")
     return []
