@@ -229,10 +229,6 @@ def test_sweeps_and_history(run_notebook: Callable[..., Any], lab: Any) -> None:
     page.locator(".fw-history .fw-card img.fw-thumb").first.scroll_into_view_if_needed()
     page.wait_for_function(_IMAGES_LOADED_JS, arg=".fw-history .fw-card:first-child img.fw-thumb")
     page.evaluate(_SCROLL_TO_CELL_JS, "past.compare")  # JupyterLab renders visible cells only
-    page.wait_for_selector(".fw-compare-view")
-    info = page.evaluate("""() => [...document.querySelectorAll('.fw-compare-view img')].map(
-      (i) => [i.className, i.src, i.complete, i.naturalWidth])""")
-    print("DEBUG", info, page.inner_text(".fw-compare-view")[:500])
     page.wait_for_function(_IMAGES_LOADED_JS, arg=".fw-compare-view img.fw-image")
     assert page.locator(".fw-compare-view .fw-compare-side").count() == 2
     lab.screenshot(page, "nb-05-sweeps-and-history")

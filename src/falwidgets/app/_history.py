@@ -117,6 +117,7 @@ class History(w.VBox):
         self._own_apps: set[str] = set()
         self.cards: list[Card] = []
         self._selected: list[Card] = []
+        self._handed_out: set[int] = set()  # work-area widgets returned to the caller: never closed
         self.resumed: list[Run] = []
         self._resume_task: concurrent.futures.Future[None] | None = None
 
@@ -227,10 +228,19 @@ class History(w.VBox):
         elif card in self._selected:
             self._selected.remove(card)
         if len(self._selected) == 2:
-            self.compare(self._selected[0].view, self._selected[1].view)
+            self._compare(self._selected[0].view, self._selected[1].view)
 
     def compare(self, a: EntryView | int, b: EntryView | int) -> w.Widget:
-        """Inputs diff and both outputs side by side (entries or card indexes)."""
+        """Inputs diff and both outputs side by side (entries or card indexes).
+
+        The view is also yours (a cell may display it), so later work in the history's work area
+        (Load, another comparison) does not close it.
+        """
+        view = self._compare(a, b)
+        self._handed_out.add(id(view))
+        return view
+
+    def _compare(self, a: EntryView | int, b: EntryView | int) -> w.Widget:
         left = self.cards[a].view if isinstance(a, int) else a
         right = self.cards[b].view if isinstance(b, int) else b
         names = (left.request_id[:8] or "A", right.request_id[:8] or "B")
@@ -253,7 +263,7 @@ class History(w.VBox):
         return view
 
     def _show_work(self, children: list[w.Widget]) -> None:
-        keep = {id(a) for a in self.apps.values()}
+        keep = {id(a) for a in self.apps.values()} | self._handed_out
         old = [c for c in self.work.children if id(c) not in keep]
         self.work.children = children
         for widget in old:
