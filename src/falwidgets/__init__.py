@@ -55,6 +55,7 @@ _EXPORTS: dict[str, str] = {
     "EndpointSchema": "falwidgets.schema",
     "load_endpoint": "falwidgets.schema",
     "NoInputSchema": "falwidgets.schema",
+    "UnknownEndpoint": "falwidgets.schema",
     "spec_from_model": "falwidgets.schema",
     "spec_from_json_schema": "falwidgets.schema",
     "model_from_spec": "falwidgets.schema",

@@ -125,7 +125,7 @@ def test_server_422_marks_the_field_and_is_journalled() -> None:
 
 def test_reset_button_restores_defaults(local_server: object, echo_endpoint: str) -> None:
     ui = falwidgets.app(echo_endpoint, client=_client(local_server))
-    assert ui.reset_button in ui.children[1].children  # in the button row, next to Run
+    assert ui.reset_button in ui.buttons.children  # in the button row, next to Run
     ui.form.value = {"text": "x" * 40, "steps": 9}
     ui.run_button.click()  # refused: the banner asks to fix the field
     assert ui.banner.message.startswith("Fix 1 field")
@@ -225,11 +225,11 @@ def test_log_pane_keeps_the_newest_line_in_view() -> None:
     pane.extend([{"message": f"step {i}"} for i in range(40)])
     value = pane.value
     assert "flex-direction:column-reverse" in value and "overflow-y:auto" in value
-    assert "max-height:10em" in value  # the scroll box is the column-reverse flex container
+    assert "max-height:144px" in value and "line-height:18px" in value  # 8 whole lines
     assert "flex:none" in value  # the lines never shrink into their own scroller
     lines = value.split("<pre", 1)[1]
     assert lines.index("step 0") < lines.index("step 39")  # newest last, anchored at the bottom
-    assert value.rstrip().endswith("step 39</pre></div>")
+    assert value.rstrip().endswith("step 39</pre></div></details>")
 
 
 def test_falwidgets_local_forces_the_local_server(monkeypatch: pytest.MonkeyPatch) -> None:

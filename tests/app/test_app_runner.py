@@ -26,7 +26,8 @@ def test_run_shows_status_logs_and_preview(local_server: object) -> None:
     assert len(out["images"]) == 2 and out["seed"] == 5
     run = ui.last
     assert run is not None and run.state == "done" and run.request_id
-    assert ui.status.text.startswith("Done · inference ") and run.request_id in ui.status.text
+    assert ui.status.text.startswith("Done · inference ") and ui.status.request_id == run.request_id
+    assert f'title="request id {run.request_id}"' in ui.status.value  # full id on hover
     assert any("step" in line for line in ui.logs.lines)
     (shown,) = ui.result.children
     assert out["images"][0]["url"] in shown.value  # by URL, not bytes
@@ -118,7 +119,7 @@ def test_several_runs_in_flight_and_the_status_follows_the_newest(
     ui = asyncio.run(scenario())
     assert [r.state for r in ui.runs] == ["done", "done"]
     assert [r.output["text"] for r in ui.runs] == ["first", "second"]
-    assert ui.last.request_id in ui.status.text
+    assert ui.status.request_id == ui.last.request_id
     assert "second" in ui.result.children[0].value
     assert ui.runs[0].finished_at > ui.runs[1].finished_at  # the older run finished last...
     assert ui.cancel_button.disabled  # ...and Cancel noticed that nothing is in flight
@@ -221,4 +222,4 @@ def test_streaming_endpoint_replaces_partials_in_one_preview(local_server: objec
     assert entry.endpoint == "fal-ai/flux-krea-lora/stream"
     assert entry.arguments["prompt"] == "a paper boat"
     assert entry.result["images"][0]["url"] == ui.last.output["images"][0]["url"]
-    assert ui.last.request_id in ui.status.text
+    assert ui.status.request_id == ui.last.request_id

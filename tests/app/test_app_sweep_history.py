@@ -98,7 +98,7 @@ def test_history_cards_compare_load_and_rerun(local_server: object) -> None:
 
     shown = h.compare(0, 1)  # returned to a cell: Load must not close it under the user
     loaded = h.load(older)
-    assert loaded.form.value["seed"] == 1 and h.work.children == (loaded,)
+    assert loaded.form.value["seed"] == 1 and h.work.children == (loaded, shown)  # both kept
     assert shown.comm is not None and view.comm is None  # the checkbox's own view was closed
     run = h.rerun(older)  # no running loop: completes before returning
     assert run.state == "done" and run.output["seed"] == 1

@@ -76,12 +76,17 @@ _WATCH_STATUS_JS = """
 # the log pane's newest line is in view: the scroll box overflows and its text ends at its bottom
 _LOG_TAIL_JS = """
 () => {
-  const box = document.querySelector('.fw-app .fw-logs .fw-log-scroll');
-  if (!box) return null;
+  const details = document.querySelector('.fw-app .fw-logs details');
+  if (!details) return null;
+  const folded = !details.open;  // folded to its "Logs" label once the run is done
+  details.open = true;
+  const box = details.querySelector('.fw-log-scroll');
   const pre = box.querySelector('pre').getBoundingClientRect();
   const frame = box.getBoundingClientRect();
-  return { overflows: box.scrollHeight > box.clientHeight + 4,
-           gap: Math.abs(pre.bottom - frame.bottom) };
+  const cut = (frame.top - pre.top) % 18;  // px of the top line above the box's edge
+  return { folded, overflows: box.scrollHeight > box.clientHeight + 4,
+           gap: Math.abs(pre.bottom - frame.bottom), height: box.clientHeight,
+           wholeLines: cut < 1 || cut > 17 };
 }
 """
 
@@ -144,9 +149,10 @@ def test_quickstart_run_shows_queue_logs_and_images(
     )
     seen = page.evaluate("window.__fwStatus")
     assert any(t.startswith("Running") for t in seen), seen
-    assert "step" in page.inner_text(".fw-app .fw-logs")
     tail = page.evaluate(_LOG_TAIL_JS)
-    assert tail and tail["overflows"] and tail["gap"] < 3, tail  # newest line in view
+    assert tail and tail["folded"] and tail["overflows"] and tail["gap"] < 3, tail  # newest line
+    assert tail["height"] == 144 and tail["wholeLines"], tail  # no line cut in half
+    assert "step" in page.inner_text(".fw-app .fw-logs")
     page.wait_for_function(_IMAGES_LOADED_JS, arg=".fw-app .fw-result img.fw-image")
     lab.screenshot(page, "nb-01-quickstart", selector=".fw-app")
     assert not lab.errors_of(page)

@@ -327,7 +327,9 @@ def test_submit_is_not_retried_after_an_ambiguous_answer(mock_client, code: int)
         client.submit("fal-ai/flux/dev", {})
     assert info.value.status_code == code
     assert len(rec.requests) == 1  # it may have been enqueued: never two submissions
-    assert journal() == []
+    (entry,) = journal()  # the attempt is in the history as FAILED, under a local id
+    assert entry.status == "FAILED" and entry.request_id == info.value.journal_id
+    assert entry.request_id.startswith("local-") and entry.status_url == ""
 
 
 def test_every_error_is_a_fal_error_with_a_request_id() -> None:

@@ -114,14 +114,16 @@ def test_journal_recovery_after_sigkill(local_server: Any) -> None:
     assert {e.status for e in journal()} == {"COMPLETED"}
 
 
-def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def _cli(
+    *args: str, env: dict[str, str] | None = None, cwd: Path = ROOT
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [PY, "-m", "falwidgets", *args],
         capture_output=True,
         text=True,
         timeout=120,
         env={**os.environ, **(env or {})},
-        cwd=ROOT,
+        cwd=cwd,
     )
 
 
@@ -156,10 +158,15 @@ def test_cli_run_against_a_base_url(local_server: Any, tmp_path: Path) -> None:
     assert broken.returncode != 0 and "not valid JSON" in broken.stderr
 
 
-def test_cli_main_job_starts_the_embedded_server() -> None:
-    """The README's first command, with no key and no --base-url."""
+def test_cli_main_job_starts_the_embedded_server(tmp_path: Path) -> None:
+    """The README's first command, with no key and no --base-url (its media land in cwd)."""
     done = _cli(
-        "run", "fal-ai/flux-realism", "--input", '{"prompt": "a lighthouse at dusk"}', "--logs"
+        "run",
+        "fal-ai/flux-realism",
+        "--input",
+        '{"prompt": "a lighthouse at dusk"}',
+        "--logs",
+        cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr
     assert done.stderr.splitlines()[0].startswith("falwidgets: no FAL_KEY and no --base-url")

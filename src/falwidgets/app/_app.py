@@ -12,6 +12,7 @@ import concurrent.futures
 import contextlib
 import html
 import json
+import time
 from collections.abc import Coroutine
 from typing import Any
 
@@ -21,10 +22,14 @@ from falwidgets.app import _loop
 from falwidgets.app._backend import Backend, backend_for
 from falwidgets.app._errors import describe
 from falwidgets.app._panes import Banner, LogPane, StatusLine, esc
-from falwidgets.app._record import record_run
 from falwidgets.app._run import DEFAULT_TIMEOUT, Run, deadline_error, drive, drive_stream
 from falwidgets.app._target import Target, resolve
 
+PREVIOUS_HTML = (
+    "<style>.fw-result.fw-stale{opacity:.45;filter:grayscale(.6)}</style>"
+    '<span class="fw-previous-text" style="font-size:12px;color:#777;font-style:italic">'
+    "previous result (the last run did not produce a new one)</span>"
+)
 TICK_SECONDS = 0.5  # status line refresh while running: cheap, one small message per tick
 CANCEL_GRACE = 10.0  # seconds a cancelled run may take to stop before the task is dropped
 
@@ -140,12 +145,35 @@ class App(w.VBox):
             self.run_button.tooltip = (
                 "No endpoint: serve a function with @falwidgets.server.endpoint"
             )
+        for button in (self.run_button, self.cancel_button, self.reset_button):
+            button.layout = w.Layout(width="96px", flex="0 0 auto")  # widths never jump
+        self.status.layout = w.Layout(flex="1 1 auto", min_width="0", overflow="hidden")
         buttons = w.HBox([self.run_button, self.cancel_button, self.reset_button, self.status])
         buttons.add_class("fw-buttons")
-        super().__init__([self.form, buttons, self.banner, self.logs, self.result, self.note])
+        self.buttons = buttons
+        buttons.layout.align_items = "center"
+        self.previous = w.HTML("")  # "previous result" over a result a failed run did not replace
+        self.previous.add_class("fw-previous-label")
+        self.previous.layout.display = "none"
+        self.notice = w.HTML("")  # the endpoint is not served where runs go (see _check_served)
+        self.notice.add_class("fw-notice")
+        self.notice.layout.display = "none"
+        super().__init__(
+            [
+                self.notice,
+                self.form,
+                buttons,
+                self.banner,
+                self.logs,
+                self.previous,
+                self.result,
+                self.note,
+            ]
+        )
         self.add_class("fw-app")
         if self.endpoint is not None:
             self._describe_backend()  # starts the local server now if that is where runs go
+            self._check_served()
 
     # -- backend -----------------------------------------------------------------------------
     @property
@@ -162,6 +190,21 @@ class App(w.VBox):
 
     def _describe_backend(self) -> None:
         self.note.value = f'<span class="fw-note-text">{esc(self.backend.note)}</span>'
+
+    def _check_served(self) -> None:
+        """On the embedded local server an endpoint it does not serve would build a form and
+        fail only on Run (a 404): say so at the top, name the demos, and keep Run disabled."""
+        if self._backend is None or not self._backend.local or self.endpoint is None:
+            return
+        from falwidgets.app._target import served_ids
+
+        served = served_ids()
+        if self.endpoint.strip("/") in served:
+            return
+        self.notice.value = unserved_notice(self.endpoint, served)
+        self.notice.layout.display = None
+        self.run_button.disabled = True
+        self.run_button.tooltip = "Not served by the local server: set FAL_KEY or pass client="
 
     def _upload(self, data: bytes, content_type: str, file_name: str) -> str:
         """Form uploads go to the runs' host (local server or fal); else inline as data URIs."""
@@ -228,19 +271,19 @@ class App(w.VBox):
         return self._drive_and_record(run)
 
     async def _drive_and_record(self, run: Run) -> Run:
-        """Drive ``run``, then journal it if the client could not (a stream, a refused submit)."""
+        """Drive ``run``; the client journals it (streams and refused submits too), and a run that
+        never got a queue id takes its journal entry's id so the status line names it."""
         if self.streaming:
             await drive_stream(
                 run, self.client, self._on_partial, self._on_update, timeout=self.timeout
             )
         else:
             await drive(run, self.client, self._on_update, timeout=self.timeout)
-        try:
-            rid = record_run(run, self.client, streaming=self.streaming)
-        except Exception:  # a journal failure must not turn a good run into a failed one
-            rid = None
-        if rid is not None and run is self._shown:
-            self.status.show(run.state, run.summary(), run.request_id)
+        rid = None if run.request_id else getattr(run.error, "journal_id", None)
+        if rid is not None:
+            run.request_id = rid
+            if run is self._shown:
+                self.status.show(run.state, run.summary(), run.request_id)
         return run
 
     def submit(self, arguments: dict[str, Any] | None = None) -> Run:
@@ -251,14 +294,48 @@ class App(w.VBox):
         event loop in the calling thread) the run has finished when this returns, so a script's
         ``button.click()`` behaves like ``run()``.
         """
-        run = self._start(arguments)
-        if run.done:
-            return run
-        run.task = _loop.spawn(self._drive(run))
+        if arguments is None and self.endpoint is not None and self._uploading():
+            run = self._start_after_uploads()
+        else:
+            run = self._start(arguments)
+            if run.done:
+                return run
+            run.task = _loop.spawn(self._drive(run))
         self._ensure_ticker()
         if _loop.running_loop() is None:
             with contextlib.suppress(Exception):  # the outcome is on the run
                 _loop.block(run.task, self._deadline)
+        return run
+
+    def _uploading(self) -> bool:
+        return bool(getattr(self.form, "uploading", False))
+
+    def _start_after_uploads(self) -> Run:
+        """Run pressed while files are still uploading: the run waits for them (off the kernel
+        thread) with "Waiting for uploads…" in the status line, then reads the form and goes."""
+        run = Run(endpoint=self.endpoint or "", arguments=dict(self.form.value))
+        self.runs.append(run)
+        self._show(run)
+        self.status.show("uploading", "Waiting for uploads…")
+        run.task = _loop.spawn(self._after_uploads(run))
+        return run
+
+    async def _after_uploads(self, run: Run) -> Run:
+        limit = self.timeout if self.timeout is not None else DEFAULT_TIMEOUT
+        try:
+            await asyncio.to_thread(self.form.wait_uploads, limit)
+        except asyncio.CancelledError as exc:  # Cancel pressed while waiting: nothing was sent
+            run.state, run.error = "cancelled", exc
+        except Exception as exc:  # TimeoutError naming the files still uploading
+            run.state, run.error = "failed", exc
+        else:
+            run.arguments = dict(self.form.value)  # now with the uploaded files' URLs
+            refusal = self._refusal()
+            if refusal is None:
+                return await self._drive(run)
+            run.state, run.error = "failed", refusal
+        run.finished_at = time.monotonic()
+        self._on_update(run, [])
         return run
 
     @property
@@ -300,7 +377,8 @@ class App(w.VBox):
         """Wait until every run in flight has finished (``await app.wait()`` in a notebook)."""
         futures = [r.task for r in self.in_flight if r.task is not None]
         if futures:
-            await asyncio.wait_for(asyncio.gather(*(_loop.wait_for(f) for f in futures)), timeout)
+            waits = (_loop.wait_for(f) for f in futures)  # a cancelled run is finished too
+            await asyncio.wait_for(asyncio.gather(*waits, return_exceptions=True), timeout)
         return self.runs
 
     def reset(self) -> None:
@@ -311,15 +389,15 @@ class App(w.VBox):
     def cancel(self) -> None:
         """Cancel every run in flight: on the server when submitted, locally otherwise."""
         pending = self.in_flight
+        if pending:  # first: a run that stops at once then overwrites this with its outcome
+            last = self.last
+            self.status.show("cancelling", "Cancelling…", last.request_id if last else None)
         for run in pending:
             run.cancel_requested = True
             if run.handle is not None:
                 _loop.spawn(self._cancel_remote(run))
             elif run.task is not None:
                 run.task.cancel()
-        if pending:
-            last = self.last
-            self.status.show("cancelling", "Cancelling…", last.request_id if last else None)
 
     async def _cancel_remote(self, run: Run) -> None:
         """Ask the server to cancel; the event stream then reports it. Drop it if it doesn't."""
@@ -371,7 +449,9 @@ class App(w.VBox):
 
     def _finish(self, run: Run) -> None:
         self.cancel_button.disabled = not self.in_flight
+        self.logs.collapse()
         if run.state == "done":
+            self._mark_previous(False)
             if self._stream_view is not None:
                 self._stream_view.update(run.output, final=True)
                 self._stream_view = None
@@ -379,6 +459,7 @@ class App(w.VBox):
                 self._set_result(run.output)
             return
         self._stream_view = None
+        self._mark_previous(True)
         exc = run.error
         if run.state == "cancelled":
             self.banner.clear()
@@ -391,6 +472,19 @@ class App(w.VBox):
         if exc is not None:
             title, detail, rid = describe(exc)
             self.banner.show(title, detail, rid or run.request_id)
+
+    def _mark_previous(self, stale: bool) -> None:
+        """Dim a result the newest run did not replace (it failed or was cancelled) and label it
+        "previous result", so nobody mistakes it for the newest run's output."""
+        stale = stale and bool(self.result.children)
+        if stale:
+            self.result.add_class("fw-stale")
+            self.previous.value = PREVIOUS_HTML
+            self.previous.layout.display = None
+        else:
+            self.result.remove_class("fw-stale")
+            self.previous.value = ""
+            self.previous.layout.display = "none"
 
     def _set_result(self, output: Any) -> None:
         show_in(self.result, output, self.target.output_spec)
@@ -427,6 +521,21 @@ class App(w.VBox):
         for widget in list(result.children) if result is not None else ():
             close_tree(widget)
         super().close()
+
+
+def unserved_notice(endpoint: str, served: list[str]) -> str:
+    """One line naming the local server's endpoints, the closest to ``endpoint`` first."""
+    import difflib
+
+    close = difflib.get_close_matches(endpoint, served, n=len(served), cutoff=0.0)
+    names = ", ".join(f"<code>{esc(name)}</code>" for name in close[:8])
+    more = f" and {len(close) - 8} more" if len(close) > 8 else ""
+    return (
+        '<div class="fw-notice-box" style="border-left:4px solid #f9a825;background:#fff8e1;'
+        f'padding:4px 10px;font-size:13px"><b>{esc(endpoint)}</b> is not served by the local '
+        f"server (no FAL_KEY), so Run is off. Try {names}{more}; or set FAL_KEY, or pass "
+        "<code>client=</code> pointing at another server.</div>"
+    )
 
 
 def _is_validation(exc: BaseException | None) -> bool:

@@ -17,7 +17,6 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 _lock = threading.Lock()
 _server: Any = None
@@ -107,12 +106,9 @@ def backend_for(client: Any) -> Backend:
     """Wrap a client the user passed in, with a note naming its host (not its key)."""
     if client is None:
         return default_backend()
-    proxy = getattr(getattr(client, "_engine", None), "proxy_url", None)
+    proxy = getattr(client, "proxy_origin", None)
     if proxy:  # only scheme://host:port: a proxy path may hold a student's token
-        parts = urlsplit(str(proxy))
-        return Backend(
-            client, f"Running through the proxy at {parts.scheme}://{parts.netloc}.", "custom"
-        )
+        return Backend(client, f"Running through the proxy at {proxy}.", "custom")
     hosts = getattr(client, "hosts", None)
     base = getattr(hosts, "queue", None) or getattr(client, "base_url", None)
     note = f"Running on {base}." if base else "Running with the client you passed."

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import inspect
+import json
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,6 +27,8 @@ from falwidgets.app._panes import esc
 from falwidgets.app._run import Run, drive
 
 RESUME_TIMEOUT = 300.0
+LIST_HEIGHT = "520px"  # about four cards; more scroll inside the list
+FOLLOW_POLL = 0.1  # seconds between looks for a rerun's request id (its card appears then)
 UPLOAD_AGAIN = "upload again: this file was inlined as a data URI too large for the history"
 
 
@@ -50,50 +54,174 @@ def read_journal(limit: int | None = None, endpoint: str | None = None) -> list[
 class Card(w.HBox):
     """One past run: thumbnail, facts, Load / Rerun buttons and a Compare checkbox."""
 
-    def __init__(self, view: EntryView) -> None:
+    def __init__(self, view: EntryView, varying: tuple[str, ...] = ()) -> None:
         self.view = view
-        self.thumb = w.HTML()
-        self.facts = w.HTML()
-        self.load_button = w.Button(description="Load", icon="upload", layout={"width": "80px"})
-        self.rerun_button = w.Button(description="Rerun", icon="redo", layout={"width": "80px"})
+        self.thumb = w.HTML(layout={"flex": "0 0 100px"})
+        self.facts = w.HTML(layout={"flex": "1 1 auto", "min_width": "0"})
+        self.load_button = w.Button(description="Load", icon="upload", layout={"width": "96px"})
+        self.rerun_button = w.Button(description="Rerun", icon="redo", layout={"width": "96px"})
         self.compare_box = w.Checkbox(description="Compare", indent=False)
+        self.compare_box.layout.width = "96px"
         self.load_button.add_class("fw-load")
         self.rerun_button.add_class("fw-rerun")
         self.compare_box.add_class("fw-compare")
-        actions = w.VBox([self.load_button, self.rerun_button, self.compare_box])
+        # a fixed-width column so every card's buttons line up whatever the facts say
+        actions = w.VBox(
+            [self.load_button, self.rerun_button, self.compare_box],
+            layout={"flex": "0 0 104px", "width": "104px"},
+        )
+        actions.add_class("fw-card-actions")
         super().__init__([self.thumb, self.facts, actions])
         self.add_class("fw-card")
         self.layout.border = "1px solid #ddd"
         self.layout.padding = "4px"
         self.layout.margin = "2px 0"
-        self.refresh(view)
+        self.refresh(view, varying)
 
-    def refresh(self, view: EntryView) -> None:
+    def refresh(self, view: EntryView, varying: tuple[str, ...] = ()) -> None:
         self.view = view
         omitted = view.omitted
         self.rerun_button.disabled = bool(omitted)
         self.rerun_button.tooltip = (
             f"Cannot rerun: {rerun_blocker(omitted)}" if omitted else "Run these inputs again"
         )
-        src = view.thumbnail
-        self.thumb.value = (
-            f'<img class="fw-thumb" src="{esc(src)}" loading="lazy" '
-            'style="width:96px;height:96px;object-fit:cover;border-radius:4px">'
-            if src and safe_src(src)
-            else '<div class="fw-thumb fw-thumb-empty" style="width:96px;height:96px;'
-            'background:#f3f3f3;border-radius:4px"></div>'
-        )
+        self.thumb.value = thumb_html(view)
         colour = _STATUS_COLOURS.get(view.status, "#555")
         inference = view.metrics.get("inference_time")
         timing = f" · {inference:.2f} s" if isinstance(inference, (int, float)) else ""
         error = f'<div class="fw-card-error">{esc(view.error[:200])}</div>' if view.error else ""
+        rid = view.request_id
         self.facts.value = (
-            f'<div class="fw-card-facts" style="padding:0 8px">'
+            f'<div class="fw-card-facts" style="padding:0 8px;overflow:hidden">'
             f"<div><b>{esc(view.endpoint)}</b></div>"
+            f"{inputs_html(view.arguments, varying)}"
             f'<div><span class="fw-card-status" style="color:{colour}">{esc(view.status)}</span>'
-            f"{esc(timing)} · {esc(view.when_text())}</div>"
-            f'<div><code class="fw-request-id">{esc(view.request_id)}</code></div>{error}</div>'
+            f"{esc(timing)} · {esc(view.when_text())} · "
+            f'<code class="fw-request-id" title="{esc(rid)}" style="font-size:11px;color:#888">'
+            f"{esc(rid[:8])}</code></div>{error}</div>"
         )
+
+
+PROMPT_KEYS = ("prompt", "text", "text_prompt", "query", "input")
+EXCERPT = 90  # characters of a prompt shown on a card
+_KIND_ICONS = {
+    "audio": ("♪", "audio"),
+    "model3d": ("◆", "3D model"),
+    "video": ("▶", "video"),
+    "json": ("{ }", "data"),
+    "failed": ("✕", "no output"),
+}
+_VIDEO_EXT = (".mp4", ".webm", ".mov", ".m4v")
+_AUDIO_EXT = (".mp3", ".wav", ".ogg", ".flac", ".m4a", ".aac")
+_MODEL_EXT = (".glb", ".gltf", ".obj", ".ply", ".stl", ".fbx", ".usdz")
+_THUMB_BOX = "width:96px;height:96px;border-radius:4px"
+
+
+def first_media(output: Any, depth: int = 0) -> tuple[str, str] | None:
+    """``(kind, url)`` of the first video, audio or 3D file in an output (no image found)."""
+    if depth > 6:
+        return None
+    if isinstance(output, dict):
+        url, ctype = output.get("url"), str(output.get("content_type") or "")
+        if isinstance(url, str):
+            path = url.split("?", 1)[0].lower()
+            for kind, ext in (("video", _VIDEO_EXT), ("audio", _AUDIO_EXT)):
+                if ctype.startswith(kind + "/") or path.endswith(ext):
+                    return kind, url
+            if ctype.startswith("model/") or path.endswith(_MODEL_EXT):
+                return "model3d", url
+        for value in output.values():
+            found = first_media(value, depth + 1)
+            if found:
+                return found
+    elif isinstance(output, list):
+        for item in output[:8]:
+            found = first_media(item, depth + 1)
+            if found:
+                return found
+    return None
+
+
+def thumb_html(view: EntryView) -> str:
+    """An image thumbnail, a video's first frame, or an icon naming the kind of output: never a
+    blank grey square that tells one card from another by nothing."""
+    src = view.thumbnail
+    if src and safe_src(src):
+        return (
+            f'<img class="fw-thumb" src="{esc(src)}" loading="lazy" '
+            f'style="{_THUMB_BOX};object-fit:cover">'
+        )
+    media = first_media(view.output)
+    if media and media[0] == "video" and safe_src(media[1]):
+        return (  # preload=metadata: the browser fetches enough to draw the first frame
+            f'<video class="fw-thumb fw-thumb-video" src="{esc(media[1])}#t=0.1" '
+            f'preload="metadata" muted playsinline style="{_THUMB_BOX};object-fit:cover;'
+            'background:#222"></video>'
+        )
+    kind = media[0] if media else ("json" if view.output is not None else "failed")
+    icon, label = _KIND_ICONS[kind]
+    return (
+        f'<div class="fw-thumb fw-thumb-icon fw-thumb-{kind}" title="{label}" '
+        f'style="{_THUMB_BOX};background:#eef1f5;color:#456;display:flex;flex-direction:column;'
+        'align-items:center;justify-content:center;font-size:28px">'
+        f'{icon}<span style="font-size:11px">{label}</span></div>'
+    )
+
+
+def prompt_of(arguments: dict[str, Any]) -> str | None:
+    for key in PROMPT_KEYS:
+        value = arguments.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return text if len(text) <= 24 else text[:23] + "…"
+
+
+def inputs_html(arguments: dict[str, Any], varying: tuple[str, ...]) -> str:
+    """The card's key inputs: a prompt excerpt, then the parameters that differ between runs."""
+    prompt = prompt_of(arguments)
+    parts = []
+    if prompt:
+        excerpt = prompt if len(prompt) <= EXCERPT else prompt[: EXCERPT - 1] + "…"
+        parts.append(
+            f'<div class="fw-card-prompt" title="{esc(prompt)}" style="white-space:nowrap;'
+            f'overflow:hidden;text-overflow:ellipsis;font-style:italic">“{esc(excerpt)}”</div>'
+        )
+    chips = [
+        f'<span class="fw-card-param">{esc(key)}=<b>{esc(_short(arguments[key]))}</b></span>'
+        for key in varying
+        if key in arguments
+    ]
+    if chips:
+        joined = " · ".join(chips)
+        parts.append(f'<div class="fw-card-params" style="font-size:12px">{joined}</div>')
+    return "".join(parts)
+
+
+def varying_keys(views: list[EntryView]) -> dict[str, tuple[str, ...]]:
+    """Per endpoint, the scalar inputs whose values differ between its runs (seed, guidance…):
+    what tells one card from the next. Prompts are shown anyway, so they are left out."""
+    seen: dict[str, dict[str, set[str]]] = {}
+    for view in views:
+        per = seen.setdefault(view.endpoint, {})
+        for key, value in view.arguments.items():
+            if key in PROMPT_KEYS or isinstance(value, (dict, list)):
+                continue
+            per.setdefault(key, set()).add(json.dumps(value, default=str))
+    out: dict[str, tuple[str, ...]] = {}
+    for endpoint, per in seen.items():
+        runs = [v for v in views if v.endpoint == endpoint]
+        keys = [
+            k
+            for k, values in per.items()
+            if len(values) > 1 or sum(k in v.arguments for v in runs) < len(runs)
+        ]
+        out[endpoint] = tuple(keys[:6])
+    return out
 
 
 class History(w.VBox):
@@ -118,17 +246,22 @@ class History(w.VBox):
         self.cards: list[Card] = []
         self._selected: list[Card] = []
         self._handed_out: set[int] = set()  # work-area widgets returned to the caller: never closed
+        # the work area's slots, shown in this order: a message, the Load/Rerun app, a comparison
+        self._slots: dict[str, w.Widget | None] = {"message": None, "app": None, "compare": None}
+        self._followers: list[concurrent.futures.Future[None]] = []
         self.resumed: list[Run] = []
         self._resume_task: concurrent.futures.Future[None] | None = None
 
         self.header = w.HTML()
         self.refresh_button = w.Button(description="Refresh", icon="refresh")
         self.refresh_button.on_click(lambda _b: self.refresh())
-        self.list = w.VBox([])
+        # the list scrolls inside a fixed height, so the work area (above it) stays next to the
+        # buttons that fill it however many runs there are
+        self.list = w.VBox([], layout={"max_height": LIST_HEIGHT, "overflow": "auto"})
         self.list.add_class("fw-history-list")
         self.work = w.VBox([])
         self.work.add_class("fw-history-work")
-        super().__init__([w.HBox([self.header, self.refresh_button]), self.list, self.work])
+        super().__init__([w.HBox([self.header, self.refresh_button]), self.work, self.list])
         self.add_class("fw-history")
         self.refresh()
         if resume:
@@ -154,20 +287,32 @@ class History(w.VBox):
 
     # -- listing -----------------------------------------------------------------------------
     def refresh(self) -> None:
-        """Re-read the journal and rebuild the cards (keeps nothing stale on screen)."""
+        """Re-read the journal and update the cards (keeps nothing stale on screen).
+
+        Cards of runs already listed are updated in place, so Compare ticks survive a refresh.
+        """
         views = read_journal(self.limit, self.endpoint)
-        old = list(self.list.children)
-        self._selected = []
-        self.cards = [self._card(v) for v in views]
-        self.list.children = self.cards
-        for widget in old:
+        varying = varying_keys(views)
+        existing = {card.view.request_id: card for card in self.cards}
+        cards = []
+        for view in views:
+            card = existing.pop(view.request_id, None)
+            if card is None:
+                card = self._card(view, varying.get(view.endpoint, ()))
+            else:
+                card.refresh(view, varying.get(view.endpoint, ()))
+            cards.append(card)
+        self.cards = cards
+        self._selected = [c for c in self._selected if c in cards]
+        self.list.children = cards
+        for widget in existing.values():
             close_tree(widget)
         pending = sum(not v.final for v in views)
         extra = f" · {pending} in flight" if pending else ""
         self.header.value = f'<b class="fw-history-count">{len(views)} runs</b>{esc(extra)}'
 
-    def _card(self, view: EntryView) -> Card:
-        card = Card(view)
+    def _card(self, view: EntryView, varying: tuple[str, ...] = ()) -> Card:
+        card = Card(view, varying)
         card.load_button.on_click(lambda _b, c=card: self._safely(self.load, c.view))
         card.rerun_button.on_click(lambda _b, c=card: self._safely(self.rerun, c.view))
         card.compare_box.observe(lambda ch, c=card: self._toggle(c, ch["new"]), names="value")
@@ -183,7 +328,7 @@ class History(w.VBox):
                 f'<div class="fw-banner" style="color:#c62828"><b>{esc(title)}</b>: '
                 f"{esc(detail)} ({esc(view.endpoint)})</div>"
             )
-            self._show_work([message])
+            self._put("message", message)
 
     # -- load / rerun ------------------------------------------------------------------------
     def app_for(self, endpoint: str) -> App:
@@ -194,8 +339,9 @@ class History(w.VBox):
             found = App(endpoint, client=client)
             self.apps[endpoint] = found
             self._own_apps.add(endpoint)
+        self._put("message", None)
         if endpoint in self._own_apps:
-            self._show_work([found])
+            self._put("app", found)
         return found
 
     def load(self, view: EntryView) -> App:
@@ -217,7 +363,29 @@ class History(w.VBox):
         """Run a past run's inputs again (a new request, a new journal entry)."""
         if view.omitted:
             raise ValueError(f"cannot rerun {view.request_id}: {rerun_blocker(view.omitted)}")
-        return self.load(view).submit(dict(view.arguments))
+        run = self.load(view).submit(dict(view.arguments))
+        self._follow(run)
+        return run
+
+    def _follow(self, run: Run) -> None:
+        """The rerun's card appears as soon as it has a request id (the client journals it on
+        submit), and is brought up to date when it finishes."""
+        if run.done:
+            self.refresh()
+            return
+        self._followers.append(_loop.spawn(self._follow_run(run)))
+
+    async def _follow_run(self, run: Run) -> None:
+        deadline = asyncio.get_running_loop().time() + RESUME_TIMEOUT
+        while run.request_id is None and not run.done:
+            if asyncio.get_running_loop().time() > deadline:
+                return
+            await asyncio.sleep(FOLLOW_POLL)
+        self.refresh()
+        if run.task is not None:
+            with contextlib.suppress(Exception):
+                await _loop.wait_for(run.task, RESUME_TIMEOUT)
+        self.refresh()
 
     # -- compare -----------------------------------------------------------------------------
     def _toggle(self, card: Card, on: bool) -> None:
@@ -259,16 +427,19 @@ class History(w.VBox):
 
         view = w.VBox([table, w.HBox([side(left, names[0]), side(right, names[1])])])
         view.add_class("fw-compare-view")
-        self._show_work([view])
+        self._put("compare", view)
         return view
 
-    def _show_work(self, children: list[w.Widget]) -> None:
+    def _put(self, slot: str, widget: w.Widget | None) -> None:
+        """Show ``widget`` in one slot of the work area; the other slots stay (a Load or Rerun
+        keeps an open comparison). What it replaces is closed, unless it is an app or a view
+        handed to the caller."""
+        old = self._slots.get(slot)
+        self._slots[slot] = widget
+        self.work.children = [v for v in self._slots.values() if v is not None]
         keep = {id(a) for a in self.apps.values()} | self._handed_out
-        old = [c for c in self.work.children if id(c) not in keep]
-        self.work.children = children
-        for widget in old:
-            if widget not in children:
-                close_tree(widget)
+        if old is not None and old is not widget and id(old) not in keep:
+            close_tree(old)
 
     # -- resume ------------------------------------------------------------------------------
     def pending(self) -> list[EntryView]:

@@ -179,8 +179,10 @@ async def drive_stream(
             on_update(run, new_logs or [])
 
     async def follow() -> None:
-        async for partial in client.stream(run.endpoint, run.arguments):
+        stream = client.stream(run.endpoint, run.arguments)
+        async for partial in stream:
             if run.started_at is None:
+                run.request_id = run.request_id or getattr(stream, "request_id", None)
                 run.started_at = time.monotonic()
                 run.state = "running"
                 notify()

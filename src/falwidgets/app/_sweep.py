@@ -23,6 +23,34 @@ from falwidgets.app._grid import expand, label
 from falwidgets.app._panes import esc
 from falwidgets.app._run import DEFAULT_TIMEOUT, Run, _quiet_cancel, drive
 
+MAX_COLUMNS = 6  # a wider last axis falls back to wrapped, individually labelled cells
+CELL_WIDTH = 220  # px: compact cells, several side by side
+CAPTION_STYLE = (
+    "font-size:11px;color:#777;white-space:nowrap;overflow:hidden;text-overflow:ellipsis"
+)
+HEADER_STYLE = "font-size:12px;font-weight:600;padding:2px 6px;white-space:nowrap"
+
+
+def _header(text: str, css: str) -> w.HTML:
+    head = w.HTML(f'<div class="{css}" style="{HEADER_STYLE}">{esc(text)}</div>')
+    head.add_class("fw-sweep-header")
+    return head
+
+
+def compact_html(output: Any, title: str) -> str | None:
+    """A sweep cell's picture alone (the grid is for comparing images), or ``None`` when the
+    output has no image (then the full preview is shown)."""
+    from falwidgets.app._entry import first_image
+
+    src = first_image(output)
+    if not src:
+        return None
+    return (
+        f'<a href="{esc(src)}" target="_blank" rel="noopener noreferrer" title="{esc(title)}">'
+        f'<img class="fw-sweep-img" src="{esc(src)}" loading="lazy" alt="{esc(title)}" '
+        'style="width:100%;height:auto;display:block;border-radius:3px"></a>'
+    )
+
 
 @dataclass(eq=False)
 class SweepPoint:
@@ -84,24 +112,43 @@ class Sweep(w.VBox):
         self._cells: list[w.VBox] = []
         for point in self.points:
             head = w.HTML(
-                f'<div class="fw-sweep-label"><code>{esc(label(point.params))}</code></div>'
+                f'<div class="fw-sweep-label" title="{esc(label(point.params, 400))}" '
+                f'style="{CAPTION_STYLE}">{esc(label(point.params))}</div>'
             )
             body = w.HTML('<span class="fw-state fw-state-queued">waiting…</span>')
             body.add_class("fw-preview")  # filled in place with the preview when it lands
-            cell = w.VBox([head, body], layout=w.Layout(border="1px solid #ddd", padding="4px"))
+            cell = w.VBox([head, body], layout=w.Layout(border="1px solid #eee", padding="2px"))
             cell.add_class("fw-sweep-cell")
             self._cells.append(cell)
-        columns = len(next(iter(grid.values()))) if len(grid) == 1 else len(list(grid.values())[-1])
-        columns = max(1, min(columns, 4))
-        self.grid = w.GridBox(
-            self._cells, layout=w.Layout(grid_template_columns=f"repeat({columns}, 1fr)")
-        )
+        self.grid = self._layout(dict(grid))
         self.grid.add_class("fw-sweep-grid")
         self.cancel_button = w.Button(description="Cancel", icon="stop", tooltip="Stop the sweep")
         self.cancel_button.add_class("fw-sweep-cancel")
         self.cancel_button.on_click(lambda _b: self.cancel())
         super().__init__([w.HBox([self.progress, self.cancel_button]), self.caption, self.grid])
         self.add_class("fw-sweep")
+
+    def _layout(self, grid: dict[str, Sequence[Any]]) -> w.GridBox:
+        """Cells in a table: with two or more swept keys, one column per value of the last key
+        and one row per combination of the others, each headed by the values it stands for."""
+        keys = list(grid)
+        last = list(grid[keys[-1]])
+        if len(keys) < 2 or len(last) > MAX_COLUMNS:
+            columns = max(1, min(len(last) if len(keys) > 1 else len(grid[keys[0]]), 4))
+            return w.GridBox(
+                self._cells,
+                layout=w.Layout(grid_template_columns=f"repeat({columns}, minmax(0, 1fr))"),
+            )
+        corner = w.HTML("")
+        heads = [_header(label({keys[-1]: value}), "fw-sweep-col") for value in last]
+        children: list[w.Widget] = [corner, *heads]
+        for row in range(len(self._cells) // len(last)):
+            first = self.points[row * len(last)]
+            rest = {k: v for k, v in first.params.items() if k != keys[-1]}
+            children.append(_header(label(rest), "fw-sweep-row"))
+            children.extend(self._cells[row * len(last) : (row + 1) * len(last)])
+        template = f"max-content repeat({len(last)}, minmax(0, {CELL_WIDTH}px))"
+        return w.GridBox(children, layout=w.Layout(grid_template_columns=template))
 
     # -- results -----------------------------------------------------------------------------
     @property
@@ -189,7 +236,11 @@ class Sweep(w.VBox):
         if not point.run.done:
             return
         if point.ok:
-            show_in(cell, point.output, slot=1)
+            compact = compact_html(point.output, label(point.params, 400))
+            if compact is not None and isinstance(cell.children[1], w.HTML):
+                cell.children[1].value = compact
+            else:
+                show_in(cell, point.output, slot=1)
         else:
             title, detail, rid = describe(point.error) if point.error else ("Failed", "", None)
             rid_text = (

@@ -31,6 +31,11 @@ def _registry() -> dict[str, Any]:
     return dict(snapshot())
 
 
+def served_ids() -> list[str]:
+    """Endpoint ids the local server in this process serves (demos and user endpoints)."""
+    return sorted(_registry())
+
+
 def _registered(endpoint_id: str) -> Any:
     """The local server's registration for ``endpoint_id`` in this process, if any."""
     return _registry().get(endpoint_id.strip("/"))

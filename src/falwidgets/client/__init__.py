@@ -7,8 +7,12 @@
   ``Handle.from_request_id``.
 - Errors under :class:`FalError`; every wait has a deadline (:class:`DeadlineExceeded` carries
   ``request_id``); the retry policy is documented in ``falwidgets.client._retry``.
-- :func:`journal` lists every submitted request (SQLite under ``FALWIDGETS_HOME``);
+- :func:`journal` lists every call (SQLite under ``FALWIDGETS_HOME``): queue submits before
+  ``submit`` returns, and ``run``/``stream`` calls and refused submits once they end (under the
+  server's ``x-fal-request-id`` or a ``local-…`` id; errors carry it as ``journal_id``);
   :func:`mark_journal` records a final state the client could not observe.
+- Read-only ``hosts``, ``base_url``, ``proxy_url`` (token redacted), ``proxy_origin``,
+  ``journalling`` and ``has_key`` say where a client sends calls, never its key.
 
 This package never imports widgets or the server.
 """

@@ -14,7 +14,9 @@ from typing import Any
 import httpx
 
 from falwidgets.client._core import Engine, HandleBase
+from falwidgets.client._direct import AsyncStreamIterator, DirectRecord
 from falwidgets.client._drive import aiterate, run_async
+from falwidgets.client._info import ClientInfo
 from falwidgets.client._journal import JournalEntry
 from falwidgets.client._retry import Deadline, RetryPolicy
 from falwidgets.client._status import Status
@@ -65,7 +67,7 @@ class AsyncHandle(HandleBase):
         )
 
 
-class AsyncClient:
+class AsyncClient(ClientInfo):
     """The asyncio twin of :class:`~falwidgets.client.Client` (same arguments and methods)."""
 
     def __init__(
@@ -109,10 +111,6 @@ class AsyncClient:
 
     def __repr__(self) -> str:
         return _client_repr("AsyncClient", self._engine)
-
-    @property
-    def hosts(self) -> Any:
-        return self._engine.hosts
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -200,17 +198,21 @@ class AsyncClient:
         path: str = "stream",
         timeout: float | None = None,
         headers: dict[str, str] | None = None,
-    ) -> AsyncIterator[dict[str, Any]]:
-        """Partial results of a streaming endpoint: ``async for event in client.stream(...)``."""
-        parse_endpoint(endpoint)
+    ) -> AsyncStreamIterator:
+        """Partial results of a streaming endpoint: ``async for event in client.stream(...)``.
+
+        The call is journalled when it ends; the iterator's ``request_id`` names the entry."""
+        eid = parse_endpoint(endpoint)
+        record = DirectRecord(self._engine, eid.full, arguments, queued=False)
         op = self._engine.stream(
             endpoint,
             arguments,
             path=path,
             deadline=self._engine.deadline(timeout),
             headers=headers,
+            record=record,
         )
-        return aiterate(op, self._http, self._streams)
+        return AsyncStreamIterator(aiterate(op, self._http, self._streams), record)
 
     async def upload(
         self,

@@ -22,6 +22,7 @@ import httpx
 
 from falwidgets import __version__
 from falwidgets.client._auth import Credentials, resolve_credentials
+from falwidgets.client._direct import DirectRecord
 from falwidgets.client._encode import find_uploads, replace_uploads
 from falwidgets.client._errors import (
     Cancelled,
@@ -320,13 +321,19 @@ class Engine:
         call = self.call(
             "POST", self.hosts.submit_url(eid), params=params, json=arguments, headers=extra
         )
-        response = yield from self.send(call, deadline, action, creates=True)
-        if not response.is_success:
-            raise self.fail(response, action)
-        body = _json(response, action)
-        request_id = body.get("request_id") if isinstance(body, dict) else None
-        if not isinstance(request_id, str) or not request_id:
-            raise ServerError(f"{action}: the answer has no request_id: {str(body)[:200]!r}")
+        refused = DirectRecord(self, eid.full, arguments, queued=True)
+        try:
+            response = yield from self.send(call, deadline, action, creates=True)
+            if not response.is_success:
+                refused.adopt(response)
+                raise self.fail(response, action)
+            body = _json(response, action)
+            request_id = body.get("request_id") if isinstance(body, dict) else None
+            if not isinstance(request_id, str) or not request_id:
+                raise ServerError(f"{action}: the answer has no request_id: {str(body)[:200]!r}")
+        except FalError as error:  # no queue entry exists: journal the attempt as FAILED
+            yield from refused.failed(error)
+            raise
         default = self.hosts.request_url(eid, request_id)
         ref = RequestRef(
             endpoint=eid.full,
@@ -502,10 +509,21 @@ class Engine:
             write=self.timeout.write,
             pool=self.timeout.pool,
         )
-        response = yield from self.send(call, deadline, action, creates=True, timeout=timeout)
-        if not response.is_success:
-            raise self.fail(response, action)
-        return _json(response, action)
+        record = DirectRecord(self, eid.full, arguments, queued=False)
+        try:
+            response = yield from self.send(call, deadline, action, creates=True, timeout=timeout)
+            record.adopt(response)
+            if not response.is_success:
+                raise self.fail(response, action)
+            value = _json(response, action)
+        except FalError as error:
+            yield from record.failed(error)
+            raise
+        except GeneratorExit:
+            record.abandoned()
+            raise
+        yield from record.completed(value)
+        return value
 
     def stream(
         self,
@@ -515,32 +533,48 @@ class Engine:
         path: str,
         deadline: Deadline,
         headers: dict[str, str] | None = None,
+        record: DirectRecord | None = None,
     ) -> Op[None]:
-        """Emit each partial result of a streaming endpoint; never re-sent after a cut."""
+        """Emit each partial result of a streaming endpoint; never re-sent after a cut.
+
+        The call is journalled when it ends (see ``_direct``) under ``record``'s id.
+        """
+        record = record or DirectRecord(self, endpoint, arguments, queued=False)
         arguments = yield from self.prepare(arguments, deadline)
+        record.arguments = arguments
         call = self.stream_call(endpoint, arguments, path=path, deadline=deadline, headers=headers)
         reader = StreamReader(self, endpoint, deadline)
-        response = yield Open(call, until=deadline.at)
-        if not isinstance(response, httpx.Response):
-            raise reader.transport_error(response)
-        if response.status_code != 200:
+        try:
+            response = yield Open(call, until=deadline.at)
+            if not isinstance(response, httpx.Response):
+                raise reader.transport_error(response)
+            record.adopt(response)
+            if response.status_code != 200:
+                yield Close(response)
+                raise reader.http_error(response)
+            decoder = SSEDecoder()
+            while True:
+                reader.check_deadline()  # on every line, pings included
+                line = yield ReadLine(response)
+                if line is None:
+                    break
+                if not isinstance(line, str):
+                    reader.check_deadline()
+                    raise reader.cut(line)
+                event = decoder.feed(line)
+                if event is not None:
+                    item = reader.event(event)
+                    if item is not None:
+                        record.seen(item)
+                        yield Emit(item)
             yield Close(response)
-            raise reader.http_error(response)
-        decoder = SSEDecoder()
-        while True:
-            reader.check_deadline()  # on every line, pings included
-            line = yield ReadLine(response)
-            if line is None:
-                break
-            if not isinstance(line, str):
-                reader.check_deadline()
-                raise reader.cut(line)
-            event = decoder.feed(line)
-            if event is not None:
-                item = reader.event(event)
-                if item is not None:
-                    yield Emit(item)
-        yield Close(response)
+        except FalError as error:
+            yield from record.failed(error)
+            raise
+        except GeneratorExit:
+            record.abandoned()
+            raise
+        yield from record.completed(record.last)
 
     def stream_call(
         self,

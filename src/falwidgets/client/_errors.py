@@ -70,7 +70,13 @@ def redact(value: Any) -> Any:
 
 
 class FalError(Exception):
-    """Base of every falwidgets client error; ``request_id`` is set whenever a request is known."""
+    """Base of every falwidgets client error; ``request_id`` is set whenever a request is known.
+
+    ``journal_id`` names the journal entry of a call that never reached a queue (a refused
+    submit, a ``run``, a ``stream``): the server's id or a ``local-…`` one.
+    """
+
+    journal_id: str | None = None
 
     def __init__(
         self,

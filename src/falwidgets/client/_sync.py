@@ -11,7 +11,9 @@ from typing import Any
 import httpx
 
 from falwidgets.client._core import Engine, HandleBase, redact_url
+from falwidgets.client._direct import DirectRecord, StreamIterator
 from falwidgets.client._drive import iterate_sync, run_sync
+from falwidgets.client._info import ClientInfo
 from falwidgets.client._journal import JournalEntry
 from falwidgets.client._pool import SHARDS, Pool
 from falwidgets.client._retry import Deadline, RetryPolicy
@@ -115,7 +117,7 @@ class Handle(HandleBase):
         return self._run(self.client._engine.cancel(self.ref, deadline=self._short_deadline()))
 
 
-class Client:
+class Client(ClientInfo):
     """fal's queue protocol over httpx (blocking). Safe to share between threads.
 
     ``base_url`` points queue, run, rest and CDN at one server (e.g. ``falwidgets serve``);
@@ -164,10 +166,6 @@ class Client:
 
     def __repr__(self) -> str:
         return _client_repr("Client", self._engine)
-
-    @property
-    def hosts(self) -> Any:
-        return self._engine.hosts
 
     def close(self) -> None:
         self._http.close()
@@ -246,7 +244,9 @@ class Client:
         hint: str | None = None,
         headers: dict[str, str] | None = None,
     ) -> Any:
-        """The synchronous ``fal.run`` path (no queue, no journal): POST and return the output."""
+        """The synchronous ``fal.run`` path (no queue): POST and return the output.
+
+        Journalled when it ends, under the server's ``x-fal-request-id`` or a ``local-…`` id."""
         op = self._engine.run(
             endpoint,
             arguments,
@@ -265,18 +265,22 @@ class Client:
         path: str = "stream",
         timeout: float | None = None,
         headers: dict[str, str] | None = None,
-    ) -> Iterator[dict[str, Any]]:
+    ) -> StreamIterator:
         """Partial results of a streaming endpoint (SSE), one dict per event, within ``timeout``
-        (checked on every line, so a server that only pings cannot hold the caller)."""
-        parse_endpoint(endpoint)  # a bad id fails here, not at the first next()
+        (checked on every line, so a server that only pings cannot hold the caller).
+
+        The call is journalled when it ends; the iterator's ``request_id`` names the entry."""
+        eid = parse_endpoint(endpoint)  # a bad id fails here, not at the first next()
+        record = DirectRecord(self._engine, eid.full, arguments, queued=False)
         op = self._engine.stream(
             endpoint,
             arguments,
             path=path,
             deadline=self._engine.deadline(timeout),
             headers=headers,
+            record=record,
         )
-        return iterate_sync(op, self._http, self._streams)
+        return StreamIterator(iterate_sync(op, self._http, self._streams), record)
 
     def upload(
         self,

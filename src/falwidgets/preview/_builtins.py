@@ -134,6 +134,9 @@ def _audio(node: Node) -> Block:
     )
 
 
+GLB_MAX_WIDTH = "512px"  # the width other previews have, so a 3D result does not dwarf them
+
+
 @registry.builtin(_is_media("glb"), name="glb")
 def _glb(node: Node) -> Block:
     """A three.js viewer the first time a GLB URL appears; a download link after that."""
@@ -141,8 +144,10 @@ def _glb(node: Node) -> Block:
     assert ref is not None and ref.url is not None
     walk = node.walk
     link = f'<div class="fw-files">{download_link(ref)}</div>'
-    if walk is None or not walk.allow_widgets or not walk.first_time(ref.url):
+    if walk is None or not walk.allow_widgets:
         return Block("downloads", [download_link(ref)], label=node.group_label)
+    if not walk.first_time(ref.url):  # e.g. model_urls.glb repeating model_mesh: the viewer
+        return Block("downloads", [], label=node.group_label)  # above already links it
     try:
         from falwidgets.preview._glb import GLBViewer
     except ImportError:  # viewer not built/installed: a link still gets the file to the user
@@ -152,6 +157,7 @@ def _glb(node: Node) -> Block:
     except (TypeError, ValueError):  # a URL the viewer refuses (odd data: type): link only
         return Block("downloads", [download_link(ref)], label=node.group_label)
     viewer.add_class("fw-glb")
+    viewer.layout.width, viewer.layout.max_width = "100%", GLB_MAX_WIDTH  # as wide as images
     return Block("widget", [link], label=node.label, widget=viewer)
 
 
@@ -249,8 +255,8 @@ def _boxes(node: Node) -> Block | None:
             return None
         scale_x, scale_y = 1.0 / ref.width, 1.0 / ref.height
     marks = []
-    for kind, c, item in shapes[:_MAX_OVERLAYS]:
-        label = esc(_label(item))
+    for index, (kind, c, item) in enumerate(shapes[:_MAX_OVERLAYS]):
+        label = esc(_label(item) or f"#{index + 1}")  # every box gets a tag, else its number
         if kind == "box":
             x0, y0, x1, y1 = c[0] * scale_x, c[1] * scale_y, c[2] * scale_x, c[3] * scale_y
             x0, x1 = sorted((x0, x1))

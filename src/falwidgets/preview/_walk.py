@@ -134,12 +134,28 @@ def _trim(value: Any) -> Any:
     return value
 
 
+SUMMARY_CHARS = 60  # field names listed in a JSON summary before "+ N more"
+
+
+def field_names(residue: Mapping[Any, Any]) -> str:
+    """``has_nsfw_concepts, prompt`` (truncated, "+ N more"): which fields the JSON holds, so a
+    collapsed summary says what is inside rather than only how many."""
+    names = [str(k) for k in residue]
+    shown: list[str] = []
+    for name in names:
+        if shown and len(", ".join([*shown, name])) > SUMMARY_CHARS:
+            break
+        shown.append(name if len(name) <= SUMMARY_CHARS else name[: SUMMARY_CHARS - 1] + "…")
+    rest = len(names) - len(shown)
+    return ", ".join(shown) + (f" + {rest} more" if rest else "") if names else "empty"
+
+
 def _json_html(residue: Any, *, open_: bool) -> str:
     text = json.dumps(_trim(residue), indent=1, ensure_ascii=False, default=repr)
     if len(text) > _JSON_LIMIT:
         text = text[:_JSON_LIMIT] + f"\n… ({len(text):,} chars in all)"
     if isinstance(residue, Mapping):
-        summary = f"JSON · {len(residue)} field{'s' if len(residue) != 1 else ''}"
+        summary = f"JSON · {html.escape(field_names(residue))}"
     elif isinstance(residue, list):
         summary = f"JSON · {len(residue)} item{'s' if len(residue) != 1 else ''}"
     else:

@@ -6,7 +6,9 @@ No HTTP client and no widgets here: the server, the widgets and the CLI all buil
 from falwidgets.schema._convert import spec_from_json_schema
 from falwidgets.schema._endpoint import EndpointSchema, NoInputSchema, load_endpoint
 from falwidgets.schema._field import MISSING, FieldSpec
+from falwidgets.schema._labels import humanize, label_for
 from falwidgets.schema._model import json_ready, model_from_spec
+from falwidgets.schema._unknown import UnknownEndpoint
 from falwidgets.schema._validate import field_errors, spec_from_model
 
 
@@ -29,10 +31,13 @@ __all__ = [
     "EndpointSchema",
     "FieldSpec",
     "NoInputSchema",
+    "UnknownEndpoint",
     "catalog",
     "endpoint_url",
     "field_errors",
+    "humanize",
     "json_ready",
+    "label_for",
     "load_endpoint",
     "model_from_spec",
     "spec_from_json_schema",

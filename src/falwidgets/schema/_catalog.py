@@ -24,6 +24,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from falwidgets.schema._unknown import UnknownEndpoint, closest
+
 CATALOG_FILE = Path(__file__).with_name("catalog.json.xz")
 FAL_OPENAPI_URL = "https://fal.ai/api/openapi/queue/openapi.json?endpoint_id={endpoint_id}"
 FETCH_TIMEOUT = 20.0
@@ -59,11 +61,7 @@ def catalog_document(endpoint_id: str) -> dict[str, Any]:
     index, data, start = _load_blob()
     entry = index.get(endpoint_id.strip().strip("/"))
     if entry is None:
-        close = [e for e in index if endpoint_id.strip("/").split("/")[-1] in e][:5]
-        hint = f"; similar: {', '.join(close)}" if close else ""
-        raise KeyError(
-            f"unknown endpoint {endpoint_id!r}: not a file, a URL or a bundled endpoint id{hint}"
-        )
+        raise UnknownEndpoint(endpoint_id, closest(endpoint_id, index))
     offset, length = entry
     return json.loads(data[start + offset : start + offset + length])
 

@@ -11,6 +11,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from falwidgets.schema._labels import label_for
+
 
 class _Missing:
     """Sentinel for "no default": `None` is a real default in fal schemas."""
@@ -107,8 +109,9 @@ class FieldSpec:
 
     @property
     def label(self) -> str:
-        """Human label: the schema title, else the name in words."""
-        return self.title or self.name.replace("_", " ").strip().capitalize()
+        """Human label: a schema title someone wrote, else the name in words with proper
+        acronyms ("Keyframe image URLs"), not pydantic's "Keyframe Image Urls"."""
+        return label_for(self.name, self.title)
 
     @property
     def has_default(self) -> bool:

@@ -114,6 +114,28 @@ async def stream_to_file(request: Request, path: Any, limit: int) -> int:
     return size
 
 
+def unknown_endpoint_detail(path: str) -> str:
+    """The 404 text for a path no endpoint serves: the closest served ids (a typo is the usual
+    cause), else the whole list, so the caller learns what to type instead of only "not found"."""
+    import difflib
+
+    served = sorted(endpoints())
+    wanted = path.strip("/")
+    parts = [p for p in wanted.split("/") if p]
+    # compare like with like: a served id against the same number of leading path segments
+    close: dict[str, float] = {}
+    for eid in served:
+        head = "/".join(parts[: eid.count("/") + 1])
+        score = difflib.SequenceMatcher(None, head.lower(), eid.lower()).ratio()
+        if score >= 0.6:
+            close[eid] = score
+    best = sorted(close, key=lambda eid: -close[eid])[:3]
+    head = f"No endpoint {wanted!r} on this server"
+    if best:
+        return f"{head}; did you mean {' or '.join(best)}?"
+    return f"{head}; it serves: {', '.join(served) or 'nothing'}"
+
+
 def too_large(limit: int) -> Response:
     return error_response(413, f"Request body too large (limit {limit} bytes)", "bad_request")
 
@@ -214,7 +236,7 @@ def build_app(state: ServerState) -> Starlette:
     async def submit(request: Request, path: str) -> Response:
         found = lookup(path)
         if found is None:
-            return not_found(path)
+            return unknown_endpoint(path)
         definition, _rest = found
         accepted = await accept(request, definition, path.strip("/"), visible=True)
         if isinstance(accepted, Response):
@@ -377,7 +399,7 @@ def build_app(state: ServerState) -> Starlette:
         path = request.path_params["path"]
         found = lookup(path)
         if found is None:
-            return not_found(f"{RUN_PREFIX}/{path}")
+            return unknown_endpoint(path)
         definition, rest = found
         accept_header = request.headers.get("accept", "")
         # a streaming endpoint streams unless the caller asks for JSON only
@@ -643,6 +665,11 @@ def build_app(state: ServerState) -> Starlette:
     def not_found(path: str, method: str = "POST") -> Response:
         return json_response(
             {"detail": f"Path /{path.strip('/')} not found"}, 404, x_fal_billable_units="0"
+        )
+
+    def unknown_endpoint(path: str) -> Response:
+        return json_response(
+            {"detail": unknown_endpoint_detail(path)}, 404, x_fal_billable_units="0"
         )
 
     def bad_logs_flag(request: Request) -> Response:

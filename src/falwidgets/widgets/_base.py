@@ -24,14 +24,23 @@ Loc = tuple[str | int, ...]
 Uploader = Callable[[bytes, str, str], str]
 """`uploader(data, content_type, file_name) -> url`: where uploads go (the client's upload)."""
 
+TEXT_MAX_WIDTH = "960px"
+"""Text inputs grow with the form up to this (longer lines are hard to read)."""
+
 _LAYOUTS: dict[str, dict[str, str]] = {
     "row": {"flex_flow": "row wrap", "align_items": "center", "margin": "2px 0"},
     "column": {"flex_flow": "column", "margin": "2px 0"},
     "error": {"width": "100%", "margin": "0 0 0 164px"},
-    "wide": {"width": "min(100%, 640px)"},
+    # text boxes and textareas fill the form's width (as the Advanced bar does), up to a
+    # readable maximum, leaving room for a restore button; numbers and choices stay compact
+    "wide": {"flex": "1 1 320px", "width": "auto", "max_width": TEXT_MAX_WIDTH},
+    "line": {"flex": "1 1 320px", "width": "auto", "max_width": TEXT_MAX_WIDTH},
+    "grow": {"flex_flow": "row wrap", "align_items": "center", "flex": "1 1 auto"},
+    "rows": {"flex_flow": "column", "flex": "1 1 320px", "max_width": TEXT_MAX_WIDTH},
+    "presets": {"width": "min(100%, 640px)"},
     "text": {"width": "min(100%, 480px)"},
     "number": {"width": "320px"},  # 160px description + a usable box
-    "small": {"width": "auto"},
+    "small": {"width": "auto", "flex": "0 0 auto"},
     "group": {
         "border": "1px solid #ddd",
         "padding": "4px",
@@ -40,6 +49,7 @@ _LAYOUTS: dict[str, dict[str, str]] = {
     },
     "item": {"flex_flow": "row", "align_items": "flex-start", "margin": "2px 0"},
     "thumbs": {"flex_flow": "row wrap", "width": "100%", "margin": "0 0 0 164px"},
+    "row_thumbs": {"flex_flow": "row wrap", "width": "100%"},
 }
 _STYLE = {"description_width": "160px"}
 

@@ -113,10 +113,7 @@ class ListField(FieldWidget):
 
     def append(self, value: Any = MISSING) -> FieldWidget:
         """Add an item (its default, or `value`) at the end."""
-        item_spec = (self.spec.items or FieldSpec(name="item", kind="any")).evolve(
-            name=str(len(self.items)), required=True
-        )
-        field = self.ctx.build(item_spec, len(self.items))
+        field = self.ctx.build(self.item_spec(len(self.items)), len(self.items))
         if value is not MISSING:
             field.assign(value)
         field.observe(lambda _: self.changed())
@@ -124,6 +121,12 @@ class ListField(FieldWidget):
         self._render()
         self.changed()
         return field
+
+    def item_spec(self, index: int) -> FieldSpec:
+        """The spec an item row is built from (subclasses adjust it)."""
+        return (self.spec.items or FieldSpec(name="item", kind="any")).evolve(
+            name=str(index), required=True
+        )
 
     def remove(self, index: int) -> None:
         del self.items[index]
@@ -432,7 +435,7 @@ class ImageSizeField(FieldWidget):
             options.insert(0, ("default", self.DEFAULT))
         self.buttons = self.ctx.control(
             w.ToggleButtons,
-            "wide",
+            "presets",
             options=options,
             description=self.label(),
             tooltip=self.tooltip(),

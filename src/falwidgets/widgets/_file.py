@@ -17,6 +17,7 @@ import ipywidgets as w
 
 from falwidgets.schema import MISSING, FieldSpec
 from falwidgets.widgets._base import FieldWidget
+from falwidgets.widgets._composite import ListField
 from falwidgets.widgets._upload import Upload
 
 _SAFE_SCHEMES = ("http://", "https://", "data:image/", "data:video/", "data:audio/")
@@ -87,18 +88,13 @@ class FileField(FieldWidget):
     """One file: a URL box, an upload button and a preview (class `fw-file`)."""
 
     optional_ok = True
-    multiple = False
 
     def build(self) -> w.Box:
         kwargs: dict[str, Any] = {"description": self.label(), "tooltip": self.tooltip()}
-        kwargs["placeholder"] = "https://… or upload" + (
-            " (one URL per line)" if self.multiple else ""
-        )
-        self.control = self.ctx.control(w.Textarea if self.multiple else w.Text, "text", **kwargs)
+        kwargs["placeholder"] = "https://… or upload"
+        self.control = self.ctx.control(w.Text, "line", **kwargs)
         accept = _ACCEPT.get(self._media() or "", "")
-        self.upload = w.FileUpload(
-            accept=accept, multiple=self.multiple, layout=self.ctx.layout("small")
-        )
+        self.upload = w.FileUpload(accept=accept, multiple=False, layout=self.ctx.layout("small"))
         self.upload.add_class("fw-upload")
         self.thumbs = w.HTML(layout=self.ctx.layout("thumbs"))
         self._shown: tuple[str, list[str]] = ("", [])
@@ -117,8 +113,7 @@ class FileField(FieldWidget):
         return box
 
     def _media(self) -> str | None:
-        spec = self.spec.items if self.multiple and self.spec.items else self.spec
-        return spec.media or self.spec.media
+        return self.spec.media
 
     # --- uploads ------------------------------------------------------------------------------
     def _uploaded(self, change: dict[str, Any]) -> None:
@@ -152,17 +147,13 @@ class FileField(FieldWidget):
             self.reject(f"Upload failed: {job.error}")
             self._refresh()
             return
-        if not self.multiple and job.seq < self._applied_seq:
+        if job.seq < self._applied_seq:
             self._refresh()  # a later upload already replaced this one
             return
         self._applied_seq = max(self._applied_seq, job.seq)
         for url, name in zip(job.urls, job.names, strict=True):
             self._names[url] = name
-        if self.multiple:
-            current = self.get()
-            self.set([*([] if current is MISSING else current), *job.urls])
-        else:
-            self.set(job.urls[-1])
+        self.set(job.urls[-1])
         self.changed()
 
     # --- value --------------------------------------------------------------------------------
@@ -174,17 +165,12 @@ class FileField(FieldWidget):
 
     def _as_file(self, url: str) -> Any:
         """The value of one URL: a string, or the File object the schema wants (extras kept)."""
-        item = self.spec.items if self.multiple and self.spec.items is not None else self.spec
-        if item.kind != "object":
+        if self.spec.kind != "object":
             return url
         return {**self._extras.get(url, {}), "url": url}
 
     def get(self) -> Any:
         urls = self._urls()
-        if self.multiple:
-            if not urls and not self._empty_is_value and self.spec.default != []:
-                return MISSING
-            return [self._as_file(u) for u in urls]
         if urls:
             return self._as_file(urls[0])
         if self._empty_is_value:
@@ -194,10 +180,6 @@ class FileField(FieldWidget):
     def set(self, value: Any) -> None:
         if value is MISSING or value is None:
             items: list[Any] = []
-        elif self.multiple:
-            if not isinstance(value, list):
-                raise TypeError("Input should be a list of URLs")
-            items = value
         else:
             items = [value]  # falsy non-strings too (0.0, False): the check below reports them
         urls: list[str] = []
@@ -207,10 +189,10 @@ class FileField(FieldWidget):
                 extras[item["url"]] = {k: v for k, v in item.items() if k != "url"}
                 item = item["url"]
             if not isinstance(item, str):
-                raise TypeError("Input should be a URL string" + "s" * self.multiple)
+                raise TypeError("Input should be a URL string")
             urls.append(item)
         self._extras = extras
-        self._empty_is_value = urls == [""] or (self.multiple and value == [])
+        self._empty_is_value = urls == [""]
         self._names = {u: n for u, n in self._names.items() if u in urls}
         self._by_label = {}
         lines = [self._line(u) for u in urls]
@@ -247,8 +229,6 @@ class FileField(FieldWidget):
         )
 
     def validate(self) -> list[dict[str, Any]]:
-        if self.multiple:
-            return super().validate()
         value = self.get()
         if isinstance(value, dict):  # a File object: check only its URL
             self.set_error(None)
@@ -256,10 +236,111 @@ class FileField(FieldWidget):
         return super().validate()
 
 
-class FileListField(FileField):
-    """Several files (`*_urls`): one URL per line, multi-file upload, a row of previews."""
+class FileListField(ListField):
+    """Several files (`*_urls`): one URL-or-upload row per file (add, remove, reorder) and a
+    multi-file upload that fills a row per file; the value is a list. A textarea of URLs wrapped
+    and clipped them mid-string, so every URL gets its own full-width row instead."""
 
-    multiple = True
+    def build(self) -> w.Box:
+        self._uploads: list[Upload] = []
+        self._upload_seq = 0
+        box = super().build()
+        self._add.description = "+ URL"
+        self._add.tooltip = "add a row for another URL"
+        self.upload = w.FileUpload(
+            accept=_ACCEPT.get(self.spec.media or self._item_media() or "", ""),
+            multiple=True,
+            description="Upload files",
+            layout=self.ctx.layout("small"),
+        )
+        self.upload.add_class("fw-upload")
+        self.upload.observe(self._uploaded, "value")
+        self.status = w.HTML(layout=self.ctx.layout("small"))
+        # rows on top, list buttons below: beside the rows they squeezed every URL box
+        buttons = w.Box([self._add, self.upload, self.status], layout=self.ctx.layout("row"))
+        column = w.Box([self._rows, buttons], layout=self.ctx.layout("rows"))
+        title = box.children[0]
+        box.children = (title, column)
+        box.add_class("fw-file-list")
+        return box
+
+    def _item_media(self) -> str | None:
+        return self.spec.items.media if self.spec.items is not None else None
+
+    def item_spec(self, index: int) -> FieldSpec:
+        spec = super().item_spec(index)
+        return spec if spec.media else spec.evolve(media=self.spec.media)
+
+    def append(self, value: Any = MISSING) -> FieldWidget:
+        """Add a URL row (empty, or showing `value`); rows left empty are not sent."""
+        field = super().append(value)
+        field.control.description = ""  # the list's label names them all
+        field.control.placeholder = "https://… or upload"
+        field.widget.layout = self.ctx.layout("grow")
+        field.thumbs.layout = self.ctx.layout("row_thumbs")
+        return field
+
+    def rows(self) -> list[FileField]:
+        """The URL rows, in order (empty ones included)."""
+        return [f for f in self.items if isinstance(f, FileField)]
+
+    def get(self) -> Any:
+        values = [v for v in (f.get() for f in self.items) if v is not MISSING]
+        if not values and not self._empty_is_value and self.spec.default != []:
+            return MISSING
+        return values
+
+    def set(self, value: Any) -> None:
+        if value is not MISSING and value is not None and not isinstance(value, list):
+            raise TypeError("Input should be a list of URLs")
+        super().set(value)
+        if not self.items:  # an empty row to paste into, so the field looks like what it is
+            with self.muted():
+                self.append()
+
+    # --- uploads ------------------------------------------------------------------------------
+    def _uploaded(self, change: dict[str, Any]) -> None:
+        files = change["new"]
+        if not files:
+            return
+        try:
+            payload = [_read(f) for f in files]
+        except Exception as exc:
+            self.reject(f"Upload failed: {exc}")
+            return
+        finally:
+            self.upload.value = ()  # drop the bytes from widget state
+        self._upload_seq += 1
+        job = Upload(self, payload, self._upload_seq, self.ctx.uploads)
+        self._uploads.append(job)
+        self._refresh()
+        job.start(self.ctx.uploader)
+
+    @property
+    def uploading(self) -> bool:
+        return bool(self._uploads)
+
+    def upload_finished(self, job: Upload) -> None:
+        """Each uploaded file fills the first empty row, else a new one."""
+        if job in self._uploads:
+            self._uploads.remove(job)
+        self._refresh()
+        if job.error is not None:
+            self.reject(f"Upload failed: {job.error}")
+            return
+        with self.muted():
+            for url, name in zip(job.urls, job.names, strict=True):
+                empty = next((f for f in self.rows() if f.get() is MISSING), None)
+                row = empty or self.append()
+                row._names[url] = name
+                row.assign(url)
+        self.changed()
+
+    def _refresh(self) -> None:
+        self.status.value = "".join(
+            f'<span class="fw-uploading">uploading {html.escape(", ".join(job.names))}…</span>'
+            for job in self._uploads
+        )
 
 
 def is_file(spec: FieldSpec) -> bool:

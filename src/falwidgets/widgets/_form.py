@@ -17,6 +17,14 @@ from falwidgets.widgets._composite import ObjectField, initial_value
 from falwidgets.widgets._registry import REGISTRY, WidgetRegistry
 from falwidgets.widgets._upload import wait_all
 
+_CSS = (
+    "<style>"
+    ".fw-form input::placeholder,.fw-form textarea::placeholder"
+    "{color:#9e9e9e;font-style:italic;opacity:1}"
+    "</style>"
+)
+"""Placeholders (examples) must look unlike values: an empty required field has to look empty."""
+
 
 class Form(w.VBox):
     """A live form: `value` (a JSON dict) follows the widgets and setting it updates them.
@@ -59,7 +67,9 @@ class Form(w.VBox):
         self._message = w.HTML(layout=w.Layout(display="none"))
         self._message.add_class("fw-error")
         self._message.add_class("fw-form-error")
-        children: list[w.Widget] = [self._message, *main_rows]
+        style = w.HTML(_CSS, layout=w.Layout(display="none"))
+        style.add_class("fw-style")
+        children: list[w.Widget] = [style, self._message, *main_rows]
         self._advanced_box: w.VBox | None = None
         self._advanced: w.Accordion | None = None
         if self._advanced_specs:
@@ -315,12 +325,14 @@ class Form(w.VBox):
             self._message.value = ""
             self._message.layout.display = "none"
 
-    def code(self, kind: str | None = None) -> str:
+    def code(self, kind: str | None = None, *, base_url: str | None = None) -> str:
         """Python that submits the current value (key read from the environment, never embedded).
 
         `kind` is "falwidgets" or "fal_client"; by default both snippets are returned.
+        `base_url` (a falwidgets server such as the app's local one) makes the snippets call
+        that server instead of fal, so they run in a session without FAL_KEY.
         """
-        return snippets(self.endpoint_id or "owner/endpoint", self.value, kind)
+        return snippets(self.endpoint_id or "owner/endpoint", self.value, kind, base_url)
 
     def fallback_fields(self) -> list[str]:
         """Typed fields that got a generic JSON editor (should be none)."""

@@ -17,17 +17,32 @@ COMBOBOX_THRESHOLD = 20
 """Enums with more choices than this get a searchable combobox instead of a dropdown."""
 
 
+PLACEHOLDER_LIMIT = 120
+
+
+def example_placeholder(examples: tuple[Any, ...]) -> str | None:
+    """The first string example as a placeholder, marked "e.g. " so that it never reads as a
+    value already filled in (the form's CSS also greys and italicises placeholders)."""
+    if not examples or not isinstance(examples[0], str) or not examples[0].strip():
+        return None
+    text = " ".join(examples[0].split())
+    if len(text) > PLACEHOLDER_LIMIT:
+        text = text[: PLACEHOLDER_LIMIT - 1] + "…"
+    return f"e.g. {text}"
+
+
 class TextField(FieldWidget):
     """A one-line string; empty means "send nothing" unless the field is required."""
 
     optional_ok = True
     control_cls: ClassVar[type[w.Widget]] = w.Text
-    layout_name: ClassVar[str] = "text"
+    layout_name: ClassVar[str] = "line"
 
     def build(self) -> w.Box:
         kwargs: dict[str, Any] = {"description": self.label(), "tooltip": self.tooltip()}
-        if self.spec.examples and isinstance(self.spec.examples[0], str):
-            kwargs["placeholder"] = self.spec.examples[0][:120]
+        placeholder = example_placeholder(self.spec.examples)
+        if placeholder:
+            kwargs["placeholder"] = placeholder
         self.control = self.ctx.control(self.control_cls, self.layout_name, **kwargs)
         self.show_initial()
         self.control.observe(self.changed, "value")
