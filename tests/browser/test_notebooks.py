@@ -228,15 +228,19 @@ def test_cancel_button_stops_a_long_job(run_notebook: Callable[..., Any], lab: A
 
 def test_sweeps_and_history(run_notebook: Callable[..., Any], lab: Any) -> None:
     page = run_notebook(_cells("05-sweeps-and-history"), "nb-05-sweeps-and-history")
-    page.wait_for_function(_IMAGES_LOADED_JS, arg=".fw-sweep .fw-sweep-cell img.fw-image")
-    assert page.locator(".fw-sweep .fw-sweep-cell img.fw-image").count() == 6
+    page.wait_for_function(_IMAGES_LOADED_JS, arg=".fw-sweep .fw-sweep-cell img.fw-sweep-img")
+    assert page.locator(".fw-sweep .fw-sweep-cell img.fw-sweep-img").count() == 6  # image only
+    assert page.locator(".fw-sweep .fw-sweep-col").count() == 2  # guidance_scale columns
+    assert page.locator(".fw-sweep .fw-sweep-row").count() == 3  # seed rows
     assert "6/6" in page.inner_text(".fw-sweep")
     assert page.locator(".fw-history .fw-card").count() >= 6
     page.locator(".fw-history .fw-card img.fw-thumb").first.scroll_into_view_if_needed()
     page.wait_for_function(_IMAGES_LOADED_JS, arg=".fw-history .fw-card:first-child img.fw-thumb")
     page.evaluate(_SCROLL_TO_CELL_JS, "past.compare")  # JupyterLab renders visible cells only
     page.wait_for_function(_IMAGES_LOADED_JS, arg=".fw-compare-view img.fw-image")
-    assert page.locator(".fw-compare-view .fw-compare-side").count() == 2
+    # in its own cell and in the history's work area: the Load that ran next closed neither
+    assert page.locator(".fw-compare-view").count() == 2
+    assert page.locator(".fw-compare-view .fw-compare-side").count() == 4
     lab.screenshot(page, "nb-05-sweeps-and-history")
     assert not lab.errors_of(page)
 
