@@ -23,8 +23,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests run last: Playwright's sync API leaves an event loop on the main thread,
     after which ``asyncio.run()`` in ordinary tests would fail."""
     items.sort(
-        key=lambda item: item.get_closest_marker("browser") is not None
-        or "browser_context" in getattr(item, "fixturenames", ())
+        key=lambda item: (
+            item.get_closest_marker("browser") is not None
+            or "browser_context" in getattr(item, "fixturenames", ())
+        )
     )
 
 

@@ -149,6 +149,11 @@ def test_quickstart_run_shows_queue_logs_and_images(
     )
     seen = page.evaluate("window.__fwStatus")
     assert any(t.startswith("Running") for t in seen), seen
+    # the log pane folds in the widget update after "Done": wait for it rather than race it
+    page.wait_for_function(
+        "() => { const d = document.querySelector('.fw-app .fw-logs details');"
+        " return d && !d.open; }"
+    )
     tail = page.evaluate(_LOG_TAIL_JS)
     assert tail and tail["folded"] and tail["overflows"] and tail["gap"] < 3, tail  # newest line
     assert tail["height"] == 144 and tail["wholeLines"], tail  # no line cut in half
