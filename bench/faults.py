@@ -29,6 +29,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -397,34 +398,29 @@ def campaign(
     from falwidgets.server import serve
 
     register_endpoint()
-    with serve(port=0, workers=workers, speed=speed, faults=faults) as server:
-        if not through_proxy:
-            return run_coroutine(
-                run_campaign(
-                    server.url,
-                    jobs=jobs,
-                    concurrency=concurrency,
-                    job_deadline=job_deadline,
-                    faults_spec=faults,
-                )
-            )
-        from falwidgets.proxy import serve_proxy
+    with serve(port=0, workers=workers, speed=speed, faults=faults) as server, ExitStack() as stack:
+        proxy_url = None
+        if through_proxy:
+            from falwidgets.proxy import serve_proxy
 
-        token = "fwt_campaign_token_01"
-        # one token stands for a whole class here: no per-token call cap
-        with serve_proxy(
-            [token], upstream=server.url, key="unused-local-key", calls_per_min=None
-        ) as proxy:
-            return run_coroutine(
-                run_campaign(
-                    server.url,
-                    jobs=jobs,
-                    concurrency=concurrency,
-                    job_deadline=job_deadline,
-                    faults_spec=faults,
-                    proxy_url=f"{proxy.url}/t/{token}",
+            token = "fwt_campaign_token_01"
+            # one token stands for a whole class here: no per-token call cap
+            proxy = stack.enter_context(
+                serve_proxy(
+                    [token], upstream=server.url, key="unused-local-key", calls_per_min=None
                 )
             )
+            proxy_url = f"{proxy.url}/t/{token}"
+        return run_coroutine(
+            run_campaign(
+                server.url,
+                jobs=jobs,
+                concurrency=concurrency,
+                job_deadline=job_deadline,
+                faults_spec=faults,
+                proxy_url=proxy_url,
+            )
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

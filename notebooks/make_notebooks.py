@@ -329,7 +329,8 @@ print("student tokens:", *tokens, sep="\\n  ")""",
 import falwidgets
 
 my_token = tokens[0]  # what the teacher handed out
-client = falwidgets.AsyncClient(proxy_url=f"{proxy.url}/t/{my_token}")
+# the token goes only to the proxy; a FAL_KEY in the environment is never sent there
+client = falwidgets.AsyncClient(key=my_token, proxy_url=proxy.url)
 ui = falwidgets.app("fal-ai/flux-realism", client=client)
 ui.run({"prompt": "a hand-drawn map of a treasure island", "seed": 3})
 ui""",

@@ -14,15 +14,14 @@ from typing import Any
 import httpx
 
 from falwidgets.client._core import Engine, HandleBase
-from falwidgets.client._direct import AsyncStreamIterator, DirectRecord
+from falwidgets.client._direct import AsyncStreamIterator
 from falwidgets.client._drive import aiterate, run_async
 from falwidgets.client._info import ClientInfo
 from falwidgets.client._journal import JournalEntry
-from falwidgets.client._retry import Deadline, RetryPolicy
+from falwidgets.client._retry import RetryPolicy
 from falwidgets.client._status import Status
-from falwidgets.client._sync import _client_repr, _http, _limits
+from falwidgets.client._sync import _client_repr, _http_pair
 from falwidgets.client._upload import upload_op
-from falwidgets.client._urls import parse_endpoint
 
 __all__ = ["AsyncClient", "AsyncHandle"]
 
@@ -101,13 +100,7 @@ class AsyncClient(ClientInfo):
             journal=journal,
             use_sse=use_sse,
         )
-        short, streams = _limits()
-        self._http = _http(
-            httpx.AsyncClient, transport=transport, limits=short, follow_redirects=True
-        )
-        self._streams = _http(
-            httpx.AsyncClient, transport=transport, limits=streams, follow_redirects=True
-        )
+        self._http, self._streams = _http_pair(httpx.AsyncClient, transport)
 
     def __repr__(self) -> str:
         return _client_repr("AsyncClient", self._engine)
@@ -137,7 +130,7 @@ class AsyncClient(ClientInfo):
         headers: dict[str, str] | None = None,
         timeout: float | None = None,
     ) -> AsyncHandle:
-        deadline = Deadline(timeout if timeout is not None else self._engine.timeout.read or 60.0)
+        deadline = self._engine.submit_deadline(timeout)
         op = self._engine.submit(
             endpoint,
             arguments,
@@ -202,15 +195,8 @@ class AsyncClient(ClientInfo):
         """Partial results of a streaming endpoint: ``async for event in client.stream(...)``.
 
         The call is journalled when it ends; the iterator's ``request_id`` names the entry."""
-        eid = parse_endpoint(endpoint)
-        record = DirectRecord(self._engine, eid.full, arguments, queued=False)
-        op = self._engine.stream(
-            endpoint,
-            arguments,
-            path=path,
-            deadline=self._engine.deadline(timeout),
-            headers=headers,
-            record=record,
+        op, record = self._engine.stream_with_record(
+            endpoint, arguments, path=path, timeout=timeout, headers=headers
         )
         return AsyncStreamIterator(aiterate(op, self._http, self._streams), record)
 

@@ -149,6 +149,18 @@ def _json(response: httpx.Response, action: str, request_id: str | None = None) 
         ) from error
 
 
+def _runner_headers(
+    extra: dict[str, str], start_timeout: float | None, hint: str | None
+) -> dict[str, str]:
+    """Add fal's runner headers (start timeout, runner hint) to ``extra``: submit and run share
+    them."""
+    if start_timeout is not None:
+        extra["x-fal-request-timeout"] = f"{float(start_timeout):g}"
+    if hint:
+        extra["x-fal-runner-hint"] = hint
+    return extra
+
+
 def _is_cancel(error: str | None, error_type: str | None) -> bool:
     text = f"{error or ''} {error_type or ''}".lower()
     return "cancel" in text
@@ -218,6 +230,10 @@ class Engine:
         if seconds is not None and seconds <= 0:
             raise ValueError(f"timeout must be positive, got {seconds!r}")
         return Deadline(self.wait if seconds is None else seconds)
+
+    def submit_deadline(self, seconds: float | None) -> Deadline:
+        """A submit is one short call: it defaults to the read timeout, not the long ``wait``."""
+        return Deadline(seconds if seconds is not None else self.timeout.read or 60.0)
 
     def call(
         self,
@@ -309,12 +325,9 @@ class Engine:
             if priority not in _PRIORITIES:
                 raise ValueError(f"priority must be one of {_PRIORITIES}, got {priority!r}")
             extra["x-fal-queue-priority"] = priority
-        if start_timeout is not None:
-            if start_timeout <= 0:
-                raise ValueError(f"start_timeout must be positive, got {start_timeout!r}")
-            extra["x-fal-request-timeout"] = f"{float(start_timeout):g}"
-        if hint:
-            extra["x-fal-runner-hint"] = hint
+        if start_timeout is not None and start_timeout <= 0:
+            raise ValueError(f"start_timeout must be positive, got {start_timeout!r}")
+        _runner_headers(extra, start_timeout, hint)
         params = {"fal_webhook": webhook_url} if webhook_url else None
         arguments = yield from self.prepare(arguments, deadline)
         action = f"submit to {eid.full}"
@@ -495,11 +508,7 @@ class Engine:
         headers: dict[str, str] | None = None,
     ) -> Op[Any]:
         eid = parse_endpoint(endpoint)
-        extra = dict(headers or {})
-        if start_timeout is not None:
-            extra["x-fal-request-timeout"] = f"{float(start_timeout):g}"
-        if hint:
-            extra["x-fal-runner-hint"] = hint
+        extra = _runner_headers(dict(headers or {}), start_timeout, hint)
         arguments = yield from self.prepare(arguments, deadline)
         action = f"run of {eid.full}"
         call = self.call("POST", self.hosts.run_url(eid), json=arguments, headers=extra)
@@ -524,6 +533,29 @@ class Engine:
             raise
         yield from record.completed(value)
         return value
+
+    def stream_with_record(
+        self,
+        endpoint: str,
+        arguments: Any,
+        *,
+        path: str,
+        timeout: float | None,
+        headers: dict[str, str] | None,
+    ) -> tuple[Op[None], DirectRecord]:
+        """``stream``'s op and its journal record, made at the call so a bad endpoint id or
+        timeout fails there, not at the first ``next()``; the record's id names the entry."""
+        eid = parse_endpoint(endpoint)
+        record = DirectRecord(self, eid.full, arguments, queued=False)
+        op = self.stream(
+            endpoint,
+            arguments,
+            path=path,
+            deadline=self.deadline(timeout),
+            headers=headers,
+            record=record,
+        )
+        return op, record
 
     def stream(
         self,

@@ -11,15 +11,14 @@ from typing import Any
 import httpx
 
 from falwidgets.client._core import Engine, HandleBase, redact_url
-from falwidgets.client._direct import DirectRecord, StreamIterator
+from falwidgets.client._direct import StreamIterator
 from falwidgets.client._drive import iterate_sync, run_sync
 from falwidgets.client._info import ClientInfo
 from falwidgets.client._journal import JournalEntry
 from falwidgets.client._pool import SHARDS, Pool
-from falwidgets.client._retry import Deadline, RetryPolicy
+from falwidgets.client._retry import RetryPolicy
 from falwidgets.client._status import Status
 from falwidgets.client._upload import upload_op
-from falwidgets.client._urls import parse_endpoint
 
 __all__ = ["Client", "Handle"]
 
@@ -61,6 +60,15 @@ def _http(cls: type[Any], **options: Any) -> Any:
 
     # a caller's transport is one pool whatever wraps it: sharding it would only multiply closes
     return Pool(make, shards=1 if options.get("transport") is not None else SHARDS)
+
+
+def _http_pair(cls: type[Any], transport: Any) -> tuple[Any, Any]:
+    """The short-call and SSE-stream pools of one client (sync or async ``cls``)."""
+    short, streams = _limits()
+    return (
+        _http(cls, transport=transport, limits=short, follow_redirects=True),
+        _http(cls, transport=transport, limits=streams, follow_redirects=True),
+    )
 
 
 def _client_repr(name: str, engine: Engine) -> str:
@@ -158,11 +166,7 @@ class Client(ClientInfo):
             journal=journal,
             use_sse=use_sse,
         )
-        short, streams = _limits()
-        self._http = _http(httpx.Client, transport=transport, limits=short, follow_redirects=True)
-        self._streams = _http(
-            httpx.Client, transport=transport, limits=streams, follow_redirects=True
-        )
+        self._http, self._streams = _http_pair(httpx.Client, transport)
 
     def __repr__(self) -> str:
         return _client_repr("Client", self._engine)
@@ -193,7 +197,7 @@ class Client(ClientInfo):
         timeout: float | None = None,
     ) -> Handle:
         """Queue a request (journalled before returning) and return its :class:`Handle`."""
-        deadline = Deadline(timeout if timeout is not None else self._engine.timeout.read or 60.0)
+        deadline = self._engine.submit_deadline(timeout)
         op = self._engine.submit(
             endpoint,
             arguments,
@@ -270,15 +274,8 @@ class Client(ClientInfo):
         (checked on every line, so a server that only pings cannot hold the caller).
 
         The call is journalled when it ends; the iterator's ``request_id`` names the entry."""
-        eid = parse_endpoint(endpoint)  # a bad id fails here, not at the first next()
-        record = DirectRecord(self._engine, eid.full, arguments, queued=False)
-        op = self._engine.stream(
-            endpoint,
-            arguments,
-            path=path,
-            deadline=self._engine.deadline(timeout),
-            headers=headers,
-            record=record,
+        op, record = self._engine.stream_with_record(
+            endpoint, arguments, path=path, timeout=timeout, headers=headers
         )
         return StreamIterator(iterate_sync(op, self._http, self._streams), record)
 

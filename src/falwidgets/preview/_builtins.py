@@ -102,8 +102,8 @@ def _image(node: Node) -> Block:
     )
 
 
-@registry.builtin(_is_media("video"), name="video")
-def _video(node: Node) -> Block:
+def _player(node: Node, tag: str) -> Block:
+    """A ``<video>``/``<audio>`` element (class ``fw-<tag>``) with a download link under it."""
     ref = node.media
     assert ref is not None and ref.url is not None
     if (repeat := _repeated_data(node, ref)) is not None:
@@ -111,27 +111,21 @@ def _video(node: Node) -> Block:
     return Block(
         "html",
         [
-            f'<video class="fw-video" src="{esc(ref.url)}" controls preload="metadata"></video>'
+            f'<{tag} class="fw-{tag}" src="{esc(ref.url)}" controls preload="metadata"></{tag}>'
             f"<div>{download_link(ref)}</div>"
         ],
         label=node.label,
     )
+
+
+@registry.builtin(_is_media("video"), name="video")
+def _video(node: Node) -> Block:
+    return _player(node, "video")
 
 
 @registry.builtin(_is_media("audio"), name="audio")
 def _audio(node: Node) -> Block:
-    ref = node.media
-    assert ref is not None and ref.url is not None
-    if (repeat := _repeated_data(node, ref)) is not None:
-        return repeat
-    return Block(
-        "html",
-        [
-            f'<audio class="fw-audio" src="{esc(ref.url)}" controls preload="metadata"></audio>'
-            f"<div>{download_link(ref)}</div>"
-        ],
-        label=node.label,
-    )
+    return _player(node, "audio")
 
 
 GLB_MAX_WIDTH = "512px"  # the width other previews have, so a 3D result does not dwarf them

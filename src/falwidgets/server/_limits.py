@@ -39,28 +39,22 @@ class Limit:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return []
         if self.le is not None and value > self.le:
-            msg = f"Input should be less than or equal to {self.le:g}"
-            return [
-                {
-                    "loc": loc,
-                    "msg": msg + DEMO_NOTE,
-                    "type": "less_than_equal",
-                    "ctx": {"le": self.le},
-                    "input": value,
-                }
-            ]
+            return _out_of_bound(
+                loc, value, "le", self.le, "less than or equal to", "less_than_equal"
+            )
         if self.ge is not None and value < self.ge:
-            msg = f"Input should be greater than or equal to {self.ge:g}"
-            return [
-                {
-                    "loc": loc,
-                    "msg": msg + DEMO_NOTE,
-                    "type": "greater_than_equal",
-                    "ctx": {"ge": self.ge},
-                    "input": value,
-                }
-            ]
+            return _out_of_bound(
+                loc, value, "ge", self.ge, "greater than or equal to", "greater_than_equal"
+            )
         return []
+
+
+def _out_of_bound(
+    loc: list[Any], value: float, key: str, bound: float, words: str, kind: str
+) -> list[dict[str, Any]]:
+    """FastAPI's 422 detail for a number past its ``le``/``ge`` bound."""
+    msg = f"Input should be {words} {bound:g}{DEMO_NOTE}"
+    return [{"loc": loc, "msg": msg, "type": kind, "ctx": {key: bound}, "input": value}]
 
 
 _LIMITS: dict[str, list[Limit]] = {}

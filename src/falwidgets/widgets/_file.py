@@ -84,40 +84,15 @@ def preview_html(url: str, hint: str | None, name: str | None = None) -> str:
     return f'<a class="fw-thumb" href="{src}" target="_blank" rel="noopener">{short}</a>'
 
 
-class FileField(FieldWidget):
-    """One file: a URL box, an upload button and a preview (class `fw-file`)."""
+class _Uploads:
+    """The upload half both file fields share: read the chosen files, upload them in a worker
+    thread (the field says "uploading…"), and track the jobs still running."""
 
-    optional_ok = True
+    upload: w.FileUpload
+    _uploads: list[Upload]  # running, oldest first
+    _upload_seq: int
 
-    def build(self) -> w.Box:
-        kwargs: dict[str, Any] = {"description": self.label(), "tooltip": self.tooltip()}
-        kwargs["placeholder"] = "https://… or upload"
-        self.control = self.ctx.control(w.Text, "line", **kwargs)
-        accept = _ACCEPT.get(self._media() or "", "")
-        self.upload = w.FileUpload(accept=accept, multiple=False, layout=self.ctx.layout("small"))
-        self.upload.add_class("fw-upload")
-        self.thumbs = w.HTML(layout=self.ctx.layout("thumbs"))
-        self._shown: tuple[str, list[str]] = ("", [])
-        self._extras: dict[str, dict[str, Any]] = {}
-        self._names: dict[str, str] = {}  # data URI -> the uploaded file's name (for its label)
-        self._by_label: dict[str, str] = {}  # label shown in the box -> the data URI it stands for
-        self._empty_is_value = False
-        self._uploads: list[Upload] = []  # running, oldest first
-        self._upload_seq = 0
-        self._applied_seq = 0
-        self.show_initial()
-        self.control.observe(self.changed, "value")
-        self.upload.observe(self._uploaded, "value")
-        box = self.row(self.control, self.upload, self.thumbs)
-        box.add_class("fw-file")
-        return box
-
-    def _media(self) -> str | None:
-        return self.spec.media
-
-    # --- uploads ------------------------------------------------------------------------------
-    def _uploaded(self, change: dict[str, Any]) -> None:
-        """Start uploading the chosen files in a worker thread; the field says "uploading…"."""
+    def _uploaded(self: Any, change: dict[str, Any]) -> None:
         files = change["new"]
         if not files:
             return
@@ -139,10 +114,46 @@ class FileField(FieldWidget):
         """An upload started from this field has not finished yet."""
         return bool(self._uploads)
 
-    def upload_finished(self, job: Upload) -> None:
-        """Called once per upload, on the kernel's event loop when there is one."""
+    def _forget(self, job: Upload) -> None:
         if job in self._uploads:
             self._uploads.remove(job)
+
+
+class FileField(_Uploads, FieldWidget):
+    """One file: a URL box, an upload button and a preview (class `fw-file`)."""
+
+    optional_ok = True
+
+    def build(self) -> w.Box:
+        kwargs: dict[str, Any] = {"description": self.label(), "tooltip": self.tooltip()}
+        kwargs["placeholder"] = "https://… or upload"
+        self.control = self.ctx.control(w.Text, "line", **kwargs)
+        accept = _ACCEPT.get(self._media() or "", "")
+        self.upload = w.FileUpload(accept=accept, multiple=False, layout=self.ctx.layout("small"))
+        self.upload.add_class("fw-upload")
+        self.thumbs = w.HTML(layout=self.ctx.layout("thumbs"))
+        self._shown: tuple[str, list[str]] = ("", [])
+        self._extras: dict[str, dict[str, Any]] = {}
+        self._names: dict[str, str] = {}  # data URI -> the uploaded file's name (for its label)
+        self._by_label: dict[str, str] = {}  # label shown in the box -> the data URI it stands for
+        self._empty_is_value = False
+        self._uploads = []
+        self._upload_seq = 0
+        self._applied_seq = 0
+        self.show_initial()
+        self.control.observe(self.changed, "value")
+        self.upload.observe(self._uploaded, "value")
+        box = self.row(self.control, self.upload, self.thumbs)
+        box.add_class("fw-file")
+        return box
+
+    def _media(self) -> str | None:
+        return self.spec.media
+
+    # --- uploads ------------------------------------------------------------------------------
+    def upload_finished(self, job: Upload) -> None:
+        """Called once per upload, on the kernel's event loop when there is one."""
+        self._forget(job)
         if job.error is not None:
             self.reject(f"Upload failed: {job.error}")
             self._refresh()
@@ -236,13 +247,13 @@ class FileField(FieldWidget):
         return super().validate()
 
 
-class FileListField(ListField):
+class FileListField(_Uploads, ListField):
     """Several files (`*_urls`): one URL-or-upload row per file (add, remove, reorder) and a
     multi-file upload that fills a row per file; the value is a list. A textarea of URLs wrapped
     and clipped them mid-string, so every URL gets its own full-width row instead."""
 
     def build(self) -> w.Box:
-        self._uploads: list[Upload] = []
+        self._uploads = []
         self._upload_seq = 0
         box = super().build()
         self._add.description = "+ URL"
@@ -299,31 +310,9 @@ class FileListField(ListField):
                 self.append()
 
     # --- uploads ------------------------------------------------------------------------------
-    def _uploaded(self, change: dict[str, Any]) -> None:
-        files = change["new"]
-        if not files:
-            return
-        try:
-            payload = [_read(f) for f in files]
-        except Exception as exc:
-            self.reject(f"Upload failed: {exc}")
-            return
-        finally:
-            self.upload.value = ()  # drop the bytes from widget state
-        self._upload_seq += 1
-        job = Upload(self, payload, self._upload_seq, self.ctx.uploads)
-        self._uploads.append(job)
-        self._refresh()
-        job.start(self.ctx.uploader)
-
-    @property
-    def uploading(self) -> bool:
-        return bool(self._uploads)
-
     def upload_finished(self, job: Upload) -> None:
         """Each uploaded file fills the first empty row, else a new one."""
-        if job in self._uploads:
-            self._uploads.remove(job)
+        self._forget(job)
         self._refresh()
         if job.error is not None:
             self.reject(f"Upload failed: {job.error}")
