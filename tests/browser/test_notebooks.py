@@ -241,6 +241,11 @@ def test_sweeps_and_history(run_notebook: Callable[..., Any], lab: Any) -> None:
     assert page.locator(".fw-history .fw-card").count() >= 6
     page.locator(".fw-history .fw-card img.fw-thumb").first.scroll_into_view_if_needed()
     page.wait_for_function(_IMAGES_LOADED_JS, arg=".fw-history .fw-card:first-child img.fw-thumb")
+    clipped = page.evaluate(
+        """() => [...document.querySelectorAll('.fw-history .fw-card')]
+            .filter((card) => card.scrollHeight > card.clientHeight + 2).length"""
+    )
+    assert clipped == 0, f"{clipped} history cards are squashed and cut off"
     page.evaluate(_SCROLL_TO_CELL_JS, "past.compare")  # JupyterLab renders visible cells only
     page.wait_for_function(_IMAGES_LOADED_JS, arg=".fw-compare-view img.fw-image")
     # in its own cell and in the history's work area: the Load that ran next closed neither

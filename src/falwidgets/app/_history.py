@@ -76,6 +76,7 @@ class Card(w.HBox):
         self.layout.border = "1px solid #ddd"
         self.layout.padding = "4px"
         self.layout.margin = "2px 0"
+        self.layout.flex = "0 0 auto"  # in the scrolling list, cards scroll; they never shrink
         self.refresh(view, varying)
 
     def refresh(self, view: EntryView, varying: tuple[str, ...] = ()) -> None:
