@@ -29,6 +29,7 @@ TEXT_MAX_WIDTH = "960px"
 
 _LAYOUTS: dict[str, dict[str, str]] = {
     "row": {"flex_flow": "row wrap", "align_items": "center", "margin": "2px 0"},
+    "top_row": {"flex_flow": "row wrap", "align_items": "flex-start", "margin": "2px 0"},
     "column": {"flex_flow": "column", "margin": "2px 0"},
     "error": {"width": "100%", "margin": "0 0 0 164px"},
     # text boxes and textareas fill the form's width (as the Advanced bar does), up to a

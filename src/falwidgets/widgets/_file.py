@@ -272,6 +272,7 @@ class FileListField(_Uploads, ListField):
         column = w.Box([self._rows, buttons], layout=self.ctx.layout("rows"))
         title = box.children[0]
         box.children = (title, column)
+        box.layout = self.ctx.layout("top_row")  # the label stays beside the first URL row
         box.add_class("fw-file-list")
         return box
 
