@@ -9,6 +9,11 @@ server counts exactly one submission per job, and no job waits past its deadline
 
 ``tests/reliability/test_faults.py`` runs a smaller campaign through :func:`run_campaign`.
 
+The same campaign through ``app()`` widgets (:func:`run_app_campaign`, the third section): one
+widget per job, each driven like a user (form value, Run click, wait), at most ``--concurrency``
+in flight; every run must end done (right output shown) or failed (banner shown), none stuck.
+``tests/reliability/test_app_faults.py`` runs 100 of those.
+
 What the driver re-sends, and what it does not: a submit the server *answered* with an error status
 and no request id (an injected 429 or gateway 5xx that outlived the client's own retries) was
 refused before it was enqueued (this server never enqueues a submit it refuses), so the driver
@@ -24,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import re
 import sys
 import time
@@ -372,6 +378,172 @@ async def run_campaign(
     return report
 
 
+@dataclass
+class AppCampaignReport:
+    """The campaign through ``app()`` widgets: each run ends done or failed (shown), none stuck."""
+
+    runs: int
+    concurrency: int
+    faults_spec: str
+    widgets: int = 0
+    done: int = 0
+    failed_by_kind: dict[str, int] = field(default_factory=dict)  # ambiguous / refused / other
+    cancelled: int = 0  # nobody presses Cancel here: must stay 0
+    stuck: int = 0  # not done within deadline + grace
+    wrong: int = 0  # done with an output that is not this run's
+    unshown: int = 0  # failed without a banner, or the status line not showing the final state
+    run_disabled: int = 0  # Run button still disabled once every run had finished
+    submissions_counted: int = 0
+    duplicates: int = 0
+    http_calls: int = 0
+    faults: dict[str, int] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)
+    wall: float = 0.0
+    build: float = 0.0
+    deadline: float = 0.0
+    apps: list[Any] = field(default_factory=list, repr=False)
+
+    @property
+    def failed(self) -> int:
+        return sum(self.failed_by_kind.values())
+
+    def percentile(self, q: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    def table(self) -> str:
+        faults = ", ".join(f"{k} {self.faults.get(k, 0)}" for k in FAULT_KINDS)
+        kinds = self.failed_by_kind
+        rows = [
+            (
+                "runs",
+                f"{self.runs} on {self.widgets} `app()` widgets (one Run click each), "
+                f"at most {self.concurrency} in flight",
+            ),
+            ("faults injected (server)", f"{sum(self.faults.values())}: {faults}"),
+            ("done (correct output shown)", str(self.done)),
+            ("wrong outputs", str(self.wrong)),
+            (
+                "failed, banner shown: ambiguous submit / refused submit / other",
+                f"{self.failed}: {kinds.get('ambiguous', 0)} / {kinds.get('refused', 0)} / "
+                f"{kinds.get('other', 0)}",
+            ),
+            ("failed without a banner, or status line not final", str(self.unshown)),
+            ("cancelled (nobody pressed Cancel)", str(self.cancelled)),
+            (
+                "stuck (not done within deadline + grace)",
+                f"{self.stuck} (deadline {self.deadline:.0f} s)",
+            ),
+            ("Run button still disabled at the end", str(self.run_disabled)),
+            ("submissions counted by server", str(self.submissions_counted)),
+            ("server-counted duplicates", str(self.duplicates)),
+            (
+                "client HTTP calls",
+                f"{self.http_calls} ({self.http_calls / max(1, self.runs):.1f}/run)",
+            ),
+            (
+                "latency p50 / p99 / max (click to done)",
+                "{:.2f} s / {:.2f} s / {:.2f} s".format(
+                    self.percentile(0.5),
+                    self.percentile(0.99),
+                    max(self.latencies) if self.latencies else float("nan"),
+                ),
+            ),
+            ("wall time (building the widgets)", f"{self.wall:.1f} s ({self.build:.1f} s)"),
+        ]
+        lines = ["| measure | value |", "|---|---|"] + [f"| {a} | {b} |" for a, b in rows]
+        return "\n".join(lines)
+
+
+async def run_app_campaign(
+    server_url: str,
+    *,
+    runs: int,
+    concurrency: int,
+    run_deadline: float = 60.0,
+    grace: float = 5.0,
+    steps: int = 4,
+    faults_spec: str = "",
+    check: bool = True,
+) -> AppCampaignReport:
+    """Build ``runs`` ``app()`` widgets on one ``AsyncClient`` and drive each like a user: set
+    the form's value, click Run, wait. A semaphore keeps at most ``concurrency`` in flight.
+
+    Nothing is re-sent: a failed run stays failed, and must say so in its banner. Must be awaited
+    on a loop in the calling thread (so a click returns at once, as in a notebook).
+    """
+    import falwidgets
+
+    report = AppCampaignReport(runs, concurrency, faults_spec, deadline=run_deadline)
+    transport = CountingTransport()
+    client = falwidgets.AsyncClient(base_url=server_url, transport=transport, wait=run_deadline)
+    started = time.monotonic()
+    apps = [falwidgets.app(ENDPOINT, client=client, timeout=run_deadline) for _ in range(runs)]
+    report.build = time.monotonic() - started
+    report.widgets = len(apps)
+    report.apps = apps
+    semaphore = asyncio.Semaphore(concurrency)
+    failed: Counter[str] = Counter()
+
+    async def one(job: int, runner: Any) -> None:
+        async with semaphore:
+            runner.form.value = {"job": job, "steps": steps}
+            clicked = time.monotonic()
+            runner.run_button.click()  # the widget callback, as a user's click; returns at once
+            run = runner.last
+            if run is None:
+                report.stuck += 1
+                report.errors.append(f"run {job}: the click started no run")
+                return
+            with contextlib.suppress(asyncio.TimeoutError, TimeoutError):  # stuck: see below
+                await runner.wait(run_deadline + grace)
+            if not run.done or (run.finished_at or clicked) - clicked > run_deadline + grace:
+                report.stuck += 1
+                report.errors.append(f"run {job}: stuck in {run.state!r}")
+                return
+            if runner.status.state != run.state:
+                report.unshown += 1
+            if run.state == "done":
+                if run.output == {"job": job, "steps_done": steps} and runner.result.children:
+                    report.done += 1
+                    report.latencies.append(run.finished_at - clicked)
+                else:
+                    report.wrong += 1
+                    report.errors.append(f"run {job}: wrong output {run.output!r}"[:300])
+            elif run.state == "failed":
+                error = run.error
+                kind = submit_failure(error) if isinstance(error, Exception) else "other"
+                failed[kind] += 1
+                if error is None or not runner.banner.value or not runner.banner.message:
+                    report.unshown += 1
+                report.errors.append(
+                    f"run {job} failed ({kind}): {runner.banner.message or error!r}"[:300]
+                )
+            else:
+                report.cancelled += 1
+
+    started = time.monotonic()
+    watchdog = (run_deadline + grace) * (runs / concurrency + 1) + 60
+    try:
+        await asyncio.wait_for(asyncio.gather(*(one(i, a) for i, a in enumerate(apps))), watchdog)
+    finally:
+        report.wall = time.monotonic() - started
+        report.failed_by_kind = dict(failed)
+        report.run_disabled = sum(1 for a in apps if a.run_button.disabled)
+        report.http_calls = transport.calls
+    if check:
+        with httpx.Client(base_url=server_url, timeout=30) as ops:
+            counted = ops.get("/_falwidgets/submissions").json()["submissions"]
+            mine = [c for c in counted if c["endpoint"].startswith(ENDPOINT)]
+            report.submissions_counted = sum(c["count"] for c in mine)
+            report.duplicates = sum(c["count"] - 1 for c in mine if c["count"] > 1)
+            report.faults = _faults_from_metrics(ops.get("/metrics").text)
+    return report
+
+
 def run_coroutine(coro: Any) -> Any:
     """``asyncio.run`` that also works in a thread that already runs a loop (Playwright)."""
     from concurrent.futures import ThreadPoolExecutor
@@ -423,6 +595,31 @@ def campaign(
         )
 
 
+def app_campaign(
+    runs: int = 500,
+    concurrency: int = 50,
+    faults: str = DEFAULT_FAULTS,
+    *,
+    workers: int = 16,
+    speed: float = 1.0,
+    run_deadline: float = 60.0,
+) -> AppCampaignReport:
+    """Start a faulty server, drive ``runs`` app widgets against it, stop it."""
+    from falwidgets.server import serve
+
+    register_endpoint()
+    with serve(port=0, workers=workers, speed=speed, faults=faults) as server:
+        return run_coroutine(
+            run_app_campaign(
+                server.url,
+                runs=runs,
+                concurrency=concurrency,
+                run_deadline=run_deadline,
+                faults_spec=faults,
+            )
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=500)
@@ -440,6 +637,20 @@ def main(argv: list[str] | None = None) -> int:
         sections.append(f"### {label}\n\n{report.table()}")
         ok = ok and report.lost == 0 and report.wrong == 0 and report.duplicates == 0
         ok = ok and report.overruns == 0 and report.submissions_counted == report.completed
+    apps = app_campaign(args.jobs, args.concurrency, args.faults)
+    print(f"## through app() widgets\n{apps.table()}\n")
+    for line in apps.errors[:10]:
+        print("  ", line)
+    sections.append(
+        "### through `app()` widgets\n\n"
+        "Each run is a user's click on its own widget: form value set, `run_button.click()`, "
+        "wait. Nothing is re-sent: a submit a fault refused ends the run failed with its banner "
+        "shown (the direct driver above re-sends those), so done + failed = runs.\n\n"
+        + apps.table()
+    )
+    ok = ok and apps.stuck == 0 and apps.wrong == 0 and apps.unshown == 0 and apps.cancelled == 0
+    ok = ok and apps.run_disabled == 0 and apps.duplicates == 0
+    ok = ok and apps.done + apps.failed == apps.runs
     if not args.no_write:
         from _results import write_section
 

@@ -8,7 +8,9 @@ structured parts (``status_code``, ``error_type``, ``request_id``, ``errors``) a
 from __future__ import annotations
 
 import email.utils
+import html as htmllib
 import json
+import re
 import time
 from typing import Any
 
@@ -187,6 +189,15 @@ def _body(response: httpx.Response) -> Any:
         return response.text
 
 
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _page_words(page: str, limit: int = 300) -> str:
+    """The words of an HTML error page (a gateway's 502/504), not its markup."""
+    words = " ".join(htmllib.unescape(_TAG.sub(" ", page)).split())
+    return words if len(words) <= limit else words[: limit - 1] + "…"
+
+
 def _detail_text(detail: Any) -> str:
     if isinstance(detail, str):
         return detail
@@ -222,6 +233,8 @@ def error_from_response(
     where = f"{action}" + (f" (request {rid})" if rid and rid not in action else "")
     add_secrets(*secrets)
     text = _detail_text(detail).strip()
+    if isinstance(body, str) and _TAG.search(text):
+        text = _page_words(text)
     kwargs: dict[str, Any] = {
         "request_id": rid,
         "status_code": status,
