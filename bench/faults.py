@@ -172,6 +172,24 @@ class CountingTransport(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def latency_cell(latencies: list[float]) -> str:
+    """`p50 / p99 / max` of a campaign's latencies, for its table."""
+    worst = max(latencies) if latencies else float("nan")
+    p50, p99 = percentile(latencies, 0.5), percentile(latencies, 0.99)
+    return f"{p50:.2f} s / {p99:.2f} s / {worst:.2f} s"
+
+
+def markdown_table(rows: list[tuple[str, str]]) -> str:
+    return "\n".join(["| measure | value |", "|---|---|"] + [f"| {a} | {b} |" for a, b in rows])
+
+
 @dataclass
 class CampaignReport:
     jobs: int
@@ -198,12 +216,6 @@ class CampaignReport:
     latencies: list[float] = field(default_factory=list)
     wall: float = 0.0
     deadline: float = 0.0
-
-    def percentile(self, q: float) -> float:
-        if not self.latencies:
-            return float("nan")
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
     def table(self) -> str:
         faults = ", ".join(f"{k} {self.faults.get(k, 0)}" for k in FAULT_KINDS)
@@ -242,16 +254,11 @@ class CampaignReport:
             ),
             (
                 "latency p50 / p99 / max",
-                "{:.2f} s / {:.2f} s / {:.2f} s".format(
-                    self.percentile(0.5),
-                    self.percentile(0.99),
-                    max(self.latencies) if self.latencies else float("nan"),
-                ),
+                latency_cell(self.latencies),
             ),
             ("wall time", f"{self.wall:.1f} s"),
         ]
-        lines = ["| measure | value |", "|---|---|"] + [f"| {a} | {b} |" for a, b in rows]
-        return "\n".join(lines)
+        return markdown_table(rows)
 
 
 def _faults_from_metrics(text: str) -> dict[str, int]:
@@ -408,12 +415,6 @@ class AppCampaignReport:
     def failed(self) -> int:
         return sum(self.failed_by_kind.values())
 
-    def percentile(self, q: float) -> float:
-        if not self.latencies:
-            return float("nan")
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
     def table(self) -> str:
         faults = ", ".join(f"{k} {self.faults.get(k, 0)}" for k in FAULT_KINDS)
         kinds = self.failed_by_kind
@@ -446,16 +447,11 @@ class AppCampaignReport:
             ),
             (
                 "latency p50 / p99 / max (click to done)",
-                "{:.2f} s / {:.2f} s / {:.2f} s".format(
-                    self.percentile(0.5),
-                    self.percentile(0.99),
-                    max(self.latencies) if self.latencies else float("nan"),
-                ),
+                latency_cell(self.latencies),
             ),
             ("wall time (building the widgets)", f"{self.wall:.1f} s ({self.build:.1f} s)"),
         ]
-        lines = ["| measure | value |", "|---|---|"] + [f"| {a} | {b} |" for a, b in rows]
-        return "\n".join(lines)
+        return markdown_table(rows)
 
 
 async def run_app_campaign(

@@ -30,7 +30,7 @@ def test_campaign_survives_every_fault_kind(fault_bench: ModuleType) -> None:
     for kind in fault_bench.FAULT_KINDS:
         assert report.faults.get(kind, 0) > 0, (kind, report.faults)
     assert report.faulty_answers > 0
-    assert report.percentile(0.99) < 30
+    assert fault_bench.percentile(report.latencies, 0.99) < 30
     # the table's counts are real: drops are seen (they break the body after a 200 status line)
     # and the client retried status/result calls by itself
     assert report.body_errors > 0 and report.transport_errors >= report.body_errors
