@@ -113,11 +113,10 @@ def test_error_constructor_redacts_every_registered_key() -> None:
 
 
 class _BrokenJournal(Journal):
-    def record_submit(self, **kwargs: Any) -> None:
-        raise sqlite3.OperationalError("disk I/O error")
+    """A journal whose file cannot be opened (a full or read-only disk)."""
 
-    def record_final(self, *args: Any, **kwargs: Any) -> None:
-        raise sqlite3.OperationalError("database is locked")
+    def _open_connection(self) -> sqlite3.Connection:
+        raise sqlite3.OperationalError("disk I/O error")
 
 
 def test_journal_failure_after_submit_keeps_the_request(
@@ -133,14 +132,16 @@ def test_journal_failure_after_submit_keeps_the_request(
             return httpx.Response(200, json={"images": []})
         return handler(request)
 
-    client, _ = mock_client(ok, key="k", journal=_BrokenJournal(tmp_path / "j.sqlite3"))
+    broken = _BrokenJournal(tmp_path / "j.sqlite3")
+    client, _ = mock_client(ok, key="k", journal=broken)
     with caplog.at_level(logging.WARNING, logger="falwidgets.client"):
         handle = client.submit("fal-ai/flux/dev", {})
         assert handle.request_id == "req-1"
         assert handle.result(timeout=5) == {"images": []}  # a failed final write loses nothing
+        broken.flush()  # the final state is written behind the call
     warned = [r.getMessage() for r in caplog.records]
     assert any("req-1" in m and "submit" in m and "disk I/O error" in m for m in warned)
-    assert any("req-1" in m and "final state" in m for m in warned)
+    assert any("req-1" in m and "final state" in m and "disk I/O error" in m for m in warned)
 
 
 def test_cancel_keeps_the_entry_until_a_final_status(mock_client) -> None:

@@ -167,6 +167,27 @@ def test_data_dir_survives_restart(tmp_path: Path) -> None:
     assert tmp_path.is_dir()  # a user's data dir is never deleted
 
 
+def test_finished_requests_are_forgotten_after_retention(monkeypatch: pytest.MonkeyPatch) -> None:
+    from falwidgets.server import _jobs
+
+    with serve(port=0, speed=0.1) as server, server.client() as http:
+        bodies = [
+            http.post(f"/{FLUX}", json={"prompt": f"p{n}", "num_inference_steps": 1}).json()
+            for n in range(3)
+        ]
+        for body in bodies:
+            wait_completed(http, body["status_url"])
+        monkeypatch.setattr(_jobs, "RETENTION_SECONDS", 1.0)
+        time.sleep(1.2)  # the three are now past retention
+        late = http.post(f"/{FLUX}", json={"prompt": "late", "num_inference_steps": 1}).json()
+        wait_completed(http, late["status_url"])  # finishing it prunes the older ones
+        for body in bodies:
+            assert http.get(body["status_url"]).status_code == 404
+        assert http.get(late["response_url"]).status_code == 200
+        assert list(server.queue.jobs) == [late["request_id"]]
+        assert [job.request_id for job in server.queue._by_finish] == [late["request_id"]]
+
+
 def test_temporary_data_is_removed_on_stop() -> None:
     server = serve(port=0)
     root = server.data_dir

@@ -12,7 +12,6 @@ import functools
 import json
 import logging
 import re
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -36,7 +35,6 @@ from falwidgets.client._errors import (
 from falwidgets.client._journal import Journal, JournalEntry, default_journal
 from falwidgets.client._ops import (
     _UNSET,
-    Blocking,
     Call,
     Close,
     Emit,
@@ -46,6 +44,7 @@ from falwidgets.client._ops import (
     Parallel,
     ReadLine,
     Sleep,
+    Wait,
     send,
 )
 from falwidgets.client._retry import Deadline, RetryPolicy
@@ -356,11 +355,9 @@ class Engine:
             cancel_url=body.get("cancel_url") or f"{default}/cancel",
             base=self.hosts.queue,
         )
-        if self.journal is not None:
-            yield Blocking(
-                _journal_safely,
-                (self.journal.record_submit, "submit", ref.request_id),
-                dict(
+        if self.journal is not None:  # on disk before submit returns (a failure is only logged)
+            yield Wait(
+                self.journal.write_submit(
                     request_id=ref.request_id,
                     endpoint=ref.endpoint,
                     base=ref.base,
@@ -368,7 +365,7 @@ class Engine:
                     response_url=ref.response_url,
                     cancel_url=ref.cancel_url,
                     arguments=arguments,
-                ),
+                )
             )
         return ref
 
@@ -417,7 +414,7 @@ class Engine:
         failed = completed is not None and completed.error is not None
         if response.is_success and not failed:
             value = _json(response, action, ref.request_id)
-            yield from self._final(
+            self._final(
                 ref, "COMPLETED", result=value, metrics=completed.metrics if completed else None
             )
             return value
@@ -443,7 +440,7 @@ class Engine:
             )
         state = "CANCELLED" if isinstance(error, Cancelled) else "FAILED"
         if state == "CANCELLED" or completed is not None or response.status_code < 500:
-            yield from self._final(
+            self._final(
                 ref,
                 state,
                 error=str(error),
@@ -472,14 +469,10 @@ class Engine:
             return "ALREADY_COMPLETED"
         raise self.fail(response, action, ref.request_id)
 
-    def _final(self, ref: RequestRef, state: str, **fields: Any) -> Op[None]:
+    def _final(self, ref: RequestRef, state: str, **fields: Any) -> None:
+        """Queue the final state; nobody waits for it (see ``_journal_writer``)."""
         if self.journal is not None:
-            kwargs = {"response_url": ref.response_url, **fields}
-            yield Blocking(
-                _journal_safely,
-                (self.journal.record_final, "final state", ref.request_id, ref.request_id, state),
-                kwargs,
-            )
+            self.journal.write_final(ref.request_id, state, response_url=ref.response_url, **fields)
 
     def follow(
         self,
@@ -781,24 +774,6 @@ class Watcher:
         if changed or fresh or isinstance(status, Completed):
             return with_logs(status, fresh)
         return None
-
-
-def _journal_safely(
-    write: Callable[..., None], what: str, request_id: str, /, *args: Any, **kwargs: Any
-) -> None:
-    """A journal write that cannot lose a request: the server has it, so a disk or SQLite failure
-    is logged (with the request id) and the call goes on."""
-    try:
-        write(*args, **kwargs)
-    except (sqlite3.Error, OSError) as error:
-        logger.warning(
-            "falwidgets: could not record the %s of request %s in the journal (%s: %s); the "
-            "request is unaffected: keep its id to resume it with Handle.from_request_id",
-            what,
-            request_id,
-            type(error).__name__,
-            error,
-        )
 
 
 class HandleBase:

@@ -1,11 +1,11 @@
 """The request journal: every submit is on disk before ``submit`` returns, so nothing is lost.
 
 One SQLite file (``journal.sqlite3`` under :func:`falwidgets._home.home`, i.e. ``FALWIDGETS_HOME``
-or the platform's user data dir), WAL mode, one short transaction per write, so several processes
-and threads can share it. A row per request holds the endpoint, request id, the queue base it was
-sent to, its status/response/cancel URLs, the arguments (JSON, with their sha256), times, the final
-state and the result. ``data:`` URIs over 64 KiB in arguments or results are replaced by a marker
-so the file stays small.
+or the platform's user data dir), WAL mode, so several processes and threads can share it; writes
+are group-committed by one thread per journal (see ``_journal_writer``). A row per request holds
+the endpoint, request id, the queue base it was sent to, its status/response/cancel URLs, the
+arguments (JSON, with their sha256), times, the final state and the result. ``data:`` URIs over
+64 KiB in arguments or results are replaced by a marker so the file stays small.
 
 Public surface: :func:`journal` lists entries (newest first); :func:`mark_journal` records a final
 state the client could not see itself (e.g. the server that ran a request is gone for good);
@@ -20,11 +20,13 @@ import json
 import sqlite3
 import threading
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from falwidgets._home import home
+from falwidgets.client._journal_writer import JournalWriter
 
 __all__ = [
     "FINAL_STATES",
@@ -147,22 +149,35 @@ class Journal:
         self.path = Path(path) if path is not None else home() / "journal.sqlite3"
         self._local = threading.local()
         self._ready = False
+        self._writer = JournalWriter(self._open_connection)
 
     def _connect(self) -> sqlite3.Connection:
+        """This thread's reading connection."""
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-            conn.execute("PRAGMA busy_timeout=30000")
-            _ensure_wal(conn)
-            conn.execute("PRAGMA synchronous=NORMAL")
-            if not self._ready:
-                conn.executescript(_SCHEMA)
-                self._ready = True
-            self._local.conn = conn
+            conn = self._local.conn = self._open_connection()
         return conn
 
-    def record_submit(
+    def _open_connection(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+        conn.execute("PRAGMA busy_timeout=30000")
+        _ensure_wal(conn)
+        conn.execute("PRAGMA synchronous=NORMAL")
+        if not self._ready:
+            conn.executescript(_SCHEMA)
+            self._ready = True
+        return conn
+
+    def flush(self) -> None:
+        """Wait for this process's queued writes to reach the file."""
+        self._writer.flush()
+
+    def record_submit(self, **fields: Any) -> None:
+        """Append a submit and wait until it is on disk (see :meth:`write_submit`)."""
+        self.write_submit(**fields).result()
+
+    def write_submit(
         self,
         *,
         request_id: str,
@@ -172,10 +187,10 @@ class Journal:
         response_url: str,
         cancel_url: str,
         arguments: Any,
-    ) -> None:
-        """Append the submit (called before ``submit`` returns); one statement, one commit."""
-        conn = self._connect()
-        conn.execute(
+    ) -> Future[None]:
+        """Queue the submit's row; the future resolves once it is committed (``submit`` waits
+        for it before returning) or its failure is logged."""
+        return self._writer.put(
             "INSERT OR IGNORE INTO requests (request_id, endpoint, base, status_url,"
             " response_url, cancel_url, arguments, arguments_sha256, created, status)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -191,9 +206,15 @@ class Journal:
                 time.time(),
                 SUBMITTED,
             ),
+            what="submit",
+            request_id=request_id,
         )
 
-    def record_final(
+    def record_final(self, request_id: str, status: str, **fields: Any) -> None:
+        """Record a final state and wait until it is on disk (see :meth:`write_final`)."""
+        self.write_final(request_id, status, **fields).result()
+
+    def write_final(
         self,
         request_id: str,
         status: str,
@@ -203,8 +224,9 @@ class Journal:
         error: str | None = None,
         error_type: str | None = None,
         metrics: dict[str, Any] | None = None,
-    ) -> None:
-        """Record the final state of a request (result, error or cancel); idempotent."""
+    ) -> Future[None]:
+        """Queue the final state of a request (result, error or cancel); idempotent. Callers need
+        not wait: readers in this process flush first, and exit flushes what is left."""
         sql = (
             "UPDATE requests SET status = ?, finished = ?, error = ?, error_type = ?,"
             " metrics = COALESCE(?, metrics), result = COALESCE(?, result) WHERE request_id = ?"
@@ -221,7 +243,7 @@ class Journal:
         if response_url:
             sql += " AND response_url = ?"
             params.append(response_url)
-        self._connect().execute(sql, params)  # one statement: its own transaction
+        return self._writer.put(sql, params, what="final state", request_id=request_id)
 
     def entries(
         self,
@@ -246,6 +268,7 @@ class Journal:
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
+        self.flush()
         conn = self._connect()
         conn.row_factory = sqlite3.Row
         rows = conn.execute(sql, params).fetchall()

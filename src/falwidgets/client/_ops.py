@@ -2,9 +2,10 @@
 
 An operation is a generator that yields :class:`Call` (send this request; receive the
 ``httpx.Response`` or the transport exception), :class:`Sleep`, :class:`Blocking` (disk work),
-:class:`Parallel` (run these sub-operations concurrently; receive their results), the streaming
-trio :class:`Open` / :class:`ReadLine` / :class:`Close`, and :class:`Emit` (hand a value to the
-caller: the next item of an iterator, or an ``on_update`` callback), and returns its value. The
+:class:`Wait` (a queued disk write), :class:`Parallel` (run these sub-operations concurrently;
+receive their results), the streaming trio :class:`Open` / :class:`ReadLine` / :class:`Close`,
+and :class:`Emit` (hand a value to the caller: the next item of an iterator, or an ``on_update``
+callback), and returns its value. The
 sync and async drivers in ``_drive`` execute the same generators, so retries, deadlines, URL rules,
 response handling and the SSE loops exist in exactly one copy.
 """
@@ -12,6 +13,7 @@ response handling and the SSE loops exist in exactly one copy.
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -32,6 +34,7 @@ __all__ = [
     "Parallel",
     "ReadLine",
     "Sleep",
+    "Wait",
     "send",
 ]
 
@@ -83,6 +86,14 @@ class Blocking:
 
 
 @dataclass(frozen=True)
+class Wait:
+    """Wait for a ``concurrent.futures.Future`` (a queued journal write) and receive its result:
+    the sync driver blocks, the async one awaits it without tying up a worker thread."""
+
+    future: Future[Any]
+
+
+@dataclass(frozen=True)
 class Parallel:
     """Run sub-operations at most ``limit`` at a time; the result is the list of their results."""
 
@@ -127,7 +138,7 @@ class Emit:
     value: Any
 
 
-Yielded = Call | Sleep | Parallel | Blocking | Open | ReadLine | Close | Emit
+Yielded = Call | Sleep | Parallel | Blocking | Wait | Open | ReadLine | Close | Emit
 Op = Generator[Yielded, Any, T]
 
 

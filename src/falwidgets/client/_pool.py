@@ -23,15 +23,12 @@ SHARDS = 12
 
 
 class Pool(Generic[C]):
-    """Round-robin over ``shards`` identical httpx clients (``send``/``build_request``)."""
+    """Round-robin over ``shards`` identical httpx clients (requests are built by ``_drive``)."""
 
     def __init__(self, make: Callable[[], C], shards: int = SHARDS) -> None:
         self.clients: list[C] = [make() for _ in range(max(1, shards))]
         self.is_async = isinstance(self.clients[0], httpx.AsyncClient)
         self._turn = itertools.cycle(self.clients)  # next() on a cycle is atomic under the GIL
-
-    def build_request(self, *args: Any, **kwargs: Any) -> httpx.Request:
-        return self.clients[0].build_request(*args, **kwargs)
 
     def send(self, request: httpx.Request, **kwargs: Any) -> Any:
         """``httpx.Client.send`` (or the awaitable of ``AsyncClient.send``) on the next shard."""

@@ -148,6 +148,7 @@ class JobQueue:
         self._cond = threading.Condition(self.lock)
         self.jobs: dict[str, Job] = {}
         self.pending: deque[Job] = deque()
+        self._by_finish: deque[Job] = deque()  # finished jobs, oldest first (for pruning)
         self.running = 0
         self._stop = False
         self._threads = [
@@ -319,7 +320,7 @@ class JobQueue:
                     self.running += 1
                     self._changed_locked(job)
                     return job
-                self._cond.wait(timeout=0.1)
+                self._cond.wait()  # submit, requeue and stop notify; no polling
         return None
 
     def _expire_loop(self) -> None:
@@ -466,6 +467,7 @@ class JobQueue:
         self.metrics.observe_latency(job.finished - job.created)
         self._changed_locked(job)
         job.done_event.set()
+        self._by_finish.append(job)
         self._prune_locked()
         if job.visible:
             self._persist(job)
@@ -474,9 +476,12 @@ class JobQueue:
 
     # -- retention and persistence --------------------------------------------------------------
     def _prune_locked(self) -> None:
+        """Forget jobs finished over RETENTION_SECONDS ago (oldest first: no scan of all jobs)."""
         cutoff = time.time() - RETENTION_SECONDS
-        for rid in [r for r, j in self.jobs.items() if j.finished and j.finished < cutoff]:
-            del self.jobs[rid]
+        while self._by_finish and (self._by_finish[0].finished or 0) < cutoff:
+            job = self._by_finish.popleft()
+            if self.jobs.get(job.request_id) is job:
+                del self.jobs[job.request_id]
 
     def _persist(self, job: Job) -> None:
         if self.data_dir is None:
@@ -498,6 +503,7 @@ class JobQueue:
                 continue
             if job.finished and job.finished >= cutoff:
                 self.jobs[job.request_id] = job
+        self._by_finish.extend(sorted(self.jobs.values(), key=lambda job: job.finished or 0))
 
 
 def _dump_output(result: Any, output_model: type[BaseModel] | None) -> dict[str, Any]:
