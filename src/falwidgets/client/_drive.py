@@ -38,6 +38,7 @@ from falwidgets.client._ops import (
     Sleep,
     Wait,
 )
+from falwidgets.client._pool import Pool
 
 __all__ = ["aiterate", "build_request", "iterate_sync", "run_async", "run_sync"]
 
@@ -74,17 +75,18 @@ async def _afile_chunks(part: FileSlice) -> AsyncIterator[bytes]:
         await asyncio.to_thread(handle.close)
 
 
-def build_request(http: Any, call: Call) -> httpx.Request:
+def build_request(http: Pool[Any], call: Call) -> httpx.Request:
     """An ``httpx.Request`` for ``call``; file bodies become a (sync or async) chunk stream.
 
-    Built directly rather than with ``http.build_request``: our URLs are absolute and we keep no
+    Built directly rather than with ``client.build_request``: our URLs are absolute and we keep no
     cookies, so the client's URL, cookie and parameter merging (a sixth of a job's CPU) is
-    skipped. The client's default headers still apply; the call's headers win.
+    skipped. The clients' default headers (httpx's Accept, Accept-Encoding, ...) still apply; the
+    call's headers win.
     """
-    headers = dict(default_headers(http))
+    headers = dict(http.default_headers)
     for name, value in call.headers.items():
         headers[name.lower()] = value
-    timeout = call.timeout if call.timeout is not None else _client_of(http).timeout
+    timeout = call.timeout if call.timeout is not None else http.clients[0].timeout
     kwargs: dict[str, Any] = {
         "headers": headers,
         "params": call.params,
@@ -93,27 +95,11 @@ def build_request(http: Any, call: Call) -> httpx.Request:
     if call.has_json:
         kwargs["json"] = call.json
     elif call.file is not None:
-        is_async = getattr(http, "is_async", False) or isinstance(http, httpx.AsyncClient)
-        kwargs["content"] = _afile_chunks(call.file) if is_async else _file_chunks(call.file)
+        kwargs["content"] = _afile_chunks(call.file) if http.is_async else _file_chunks(call.file)
         headers["content-length"] = str(call.file.length)
     elif call.content is not None:
         kwargs["content"] = call.content
     return httpx.Request(call.method, call.url, **kwargs)
-
-
-def _client_of(http: Any) -> httpx.Client | httpx.AsyncClient:
-    return http.clients[0] if hasattr(http, "clients") else http
-
-
-def default_headers(http: Any) -> dict[str, str]:
-    """The client's default headers (httpx's Accept, Accept-Encoding, ...), lower-cased, cached on
-    the client object."""
-    cached = getattr(http, "_falwidgets_headers", None)
-    if cached is None:
-        cached = {k.lower(): v for k, v in _client_of(http).headers.items()}
-        with contextlib.suppress(AttributeError):  # a client class with __slots__: no cache
-            http._falwidgets_headers = cached
-    return cached
 
 
 def _past_stop() -> httpx.ReadTimeout:
@@ -225,7 +211,7 @@ class _SyncStream:
 class _SyncSteps:
     """Performs the steps of one op (and remembers the streams it opened)."""
 
-    def __init__(self, http: httpx.Client, streams: httpx.Client) -> None:
+    def __init__(self, http: Pool[httpx.Client], streams: Pool[httpx.Client]) -> None:
         self.http = http
         self.streams = streams
         self.open: dict[int, _SyncStream] = {}
@@ -258,6 +244,7 @@ class _SyncSteps:
             stream = self.open.pop(id(step.response), None)
             if stream is not None:
                 stream.close()
+                self.streams.release(stream.response)
             return None
         if isinstance(step, Parallel):
             with ThreadPoolExecutor(max_workers=max(1, step.limit)) as pool:
@@ -268,11 +255,12 @@ class _SyncSteps:
     def close_all(self) -> None:
         for stream in self.open.values():
             stream.close()
+            self.streams.release(stream.response)
         self.open.clear()
 
 
 def iterate_sync(
-    op: Op[T], http: httpx.Client, streams: httpx.Client | None = None
+    op: Op[T], http: Pool[httpx.Client], streams: Pool[httpx.Client] | None = None
 ) -> Generator[Any, None, T]:
     """Drive ``op``, yielding each value it emits; the generator returns the op's value."""
     steps = _SyncSteps(http, streams or http)
@@ -295,8 +283,8 @@ def iterate_sync(
 
 def run_sync(
     op: Op[T],
-    http: httpx.Client,
-    streams: httpx.Client | None = None,
+    http: Pool[httpx.Client],
+    streams: Pool[httpx.Client] | None = None,
     on_emit: Callable[[Any], Any] | None = None,
 ) -> T:
     """Drive ``op`` to completion with blocking I/O, passing emitted values to ``on_emit``."""
@@ -349,7 +337,7 @@ class _AsyncStream:
 
 
 class _AsyncSteps:
-    def __init__(self, http: httpx.AsyncClient, streams: httpx.AsyncClient) -> None:
+    def __init__(self, http: Pool[httpx.AsyncClient], streams: Pool[httpx.AsyncClient]) -> None:
         self.http = http
         self.streams = streams
         self.open: dict[int, _AsyncStream] = {}
@@ -357,7 +345,7 @@ class _AsyncSteps:
     async def do(self, step: Any) -> Any:
         if isinstance(step, Call):
             try:
-                return await self.http.send(build_request(self.http, step))
+                return await self.http.asend(build_request(self.http, step))
             except httpx.TransportError as error:
                 return error
         if isinstance(step, ReadLine):
@@ -372,7 +360,7 @@ class _AsyncSteps:
         if isinstance(step, Open):
             try:
                 request = build_request(self.streams, step.call)
-                response = await self.streams.send(request, stream=True)
+                response = await self.streams.asend(request, stream=True)
             except httpx.TransportError as error:
                 return error
             self.open[id(response)] = _AsyncStream(response, step.until)
@@ -383,6 +371,7 @@ class _AsyncSteps:
             stream = self.open.pop(id(step.response), None)
             if stream is not None:
                 await stream.response.aclose()
+                self.streams.release(stream.response)
             return None
         if isinstance(step, Parallel):
             return await _gather(step, self.http, self.streams)
@@ -391,10 +380,13 @@ class _AsyncSteps:
     async def close_all(self) -> None:
         for stream in self.open.values():
             await stream.response.aclose()
+            self.streams.release(stream.response)
         self.open.clear()
 
 
-async def _gather(step: Parallel, http: httpx.AsyncClient, streams: httpx.AsyncClient) -> list[Any]:
+async def _gather(
+    step: Parallel, http: Pool[httpx.AsyncClient], streams: Pool[httpx.AsyncClient]
+) -> list[Any]:
     gate = asyncio.Semaphore(max(1, step.limit))
 
     async def one(sub: Op[Any]) -> Any:
@@ -406,8 +398,8 @@ async def _gather(step: Parallel, http: httpx.AsyncClient, streams: httpx.AsyncC
 
 async def run_async(
     op: Op[T],
-    http: httpx.AsyncClient,
-    streams: httpx.AsyncClient | None = None,
+    http: Pool[httpx.AsyncClient],
+    streams: Pool[httpx.AsyncClient] | None = None,
     on_emit: Callable[[Any], Any] | None = None,
 ) -> T:
     """Drive ``op`` on the running loop; ``on_emit`` may be a plain or an async callable."""
@@ -433,7 +425,7 @@ async def run_async(
 
 
 async def aiterate(
-    op: Op[Any], http: httpx.AsyncClient, streams: httpx.AsyncClient | None = None
+    op: Op[Any], http: Pool[httpx.AsyncClient], streams: Pool[httpx.AsyncClient] | None = None
 ) -> AsyncIterator[Any]:
     """Drive ``op``, yielding each value it emits (its return value is dropped)."""
     steps = _AsyncSteps(http, streams or http)

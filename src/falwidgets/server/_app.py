@@ -8,7 +8,6 @@ slashes and status/result/cancel must work under both `owner/app` and the full e
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import json
 import logging
@@ -43,6 +42,8 @@ from falwidgets.server._registry import EndpointDef, endpoints, lookup
 from falwidgets.server._storage import Storage, safe_name
 from falwidgets.server._urls import rebase, request_base
 from falwidgets.server._validation import validate_input
+
+_timeout = getattr(asyncio, "timeout", None)  # Python >= 3.11
 
 log = logging.getLogger("falwidgets.server")
 
@@ -80,6 +81,22 @@ class ServerState:
     def outward(self, request: Request, value: Any) -> Any:
         """Stored JSON as this request should see it (URLs on the base it came in on)."""
         return rebase(value, self.base_url, self.base_for(request))
+
+
+async def wait_set(event: asyncio.Event, timeout: float) -> bool:
+    """Whether ``event`` was set within ``timeout`` s. Python 3.11's ``asyncio.timeout`` spares
+    the task that ``wait_for`` makes for every wait (one per SSE stream per change)."""
+    if event.is_set():
+        return True
+    try:
+        if _timeout is not None:
+            async with _timeout(timeout):
+                await event.wait()
+        else:  # pragma: no cover - Python 3.10
+            await asyncio.wait_for(event.wait(), timeout)
+    except asyncio.TimeoutError:
+        return False
+    return True
 
 
 def submission_digest(endpoint_id: str, arguments: Any) -> str:
@@ -310,8 +327,7 @@ def build_app(state: ServerState) -> Starlette:
                     if body["status"] == "COMPLETED":
                         return
                     wait = max(0.05, state.ping_interval - (time.monotonic() - last_ping))
-                    with contextlib.suppress(asyncio.TimeoutError):
-                        await asyncio.wait_for(changed.wait(), timeout=min(wait, 0.25))
+                    await wait_set(changed, min(wait, 0.25))
                 finally:
                     state.queue.unwatch(job, changed)
                 if time.monotonic() - last_ping >= state.ping_interval:
@@ -386,9 +402,7 @@ def build_app(state: ServerState) -> Starlette:
         while not job.done_event.is_set():
             changed = state.queue.watch(job)
             try:
-                await asyncio.wait_for(changed.wait(), timeout=0.5)
-            except asyncio.TimeoutError:
-                if await request.is_disconnected():
+                if not await wait_set(changed, 0.5) and await request.is_disconnected():
                     state.queue.cancel(job)
                     return False
             finally:
@@ -451,11 +465,7 @@ def build_app(state: ServerState) -> Starlette:
                         elif job.output is not None:
                             yield sse(state.outward(request, job.output))
                         return
-                    pinged = False
-                    try:
-                        await asyncio.wait_for(changed.wait(), timeout=state.ping_interval)
-                    except asyncio.TimeoutError:
-                        pinged = True
+                    pinged = not await wait_set(changed, state.ping_interval)
                 finally:
                     state.queue.unwatch(job, changed)
                 if pinged:
