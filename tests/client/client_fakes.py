@@ -4,14 +4,32 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any
 
 import httpx
 
 from falwidgets.client import AsyncClient, RetryPolicy
+from falwidgets.client._journal import Journal
 
 BASE = "http://fal.test"
 FAST = RetryPolicy(max_attempts=4, base=0.01, max_delay=0.05)
+
+
+def journal_submit(
+    journal: Journal, rid: str, endpoint: str = "fal-ai/flux/dev", **args: Any
+) -> Future[None]:
+    """Queue a submit row for ``rid`` (URLs from the endpoint-id rules on a fake host)."""
+    url = f"http://q/{endpoint}/requests/{rid}"
+    return journal.write_submit(
+        request_id=rid,
+        endpoint=endpoint,
+        base="http://q",
+        status_url=url + "/status",
+        response_url=url,
+        cancel_url=url + "/cancel",
+        arguments=args,
+    )
 
 
 def sse(*events: dict[str, Any], ping: bool = True) -> bytes:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from client_fakes import journal_submit
 
 from falwidgets.client import JournalEntry, journal
 from falwidgets.client._journal import Journal, shrink
@@ -22,17 +23,7 @@ PY = sys.executable
 
 
 def _record(j: Journal, rid: str, endpoint: str = "fal-ai/flux/dev", **args: Any) -> None:
-    base = "http://q"
-    url = f"{base}/{endpoint}/requests/{rid}"
-    j.record_submit(
-        request_id=rid,
-        endpoint=endpoint,
-        base=base,
-        status_url=url + "/status",
-        response_url=url,
-        cancel_url=url + "/cancel",
-        arguments=args,
-    )
+    journal_submit(j, rid, endpoint, **args).result()
 
 
 def test_journal_filters_order_caps_and_threads(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from client_fakes import journal_submit
 
 from falwidgets.client import _journal_writer
 from falwidgets.client._journal import Journal
@@ -19,16 +20,7 @@ from falwidgets.client._journal_writer import JournalWriter
 
 
 def _submit(j: Journal, rid: str, **args: Any) -> Any:
-    url = f"http://q/fal-ai/flux/requests/{rid}"
-    return j.write_submit(
-        request_id=rid,
-        endpoint="fal-ai/flux",
-        base="http://q",
-        status_url=url + "/status",
-        response_url=url,
-        cancel_url=url + "/cancel",
-        arguments=args,
-    )
+    return journal_submit(j, rid, "fal-ai/flux", **args)
 
 
 def test_concurrent_writes_share_transactions_and_all_land(tmp_path: Path) -> None:

@@ -48,13 +48,51 @@ def _client(**options: Any) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=async_transport(verify=verify, limits=limits), **options)
 
 
-def test_the_async_client_runs_on_the_backend() -> None:
+PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
+
+
+@pytest.fixture
+def no_proxies(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in PROXY_VARS:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    return monkeypatch
+
+
+def test_the_async_client_runs_on_the_backend(no_proxies: pytest.MonkeyPatch) -> None:
     async def main() -> None:
         async with AsyncClient(base_url="http://127.0.0.1:9", journal=False) as client:
-            pool = client._http.clients[0]._transport._pool
-            assert isinstance(pool._network_backend, AsyncioBackend)
+            for shard in client._http.clients + client._streams.clients:
+                transport = shard._transport_for_url(httpx.URL("https://queue.fal.run/x"))
+                assert isinstance(transport._pool._network_backend, AsyncioBackend)
 
     asyncio.run(main())
+
+
+def test_proxy_environment_variables_still_apply(no_proxies: pytest.MonkeyPatch) -> None:
+    """Notebooks behind a corporate proxy: HTTP(S)_PROXY reach the async client as before."""
+    seen: list[bytes] = []
+    accepted = b'{"request_id": "r1", "status": "IN_QUEUE"}'
+
+    async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        seen.append((await _read_request(reader)).split(b"\r\n")[0])
+        writer.write(
+            b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n%s"
+            % (len(accepted), accepted)
+        )
+        await writer.drain()
+        writer.close()
+
+    async def main() -> None:
+        server = await _serve(proxy)
+        no_proxies.setenv("HTTP_PROXY", f"http://127.0.0.1:{_port(server)}")
+        async with AsyncClient(key="k", base_url="http://queue.example", journal=False) as client:
+            handle = await client.submit("fal-ai/flux/dev", {"prompt": "p"})
+            assert handle.request_id == "r1"
+        server.close()
+
+    asyncio.run(main())
+    assert seen == [b"POST http://queue.example/fal-ai/flux/dev HTTP/1.1"]
 
 
 def test_refused_connection_is_connect_error() -> None:

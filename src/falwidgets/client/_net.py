@@ -9,7 +9,7 @@ as before: connection refused is still ``ConnectError`` (the one failure a submi
 after), timeouts are still ``ConnectTimeout``/``ReadTimeout``/``WriteTimeout``.
 
 Python 3.11+ only (``asyncio.timeout`` and ``StreamWriter.start_tls``); on 3.10 httpx keeps its
-default backend. :func:`async_transport` builds the transport the async client uses.
+default backend. :func:`lean_mounts` puts it under the async client without losing proxies.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import sys
+import urllib.request
 from collections.abc import Iterable
 from typing import Any
 
@@ -24,7 +25,7 @@ import httpcore
 import httpx
 from httpcore._utils import is_socket_readable
 
-__all__ = ["AsyncioBackend", "async_transport"]
+__all__ = ["AsyncioBackend", "async_transport", "lean_mounts"]
 
 SUPPORTED = sys.version_info >= (3, 11)
 
@@ -154,3 +155,16 @@ def async_transport(*, verify: ssl.SSLContext, limits: httpx.Limits) -> httpx.As
             network_backend=AsyncioBackend(),
         )
     return transport
+
+
+def lean_mounts(*, verify: ssl.SSLContext, limits: httpx.Limits) -> dict[str, Any]:
+    """``mounts=`` for an ``httpx.AsyncClient``: every URL on :func:`async_transport`.
+
+    A mount, not ``transport=``: httpx ignores proxy environment variables once a transport is
+    given, while its per-scheme proxy mounts (``HTTPS_PROXY``, ``NO_PROXY``, ...) are more specific
+    than ``all://`` and still win. ``ALL_PROXY`` is itself an ``all://`` mount, so with it set the
+    client keeps httpx's defaults.
+    """
+    if not SUPPORTED or "all" in urllib.request.getproxies():
+        return {}
+    return {"all://": async_transport(verify=verify, limits=limits)}

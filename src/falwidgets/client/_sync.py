@@ -15,7 +15,7 @@ from falwidgets.client._direct import StreamIterator
 from falwidgets.client._drive import iterate_sync, run_sync
 from falwidgets.client._info import ClientInfo
 from falwidgets.client._journal import JournalEntry
-from falwidgets.client._net import async_transport
+from falwidgets.client._net import lean_mounts
 from falwidgets.client._pool import SHARDS, Pool
 from falwidgets.client._retry import RetryPolicy
 from falwidgets.client._status import Status
@@ -57,17 +57,14 @@ def _http(cls: type[Any], **options: Any) -> Any:
 
     def make() -> Any:
         if own_transport:
-            options["transport"] = async_transport(
-                verify=options["verify"], limits=options["limits"]
-            )
+            options["mounts"] = lean_mounts(verify=options["verify"], limits=options["limits"])
         client = cls(**options)
         if isinstance(getattr(client, "_cookies", None), httpx.Cookies):
             client._cookies = _NoCookies()
         return client
 
     # a caller's transport is one pool whatever wraps it: sharding it would only multiply closes
-    caller_transport = options.get("transport") is not None and not own_transport
-    return Pool(make, shards=1 if caller_transport else SHARDS)
+    return Pool(make, shards=1 if options.get("transport") is not None else SHARDS)
 
 
 def _http_pair(cls: type[Any], transport: Any) -> tuple[Any, Any]:
