@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -124,3 +125,27 @@ def test_queued_writes_reach_the_file_when_the_process_exits(tmp_path: Path) -> 
     subprocess.run([sys.executable, "-c", script], check=True, timeout=60)
     entry = Journal(path).get("r1")
     assert entry is not None and entry.status == "COMPLETED" and entry.result == {"n": 199}
+
+
+def test_a_read_waits_briefly_for_a_writer_blocked_by_another_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process holding the write lock delays our queued write, never our reads."""
+    from falwidgets.client import _journal
+
+    monkeypatch.setattr(_journal, "READ_FLUSH_SECONDS", 0.3)
+    j = Journal(tmp_path / "j.sqlite3")
+    _submit(j, "first").result(timeout=10)
+    other = sqlite3.connect(j.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # holds the write lock, like a busy second kernel
+    try:
+        queued = _submit(j, "second")
+        started = time.monotonic()
+        assert [e.request_id for e in j.entries()] == ["first"]  # stale, not stuck
+        assert time.monotonic() - started < 5
+        assert not queued.done()
+    finally:
+        other.execute("COMMIT")
+        other.close()
+    queued.result(timeout=30)
+    assert [e.request_id for e in j.entries()] == ["second", "first"]

@@ -41,6 +41,7 @@ __all__ = [
 SUBMITTED = "SUBMITTED"
 FINAL_STATES = ("COMPLETED", "FAILED", "CANCELLED")
 DATA_URI_CAP = 64 * 1024
+READ_FLUSH_SECONDS = 2.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS requests (
@@ -169,9 +170,9 @@ class Journal:
             self._ready = True
         return conn
 
-    def flush(self) -> None:
-        """Wait for this process's queued writes to reach the file."""
-        self._writer.flush()
+    def flush(self, timeout: float | None = 30.0) -> None:
+        """Wait (at most ``timeout`` s) for this process's queued writes to reach the file."""
+        self._writer.flush(timeout)
 
     def record_submit(self, **fields: Any) -> None:
         """Append a submit and wait until it is on disk (see :meth:`write_submit`)."""
@@ -268,7 +269,7 @@ class Journal:
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
-        self.flush()
+        self.flush(READ_FLUSH_SECONDS)  # read our own writes, unless another process holds the file
         conn = self._connect()
         conn.row_factory = sqlite3.Row
         rows = conn.execute(sql, params).fetchall()
