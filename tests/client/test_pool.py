@@ -16,9 +16,10 @@ FLUX = "fal-ai/flux-realism"
 ARGS = {"prompt": "a pool", "num_inference_steps": 1, "image_size": "square"}
 
 
-def _connections(pool: Pool[Any]) -> list[int]:
-    """Open connections per shard (httpcore's public ``connections`` of each transport)."""
-    return [len(client._transport._pool.connections) for client in pool.clients]
+def _connections(pool: Pool[Any], url: str) -> list[int]:
+    """Open connections per shard (httpcore's public ``connections`` of the transport for url)."""
+    target = httpx.URL(url)
+    return [len(c._transport_for_url(target)._pool.connections) for c in pool.clients]
 
 
 def _idle(pool: Pool[Any]) -> bool:
@@ -29,8 +30,9 @@ def test_calls_one_after_another_reuse_the_first_shard(local_server: Any) -> Non
     with Client(base_url=local_server.url, journal=False) as client:
         for _ in range(4):
             assert "images" in client.subscribe(FLUX, ARGS, timeout=60)
-        assert _connections(client._http) == [1] + [0] * (len(client._http.clients) - 1)
-        assert _connections(client._streams)[0] == 1 and sum(_connections(client._streams)) == 1
+        http, streams = (_connections(p, local_server.url) for p in (client._http, client._streams))
+        assert http == [1] + [0] * (len(client._http.clients) - 1)
+        assert streams[0] == 1 and sum(streams) == 1
         assert _idle(client._http) and _idle(client._streams)
 
 
@@ -41,7 +43,7 @@ def test_concurrent_calls_spread_over_shards_and_are_all_given_back(local_server
                 *(client.subscribe(FLUX, ARGS, timeout=60) for _ in range(8))
             )
             assert all("images" in out for out in outs)
-            assert sum(1 for n in _connections(client._streams) if n) >= 4
+            assert sum(1 for n in _connections(client._streams, local_server.url) if n) >= 4
             assert _idle(client._http) and _idle(client._streams)
 
     asyncio.run(main())
