@@ -18,6 +18,7 @@ from falwidgets.client import (
     Queued,
     RequestFailed,
     ValidationError,
+    journal,
 )
 
 STREAM = "/fal-ai/flux/requests/req-1/status/stream"
@@ -210,6 +211,37 @@ def test_failed_request_raises_request_failed_or_validation(mock_client) -> None
         client2.subscribe("fal-ai/flux/dev", {})
     assert info2.value.errors[0]["loc"] == ["body", "image_url"]
     assert info2.value.request_id == "req-1"
+
+
+@pytest.mark.parametrize("status", [500, 503])
+def test_a_failed_request_whose_result_is_an_error_status_is_request_failed(
+    mock_client, status: int
+) -> None:
+    """fal answers a failed request's result with the app's status and error body: that is the
+    request's outcome (RequestFailed), fetched once, not a server fault to retry."""
+    failed = {"status": "COMPLETED", "logs": [], "error": f"Invalid status code: {status}"}
+    body = httpx.Response(
+        status, json={"detail": "CUDA out of memory"}, headers={"x-fal-error-type": "runner_error"}
+    )
+    client, rec = mock_client(queue(sse(failed), result=body))
+    with pytest.raises(RequestFailed, match="CUDA out of memory") as info:
+        client.subscribe("fal-ai/flux/dev", {})
+    assert type(info.value) is RequestFailed
+    assert info.value.status_code == status and info.value.request_id == "req-1"
+    assert info.value.error_type == "runner_error"
+    assert rec.paths().count("GET /fal-ai/flux/requests/req-1") == 1
+
+
+def test_events_alone_journal_a_failed_outcome(mock_client) -> None:
+    """A caller that only watches events() (never asks for the result) still leaves the failure
+    in the journal, so history does not keep trying to resume it."""
+    failed = {"status": "COMPLETED", "logs": [], "error": "boom", "error_type": "runner_error"}
+    client, rec = mock_client(queue(sse(failed)))
+    handle = client.submit("fal-ai/flux/dev", {})
+    assert [type(s).__name__ for s in handle.events()] == ["Completed"]
+    entry = journal(limit=1)[0]
+    assert (entry.request_id, entry.status, entry.error_type) == ("req-1", "FAILED", "runner_error")
+    assert "GET " + RESULT not in rec.paths()
 
 
 def test_cancelled_request_raises_cancelled(mock_client) -> None:

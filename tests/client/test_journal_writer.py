@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import multiprocessing
 import sqlite3
 import subprocess
 import sys
@@ -12,10 +14,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
-from client_fakes import journal_submit
+from client_fakes import BASE, journal_submit, submitted
 
-from falwidgets.client import _journal_writer
+from falwidgets.client import AsyncClient, Client, _journal_writer
 from falwidgets.client._journal import Journal
 from falwidgets.client._journal_writer import JournalWriter
 
@@ -149,3 +152,103 @@ def test_a_read_waits_briefly_for_a_writer_blocked_by_another_process(
         other.close()
     queued.result(timeout=30)
     assert [e.request_id for e in j.entries()] == ["second", "first"]
+
+
+class _Locked:
+    """Another process's write lock on the journal file while the block runs."""
+
+    def __init__(self, path: Path) -> None:
+        self.conn = sqlite3.connect(path, isolation_level=None)
+
+    def __enter__(self) -> _Locked:
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.conn.execute("COMMIT")
+        self.conn.close()
+
+
+def _queue_answers(request: httpx.Request) -> httpx.Response:
+    rid = f"req-{request.headers.get('x-n', '1')}"
+    return httpx.Response(200, json=submitted(rid))
+
+
+def test_submit_returns_only_once_its_row_is_on_disk(tmp_path: Path) -> None:
+    j = Journal(tmp_path / "j.sqlite3")
+    _submit(j, "earlier").result(timeout=10)  # creates the file and its tables
+    client = Client(transport=httpx.MockTransport(_queue_answers), base_url=BASE, journal=j)
+    returned = threading.Event()
+    with _Locked(j.path):
+        worker = threading.Thread(
+            target=lambda: (client.submit("fal-ai/flux", {}), returned.set()), daemon=True
+        )
+        worker.start()
+        assert not returned.wait(0.5)  # the server answered; the journal cannot commit yet
+    assert returned.wait(30)
+    assert sqlite3.connect(j.path).execute(
+        "SELECT count(*) FROM requests WHERE request_id = 'req-1'"
+    ).fetchone() == (1,)
+    client.close()
+
+
+def test_a_cancelled_waiter_neither_loses_its_row_nor_stops_the_writer(tmp_path: Path) -> None:
+    j = Journal(tmp_path / "j.sqlite3")
+    _submit(j, "earlier").result(timeout=10)
+
+    async def main() -> None:
+        async with AsyncClient(
+            transport=httpx.MockTransport(_queue_answers), base_url=BASE, journal=j
+        ) as client:
+            with _Locked(j.path), pytest.raises(TimeoutError):
+                await asyncio.wait_for(client.submit("fal-ai/flux", {}), 0.3)
+            handle = await asyncio.wait_for(
+                client.submit("fal-ai/flux", {}, headers={"x-n": "2"}), 30
+            )
+            assert handle.request_id == "req-2"
+
+    asyncio.run(main())
+    assert {e.request_id for e in j.entries()} == {"earlier", "req-1", "req-2"}
+    assert j._writer._thread is None or j._writer._thread.is_alive()
+
+
+def test_writes_go_through_when_no_thread_can_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    j = Journal(tmp_path / "j.sqlite3")
+
+    def refuse(self: threading.Thread) -> None:
+        raise RuntimeError("can't create new thread at interpreter shutdown")
+
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+    future = _submit(j, "r1")
+    assert future.done()  # written on the caller's thread instead
+    monkeypatch.undo()
+    assert [e.request_id for e in j.entries()] == ["r1"]
+
+
+def _child_writes(path: str) -> None:
+    j = Journal(path)
+    j.record_submit(
+        request_id="r1",
+        endpoint="e/p",
+        base="b",
+        status_url="s",
+        response_url="u",
+        cancel_url="c",
+        arguments={},
+    )
+    j.write_final("r1", "COMPLETED", result={"ok": True})  # not waited for; os._exit follows
+
+
+@pytest.mark.skipif(
+    "fork" not in multiprocessing.get_all_start_methods(), reason="needs the fork start method"
+)
+def test_forked_multiprocessing_children_flush_before_they_exit(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite3"
+    child = multiprocessing.get_context("fork").Process(target=_child_writes, args=(str(path),))
+    child.start()
+    child.join(60)
+    assert child.exitcode == 0
+    entry = Journal(path).get("r1")
+    assert entry is not None and entry.status == "COMPLETED" and entry.result == {"ok": True}

@@ -26,6 +26,22 @@ def test_run_posts_to_the_run_host_and_retries_only_refusals(mock_client) -> Non
     assert len(rec2.requests) == 1
 
 
+def test_run_is_not_repeated_after_the_app_answered_503(mock_client) -> None:
+    """On fal.run a 503 naming a request comes from the app after it ran (e.g. a GPU error):
+    running it again could run it twice. A gateway 503 (no request id) is a refusal: retried."""
+    app_said = httpx.Response(
+        503, json={"detail": "GPU error"}, headers={"x-fal-request-id": "run-1"}
+    )
+    client, rec = mock_client(lambda r: app_said)
+    with pytest.raises(ServerError, match="GPU error"):
+        client.run("fal-ai/flux/dev", {})
+    assert len(rec.requests) == 1
+    answers = iter([httpx.Response(503, text="upstream busy"), httpx.Response(200, json={"a": 1})])
+    client2, rec2 = mock_client(lambda r: next(answers))
+    assert client2.run("fal-ai/flux/dev", {}) == {"a": 1}
+    assert len(rec2.requests) == 2
+
+
 def _stream(body: Iterator[bytes]) -> httpx.Response:
     return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body)
 

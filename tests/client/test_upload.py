@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
 import time
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from client_fakes import BASE, StreamingMock, submitted
+from client_fakes import BASE, StreamingMock, async_client, submitted
 
 from falwidgets.client import Client, _upload, data_uri
 
@@ -99,13 +101,35 @@ def test_proxy_upload_initiates_through_proxy_and_puts_direct(mock_client) -> No
     ]
 
 
+def _part_digests(path: Path, size: int, part_size: int) -> dict[int, str]:
+    """sha256 of each part's byte range of ``path``, read in bounded chunks."""
+    digests: dict[int, str] = {}
+    with open(path, "rb") as handle:
+        for number, offset in enumerate(range(0, size, part_size), start=1):
+            handle.seek(offset)
+            digest, left = hashlib.sha256(), min(part_size, size - offset)
+            while left:
+                chunk = handle.read(min(1 << 20, left))
+                assert chunk, f"{path} ended early"
+                digest.update(chunk)
+                left -= len(chunk)
+            digests[number] = digest.hexdigest()
+    return digests
+
+
+def _wrong_parts(expected: dict[int, Any], uploaded: dict[int, Any]) -> list[int]:
+    """Part numbers whose uploaded bytes (or digest) differ from their range of the source."""
+    numbers = expected.keys() | uploaded.keys()
+    return sorted(n for n in numbers if expected.get(n) != uploaded.get(n))
+
+
 @pytest.mark.slow
 def test_multipart_300_mib_streams_parts_with_bounded_memory(mock_client, tmp_path) -> None:
     size = 300 * 1024 * 1024 + 12345
     path = tmp_path / "big.bin"
-    with open(path, "wb") as handle:  # sparse file with distinct bytes at every part boundary
-        handle.truncate(size)
-        for n in range(0, size, _upload.PART_SIZE):
+    with open(path, "wb") as handle:  # sparse file with distinct bytes at every MiB (so at every
+        handle.truncate(size)  # part boundary and inside every part) and at its very end
+        for n in [*range(0, size, 1 << 20), size - 64]:
             handle.seek(n)
             handle.write(os.urandom(64))
     parts: dict[int, str] = {}
@@ -145,10 +169,12 @@ def test_multipart_300_mib_streams_parts_with_bounded_memory(mock_client, tmp_pa
     client.close()
     assert url == "http://cdn.test/f/big.bin"
     assert sum(lengths.values()) == size and len(parts) == 31
-    # each part's hash matches the file's bytes at that range
-    with open(path, "rb") as handle:
-        handle.seek(30 * _upload.PART_SIZE)
-        assert hashlib.sha256(handle.read()).hexdigest() == parts[31]
+    # every part's hash matches the file's bytes at that part's range (read back in 1 MiB chunks)
+    expected = _part_digests(path, size, _upload.PART_SIZE)
+    assert lengths == {n: min(_upload.PART_SIZE, size - (n - 1) * _upload.PART_SIZE) for n in parts}
+    assert _wrong_parts(expected, parts) == []
+    # the check catches parts uploaded at swapped offsets
+    assert _wrong_parts(expected, {**parts, 7: parts[8], 8: parts[7]}) == [7, 8]
     assert peak < 24 * 1024 * 1024, f"peak Python allocation {peak / 2**20:.1f} MiB"
     assert elapsed < 60
 
@@ -201,3 +227,159 @@ def test_data_uri(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="nope"):
         data_uri(tmp_path / "nope")
     assert BASE
+
+
+# -- multipart: every part carries exactly its own byte range (small sizes, so it runs fast) ----
+
+SMALL_PART = 1536 * 1024  # 1.5 MiB: parts end mid-way through the driver's 1 MiB read chunks
+
+
+@pytest.fixture
+def small_multipart(monkeypatch: pytest.MonkeyPatch) -> int:
+    monkeypatch.setattr(_upload, "MULTIPART_THRESHOLD", 4 * 1024 * 1024)
+    monkeypatch.setattr(_upload, "PART_SIZE", SMALL_PART)
+    return SMALL_PART
+
+
+def _multipart_server(received: dict[int, bytes], completed: list[list[dict[str, Any]]]) -> Any:
+    def handler(request: httpx.Request) -> httpx.Response:
+        path_ = request.url.path
+        if path_ == "/storage/auth/token":
+            return httpx.Response(200, json=TOKEN)
+        if path_ == "/files/upload/multipart":
+            return httpx.Response(
+                200, json={"access_url": "http://cdn.test/f/data.bin", "uploadId": "u9"}
+            )
+        if path_.endswith("/complete"):
+            completed.append(json.loads(request.content)["parts"])
+            return httpx.Response(200, json={"ok": True})
+        assert request.method == "PUT" and path_.startswith("/f/data.bin/multipart/u9/")
+        number = int(path_.rsplit("/", 1)[1])
+        body = request.read()
+        assert number not in received, f"part {number} uploaded twice"
+        assert int(request.headers["content-length"]) == len(body)
+        received[number] = body
+        return httpx.Response(200, headers={"etag": f'"e{number}-{hashlib.md5(body).hexdigest()}"'})
+
+    return handler
+
+
+@pytest.mark.parametrize("kind", ["path", "bytes"])
+@pytest.mark.parametrize("driver", ["sync", "async"])
+def test_multipart_parts_match_their_byte_ranges(
+    mock_client, small_multipart: int, tmp_path: Path, kind: str, driver: str
+) -> None:
+    data = os.urandom(5 * small_multipart + 777)  # 6 parts, the last one short
+    path = tmp_path / "data.bin"
+    path.write_bytes(data)
+    value: Any = path if kind == "path" else data
+    received: dict[int, bytes] = {}
+    completed: list[list[dict[str, Any]]] = []
+    handler = _multipart_server(received, completed)
+
+    if driver == "sync":
+        client, _ = mock_client(handler)
+        url = client.upload(value, file_name="data.bin")
+    else:
+
+        async def main() -> str:
+            async with async_client(handler) as aclient:
+                return await aclient.upload(value, file_name="data.bin")
+
+        url = asyncio.run(main())
+
+    assert url == "http://cdn.test/f/data.bin"
+    expected = {
+        n: data[offset : offset + small_multipart]
+        for n, offset in enumerate(range(0, len(data), small_multipart), start=1)
+    }
+    assert len(expected) == 6 and len(expected[6]) == 777
+    assert _wrong_parts(expected, received) == []
+    assert b"".join(received[n] for n in sorted(received)) == data
+    # the check catches parts uploaded at swapped offsets
+    assert _wrong_parts(expected, {**received, 2: received[3], 3: received[2]}) == [2, 3]
+    (listed,) = completed  # completed once, every part in order with the ETag it got back
+    assert listed == [
+        {"partNumber": n, "etag": f'"e{n}-{hashlib.md5(expected[n]).hexdigest()}"'}
+        for n in range(1, 7)
+    ]
+
+
+# -- fallback to storage/upload/initiate ------------------------------------------------------
+
+GCS = {"upload_url": "http://gcs.test/put/1", "file_url": "http://gcs.test/data.bin"}
+
+
+def _fallback_handler(
+    fail: Any, where: str, puts: list[bytes], initiates: list[dict[str, Any]]
+) -> Any:
+    """Token at ``/storage/auth/token``, CDN at cdn.test; ``where`` (a path) fails with ``fail``:
+    an HTTP status, or a transport error raised as if the host could not be reached."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        path_ = request.url.path
+        if path_ == where:
+            if isinstance(fail, int):
+                return httpx.Response(fail, text="<html>bad gateway</html>")
+            raise fail("cannot reach the CDN", request=request)
+        if path_ == "/storage/auth/token":
+            return httpx.Response(200, json=TOKEN)
+        if path_ == "/storage/upload/initiate":
+            assert request.method == "POST" and request.url.params["storage_type"] == "gcs"
+            initiates.append(json.loads(request.content))
+            return httpx.Response(200, json=GCS)
+        if str(request.url) == GCS["upload_url"]:
+            assert request.method == "PUT" and "authorization" not in request.headers
+            puts.append(request.read())
+            return httpx.Response(200)
+        raise AssertionError(f"unexpected {request.method} {request.url}")
+
+    return handler
+
+
+FAILURES = [
+    pytest.param(404, id="404"),
+    pytest.param(405, id="405"),
+    pytest.param(500, id="500"),
+    pytest.param(502, id="502"),
+    pytest.param(503, id="503"),
+    pytest.param(httpx.ConnectError, id="ConnectError"),
+    pytest.param(httpx.ReadError, id="ReadError"),
+    pytest.param(httpx.ConnectTimeout, id="ConnectTimeout"),
+]
+
+
+@pytest.mark.parametrize("fail", FAILURES)
+def test_multipart_initiate_failure_falls_back_to_storage_initiate(
+    mock_client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail: Any
+) -> None:
+    monkeypatch.setattr(_upload, "MULTIPART_THRESHOLD", 4096)  # this file goes multipart
+    data = os.urandom(10_000)
+    file = tmp_path / "data.bin"
+    file.write_bytes(data)
+    puts: list[bytes] = []
+    initiates: list[dict[str, Any]] = []
+    client, rec = mock_client(_fallback_handler(fail, "/files/upload/multipart", puts, initiates))
+    assert client.upload(file) == GCS["file_url"]
+    assert puts == [data]  # the whole file, once, to the presigned URL
+    assert initiates == [{"file_name": "data.bin", "content_type": "application/octet-stream"}]
+    assert "POST /files/upload/multipart" in rec.paths()
+    assert not [p for p in rec.paths() if "/multipart/" in p]  # no part was ever sent
+
+
+@pytest.mark.parametrize("fail", [p for p in FAILURES if p.id not in ("404", "405")])
+@pytest.mark.parametrize("where", ["/storage/auth/token", "/files/upload"])
+def test_unreachable_cdn_falls_back_to_storage_initiate(
+    mock_client, tmp_path: Path, where: str, fail: Any
+) -> None:
+    data = os.urandom(5000)
+    file = tmp_path / "data.bin"
+    file.write_bytes(data)
+    puts: list[bytes] = []
+    initiates: list[dict[str, Any]] = []
+    client, rec = mock_client(_fallback_handler(fail, where, puts, initiates))
+    assert client.upload(file) == GCS["file_url"]
+    assert puts == [data]
+    assert initiates == [{"file_name": "data.bin", "content_type": "application/octet-stream"}]
+    assert "POST " + where in rec.paths()  # the CDN was tried first
+    assert rec.paths()[-2:] == ["POST /storage/upload/initiate", "PUT /put/1"]

@@ -150,6 +150,9 @@ def test_proxy_key_never_reaches_students_or_logs(
         texts.append(json.dumps(proxy.usage()))
     texts.append(caplog.text)
     assert leaks("\n".join(texts)) == []
+    assert "HTTP Request: POST" in caplog.text  # httpx logged the calls, its URLs redacted:
+    assert token not in "\n".join(texts)  # a student's token is a credential too
+    assert "/t/***" in caplog.text
 
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"

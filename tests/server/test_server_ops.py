@@ -185,7 +185,7 @@ def test_finished_requests_are_forgotten_after_retention(monkeypatch: pytest.Mon
             assert http.get(body["status_url"]).status_code == 404
         assert http.get(late["response_url"]).status_code == 200
         assert list(server.queue.jobs) == [late["request_id"]]
-        assert [job.request_id for job in server.queue._by_finish] == [late["request_id"]]
+        assert [rid for _, rid in server.queue._by_finish] == [late["request_id"]]
 
 
 def test_temporary_data_is_removed_on_stop() -> None:

@@ -130,17 +130,21 @@ class AsyncClient(ClientInfo):
         headers: dict[str, str] | None = None,
         timeout: float | None = None,
     ) -> AsyncHandle:
-        deadline = self._engine.submit_deadline(timeout)
-        op = self._engine.submit(
+        return await self._submit(
             endpoint,
             arguments,
-            deadline=deadline,
+            self._engine.submit_deadlines(timeout),
             webhook_url=webhook_url,
             priority=priority,
             start_timeout=start_timeout,
             hint=hint,
             headers=headers,
         )
+
+    async def _submit(
+        self, endpoint: str, arguments: dict[str, Any], deadlines: dict[str, Any], **options: Any
+    ) -> AsyncHandle:
+        op = self._engine.submit(endpoint, arguments, **deadlines, **options)
         return AsyncHandle(self, await self._run(op))
 
     async def subscribe(
@@ -156,9 +160,8 @@ class AsyncClient(ClientInfo):
     ) -> Any:
         """Submit, follow status (``on_update`` may be sync or async), return the result."""
         deadline = self._engine.deadline(timeout)
-        handle = await self.submit(
-            endpoint, arguments, timeout=min(deadline.remaining(), 60.0), **submit_options
-        )
+        deadlines = self._engine.submit_deadlines(None, deadline)
+        handle = await self._submit(endpoint, arguments, deadlines, **submit_options)
         await _call(on_enqueue, handle.request_id)
         want_logs = bool(on_update) if logs is None else logs
         return await handle._run(handle._follow(want_logs, deadline), on_update)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -24,13 +23,16 @@ from falwidgets.client._auth import Credentials, resolve_credentials
 from falwidgets.client._direct import DirectRecord
 from falwidgets.client._encode import find_uploads, replace_uploads
 from falwidgets.client._errors import (
+    _URL_TOKEN,
     Cancelled,
     DeadlineExceeded,
     FalError,
     RequestFailed,
     ServerError,
     add_secrets,
+    detail_text,
     error_from_response,
+    redact_url,
 )
 from falwidgets.client._journal import Journal, JournalEntry, default_journal
 from falwidgets.client._ops import (
@@ -78,15 +80,7 @@ DEFAULT_WAIT = 900.0  # total seconds subscribe/result wait unless told otherwis
 _BASE_HEADERS = {"user-agent": USER_AGENT}
 _DRAIN = 0.05  # seconds to wait for a status stream's end after COMPLETED
 _PRIORITIES = ("normal", "low")
-_URL_TOKEN = re.compile(r"(/t/)[^/?#]+")
-_USERINFO = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@]*@")
-
-
-def redact_url(url: str | None) -> str | None:
-    """``url`` without a token in it: a proxy's ``.../t/<token>`` path or ``user:pass@``."""
-    if not url:
-        return url
-    return _USERINFO.sub(r"\1***@", _URL_TOKEN.sub(r"\1***", url))
+_ONCE = RetryPolicy(max_attempts=1)
 
 
 @functools.lru_cache(maxsize=256)
@@ -230,9 +224,19 @@ class Engine:
             raise ValueError(f"timeout must be positive, got {seconds!r}")
         return Deadline(self.wait if seconds is None else seconds)
 
-    def submit_deadline(self, seconds: float | None) -> Deadline:
-        """A submit is one short call: it defaults to the read timeout, not the long ``wait``."""
-        return Deadline(seconds if seconds is not None else self.timeout.read or 60.0)
+    def submit_deadlines(
+        self, seconds: float | None, total: Deadline | None = None
+    ) -> dict[str, Deadline | None]:
+        """``deadline``/``uploads`` for :meth:`submit`. The POST is one short call (the read
+        timeout by default, and within ``total``); files found in the arguments upload within
+        ``total`` (default: the long ``wait``), the POST's own time starting after them. An
+        explicit ``seconds`` bounds uploads and POST together, as asked."""
+        if seconds is not None:
+            return {"deadline": Deadline(seconds), "uploads": None}
+        post = self.timeout.read or 60.0
+        if total is not None:
+            post = min(post, total.remaining())
+        return {"deadline": Deadline(post), "uploads": total or self.deadline(None)}
 
     def call(
         self,
@@ -272,10 +276,11 @@ class Engine:
         creates: bool = False,
         request_id: str | None = None,
         timeout: httpx.Timeout | None = None,
+        retry: bool = True,
     ) -> Op[httpx.Response]:
         return send(
             call,
-            policy=self.retry,
+            policy=self.retry if retry else _ONCE,
             deadline=deadline,
             timeout=timeout or self.timeout,
             action=action,
@@ -312,6 +317,7 @@ class Engine:
         arguments: Any,
         *,
         deadline: Deadline,
+        uploads: Deadline | None = None,
         webhook_url: str | None = None,
         priority: str | None = None,
         start_timeout: float | None = None,
@@ -328,7 +334,10 @@ class Engine:
             raise ValueError(f"start_timeout must be positive, got {start_timeout!r}")
         _runner_headers(extra, start_timeout, hint)
         params = {"fal_webhook": webhook_url} if webhook_url else None
-        arguments = yield from self.prepare(arguments, deadline)
+        prepared = yield from self.prepare(arguments, uploads or deadline)
+        if uploads is not None and prepared is not arguments:  # the POST's time starts now
+            deadline = Deadline(min(deadline.seconds or 60.0, uploads.remaining()))
+        arguments = prepared
         action = f"submit to {eid.full}"
         call = self.call(
             "POST", self.hosts.submit_url(eid), params=params, json=arguments, headers=extra
@@ -410,8 +419,12 @@ class Engine:
     ) -> Op[Any]:
         action = f"result of request {ref.request_id} ({ref.endpoint})"
         call = self.call("GET", ref.response_url)
-        response = yield from self.send(call, deadline, action, request_id=ref.request_id)
         failed = completed is not None and completed.error is not None
+        # a failed request's result is its error body, sent with the app's status (often 5xx):
+        # fetched once, since asking again cannot change it
+        response = yield from self.send(
+            call, deadline, action, request_id=ref.request_id, retry=not failed
+        )
         if response.is_success and not failed:
             value = _json(response, action, ref.request_id)
             self._final(
@@ -431,6 +444,19 @@ class Engine:
             )
         else:
             error = self.fail(response, action, ref.request_id, error_type=error_type)
+            if failed and type(error) is ServerError:  # the app's own failure, not the server's
+                assert completed is not None
+                label = f" [{error.error_type}]" if error.error_type else ""
+                text = detail_text(error.detail)
+                more = f" ({text})" if text and text not in str(completed.error) else ""
+                error = RequestFailed(
+                    f"request {ref.request_id} to {ref.endpoint} failed{label}: "
+                    f"{completed.error}{more}",
+                    request_id=ref.request_id,
+                    error_type=error.error_type,
+                    status_code=response.status_code,
+                    detail=error.detail,
+                )
         if completed is not None and _is_cancel(completed.error, completed.error_type):
             error = Cancelled(
                 f"request {ref.request_id} to {ref.endpoint} was cancelled: {completed.error}",
@@ -810,7 +836,16 @@ class HandleBase:
         )
 
     def _watch(self, logs: bool, deadline: Deadline) -> Op[Completed | None]:
-        watcher = Watcher(
-            self.client._engine, self.ref, logs=logs, deadline=deadline, sink=self._seen
-        )
-        return watcher.run()
+        engine = self.client._engine
+        watcher = Watcher(engine, self.ref, logs=logs, deadline=deadline, sink=self._seen)
+        completed = yield from watcher.run()
+        if completed is not None and completed.error is not None:  # final even if nobody asks
+            state = "CANCELLED" if _is_cancel(completed.error, completed.error_type) else "FAILED"
+            engine._final(
+                self.ref,
+                state,
+                error=str(completed.error),
+                error_type=completed.error_type,
+                metrics=completed.metrics,
+            )
+        return completed

@@ -83,11 +83,12 @@ class DirectRecord:
         if self.journal is None or self.recorded:
             return
         what = f"after {self.count} events" if self.count else "before any result"
-        self.write(
+        self.write(  # often on an event loop, from a closing generator: queue, never wait
             "CANCELLED",
             result=self.last,
             error=f"the caller stopped the call {what}",
             error_type="Cancelled",
+            wait=False,
         )
 
     def write(
@@ -97,16 +98,19 @@ class DirectRecord:
         result: Any = None,
         error: str | None = None,
         error_type: str | None = None,
+        wait: bool = True,
     ) -> None:
-        """Both rows in one go; a disk failure is logged, never raised over the call's outcome."""
+        """Both rows in one go (``wait``: until they are on disk); a disk failure is logged,
+        never raised over the call's outcome."""
         if self.journal is None or self.recorded:
             return
         self.recorded = True
         rid = self.adopt(None)
         try:
-            if self.journal.get(rid) is not None:  # a server reusing ids must not overwrite
+            # a server reusing ids must not overwrite (a read without waiting for queued writes)
+            if self.journal.get(rid, flush=wait) is not None:
                 rid = self.request_id = local_id()
-            self.journal.record_submit(
+            self.journal.write_submit(
                 request_id=rid,
                 endpoint=self.endpoint,
                 base=self.base,
@@ -115,7 +119,11 @@ class DirectRecord:
                 cancel_url="",
                 arguments=self.arguments,
             )
-            self.journal.record_final(rid, state, result=result, error=error, error_type=error_type)
+            final = self.journal.write_final(
+                rid, state, result=result, error=error, error_type=error_type
+            )
+            if wait:
+                final.result()
         except (sqlite3.Error, OSError) as failure:
             logger.warning(
                 "falwidgets: could not journal the %s call %s to %s (%s: %s)",

@@ -243,8 +243,10 @@ class _SyncSteps:
         if isinstance(step, Close):
             stream = self.open.pop(id(step.response), None)
             if stream is not None:
-                stream.close()
-                self.streams.release(stream.response)
+                try:
+                    stream.close()
+                finally:
+                    self.streams.release(stream.response)
             return None
         if isinstance(step, Parallel):
             with ThreadPoolExecutor(max_workers=max(1, step.limit)) as pool:
@@ -253,10 +255,13 @@ class _SyncSteps:
         raise TypeError(f"unknown operation step {step!r}")  # pragma: no cover
 
     def close_all(self) -> None:
-        for stream in self.open.values():
-            stream.close()
-            self.streams.release(stream.response)
-        self.open.clear()
+        streams, self.open = list(self.open.values()), {}
+        for stream in streams:
+            try:
+                with contextlib.suppress(Exception):  # the op's own outcome matters more
+                    stream.close()
+            finally:
+                self.streams.release(stream.response)
 
 
 def iterate_sync(
@@ -370,18 +375,29 @@ class _AsyncSteps:
         if isinstance(step, Close):
             stream = self.open.pop(id(step.response), None)
             if stream is not None:
-                await stream.response.aclose()
-                self.streams.release(stream.response)
+                try:
+                    await stream.response.aclose()
+                finally:
+                    self.streams.release(stream.response)
             return None
         if isinstance(step, Parallel):
             return await _gather(step, self.http, self.streams)
         raise TypeError(f"unknown operation step {step!r}")  # pragma: no cover
 
     async def close_all(self) -> None:
-        for stream in self.open.values():
-            await stream.response.aclose()
-            self.streams.release(stream.response)
-        self.open.clear()
+        streams, self.open = list(self.open.values()), {}
+        interrupted: BaseException | None = None
+        for stream in streams:  # every one is closed and released, whatever happens
+            try:
+                await stream.response.aclose()
+            except Exception:  # the op's own outcome matters more
+                pass
+            except BaseException as error:  # a cancellation: close the rest, then re-raise
+                interrupted = interrupted or error
+            finally:
+                self.streams.release(stream.response)
+        if interrupted is not None:
+            raise interrupted
 
 
 async def _gather(
@@ -393,7 +409,14 @@ async def _gather(
         async with gate:
             return await run_async(sub, http, streams)
 
-    return list(await asyncio.gather(*(one(sub) for sub in step.ops)))
+    tasks = [asyncio.ensure_future(one(sub)) for sub in step.ops]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:  # one part failed: the others stop too (no uploads left running)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 async def run_async(

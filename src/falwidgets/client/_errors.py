@@ -10,6 +10,7 @@ from __future__ import annotations
 import email.utils
 import html as htmllib
 import json
+import logging
 import re
 import time
 from typing import Any
@@ -50,6 +51,35 @@ def add_secrets(*secrets: str | None) -> None:
         half = secret.split(":", 1)[1] if ":" in secret else ""
         if len(half) >= _MIN_SECRET:
             _SECRETS.add(half)
+
+
+_URL_TOKEN = re.compile(r"(/t/)[^/?#]+")
+_USERINFO = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@]*@")
+
+
+def redact_url(url: str | None) -> str | None:
+    """``url`` without a token in it: a proxy's ``.../t/<token>`` path or ``user:pass@``."""
+    if not url:
+        return url
+    return _USERINFO.sub(r"\1***@", _URL_TOKEN.sub(r"\1***", url))
+
+
+class _RedactingFilter(logging.Filter):
+    """httpx logs every request's URL at INFO: a proxy token in it (or a registered key in any
+    argument) is hidden there too, like everywhere else."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                redact(redact_url(str(arg))) if isinstance(arg, (str, httpx.URL)) else arg
+                for arg in record.args
+            )
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        return True
+
+
+logging.getLogger("httpx").addFilter(_RedactingFilter())
 
 
 def redact(value: Any) -> Any:
@@ -198,7 +228,7 @@ def _page_words(page: str, limit: int = 300) -> str:
     return words if len(words) <= limit else words[: limit - 1] + "…"
 
 
-def _detail_text(detail: Any) -> str:
+def detail_text(detail: Any) -> str:
     if isinstance(detail, str):
         return detail
     if detail is None:
@@ -232,7 +262,7 @@ def error_from_response(
     rid = request_id or response.headers.get("x-fal-request-id")
     where = f"{action}" + (f" (request {rid})" if rid and rid not in action else "")
     add_secrets(*secrets)
-    text = _detail_text(detail).strip()
+    text = detail_text(detail).strip()
     if isinstance(body, str) and _TAG.search(text):
         text = _page_words(text)
     kwargs: dict[str, Any] = {

@@ -164,7 +164,7 @@ class Journal:
         conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
         conn.execute("PRAGMA busy_timeout=30000")
         _ensure_wal(conn)
-        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA synchronous=FULL")  # a commit survives power loss: one fsync a batch
         if not self._ready:
             conn.executescript(_SCHEMA)
             self._ready = True
@@ -252,8 +252,10 @@ class Journal:
         endpoint: str | None = None,
         status: str | None = None,
         request_id: str | None = None,
+        flush: bool = True,
     ) -> list[JournalEntry]:
-        """Entries newest first, optionally filtered."""
+        """Entries newest first, optionally filtered (after this process's queued writes, unless
+        ``flush`` is false)."""
         if limit is not None and (not isinstance(limit, int) or limit < 0):
             raise ValueError(f"limit must be a non-negative integer, got {limit!r}")
         where, params = [], []
@@ -269,7 +271,8 @@ class Journal:
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
-        self.flush(READ_FLUSH_SECONDS)  # read our own writes, unless another process holds the file
+        if flush:  # read our own writes, unless another process holds the file
+            self.flush(READ_FLUSH_SECONDS)
         conn = self._connect()
         conn.row_factory = sqlite3.Row
         rows = conn.execute(sql, params).fetchall()
@@ -294,8 +297,8 @@ class Journal:
             for row in rows
         ]
 
-    def get(self, request_id: str) -> JournalEntry | None:
-        found = self.entries(limit=1, request_id=request_id)
+    def get(self, request_id: str, flush: bool = True) -> JournalEntry | None:
+        found = self.entries(limit=1, request_id=request_id, flush=flush)
         return found[0] if found else None
 
 

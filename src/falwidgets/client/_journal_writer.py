@@ -53,18 +53,29 @@ class JournalWriter:
         _LIVE.add(self)
 
     def put(self, sql: str, params: Sequence[Any], *, what: str, request_id: str) -> Future[None]:
-        """Queue one statement; the future resolves once it is committed (or its failure logged)."""
+        """Queue one statement; the future resolves once it is committed (or its failure logged).
+
+        The future is marked running at once, so cancelling a waiter (an asyncio task wrapping
+        it) cannot cancel the write itself: the server has the request, the row must land.
+        """
         done: Future[None] = Future()
+        done.set_running_or_notify_cancel()
+        _flush_at_child_exit()
         with self._cond:
             self._queue.append(_Write(sql, params, what, request_id, done))
             self._queued += 1
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._run, name="falwidgets-journal", daemon=True
-                )
-                self._thread.start()
-            else:
+            if self._thread is not None:
                 self._cond.notify_all()
+                return done
+            thread = threading.Thread(target=self._run, name="falwidgets-journal", daemon=True)
+            try:
+                thread.start()
+            except RuntimeError:  # no threads left, or the interpreter is shutting down
+                thread = None
+            else:
+                self._thread = thread
+        if thread is None:
+            self._drain()  # write it here and now rather than never
         return done
 
     def flush(self, timeout: float | None = 30.0) -> None:
@@ -81,22 +92,51 @@ class JournalWriter:
                     if not self._queue:
                         self._cond.wait(IDLE_SECONDS)
                     if not self._queue:
-                        self._thread = None  # put() starts a new thread from here on
                         return
                     batch, self._queue = self._queue[:BATCH], self._queue[BATCH:]
-                if conn is None:
-                    conn = self._open(batch)
-                if conn is not None and not self._commit(conn, batch):
-                    conn.close()  # a failed transaction: the next batch starts on a new one
-                    conn = None
-                with self._cond:
-                    self._finished += len(batch)
-                    self._cond.notify_all()
-                for write in batch:
-                    write.done.set_result(None)
+                conn = self._write(conn, batch)
         finally:
             if conn is not None:
                 conn.close()
+            with self._cond:  # put() starts a new thread from here on
+                if self._thread is threading.current_thread():
+                    self._thread = None
+                left, self._queue = self._queue, []
+            if left:  # only after an unexpected error: these must not wait forever
+                self._drain(left)
+
+    def _drain(self, batch: list[_Write] | None = None) -> None:
+        """Write ``batch`` (default: all that is queued) on the calling thread."""
+        if batch is None:
+            with self._cond:
+                batch, self._queue = self._queue, []
+        if batch:
+            conn = self._write(None, batch)
+            if conn is not None:
+                conn.close()
+
+    def _write(self, conn: sqlite3.Connection | None, batch: list[_Write]) -> Any:
+        """Commit ``batch`` and resolve its futures, whatever happens; returns the connection to
+        reuse (None after a failure, so the next batch starts on a fresh one)."""
+        try:
+            if conn is None:
+                conn = self._open(batch)
+            if conn is not None and not self._commit(conn, batch):
+                conn.close()
+                conn = None
+        except BaseException as error:  # never leave a waiter hanging
+            for write in batch:
+                _warn(write, error)
+            conn = None
+            raise
+        finally:
+            with self._cond:
+                self._finished += len(batch)
+                self._cond.notify_all()
+            for write in batch:
+                if not write.done.done():
+                    write.done.set_result(None)
+        return conn
 
     def _open(self, batch: list[_Write]) -> sqlite3.Connection | None:
         try:
@@ -118,6 +158,8 @@ class JournalWriter:
                 try:
                     conn.execute(write.sql, write.params)
                 except sqlite3.Error as error:
+                    if not conn.in_transaction:  # SQLite rolled back the whole batch (disk full)
+                        raise
                     failed.append((write, error))
             conn.execute("COMMIT")
         except Exception as error:  # anything: no future may be left unresolved
@@ -149,6 +191,23 @@ def _flush_all() -> None:
     """Queued final states reach the disk when the interpreter exits normally."""
     for writer in list(_LIVE):
         writer.flush(timeout=10.0)
+
+
+_finalizer_pid = os.getpid()
+
+
+def _flush_at_child_exit() -> None:
+    """multiprocessing children end with ``os._exit`` (no atexit): flush through its own
+    finalizers instead. Registered lazily, once per child: the child clears them at start."""
+    global _finalizer_pid
+    if _finalizer_pid == os.getpid():
+        return
+    _finalizer_pid = os.getpid()
+    import multiprocessing
+    import multiprocessing.util
+
+    if multiprocessing.parent_process() is not None:
+        multiprocessing.util.Finalize(None, _flush_all, exitpriority=0)
 
 
 def _forget_in_child() -> None:

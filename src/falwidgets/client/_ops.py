@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 import httpx
 
 from falwidgets.client._errors import DeadlineExceeded, FalError, ServerError
-from falwidgets.client._retry import Deadline, RetryPolicy
+from falwidgets.client._retry import Deadline, RetryPolicy, never_sent
 
 __all__ = [
     "Blocking",
@@ -198,7 +198,7 @@ def _transport_error(
     kind = type(error).__name__
     maybe = (
         " The server may have accepted it; it was not re-sent to avoid a duplicate."
-        if creates and not isinstance(error, httpx.ConnectError)
+        if creates and not never_sent(error)
         else ""
     )
     text = f"{action}: {kind}: {str(error) or 'no detail'}.{maybe}{_resume_hint(request_id)}"

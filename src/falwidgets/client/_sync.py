@@ -202,17 +202,21 @@ class Client(ClientInfo):
         timeout: float | None = None,
     ) -> Handle:
         """Queue a request (journalled before returning) and return its :class:`Handle`."""
-        deadline = self._engine.submit_deadline(timeout)
-        op = self._engine.submit(
+        return self._submit(
             endpoint,
             arguments,
-            deadline=deadline,
+            self._engine.submit_deadlines(timeout),
             webhook_url=webhook_url,
             priority=priority,
             start_timeout=start_timeout,
             hint=hint,
             headers=headers,
         )
+
+    def _submit(
+        self, endpoint: str, arguments: dict[str, Any], deadlines: dict[str, Any], **options: Any
+    ) -> Handle:
+        op = self._engine.submit(endpoint, arguments, **deadlines, **options)
         return Handle(self, self._run(op))
 
     def subscribe(
@@ -235,9 +239,8 @@ class Client(ClientInfo):
             if callback is not None and inspect.iscoroutinefunction(callback):
                 raise TypeError("Client.subscribe takes plain callbacks; use AsyncClient for async")
         deadline = self._engine.deadline(timeout)
-        handle = self.submit(
-            endpoint, arguments, timeout=min(deadline.remaining(), 60.0), **submit_options
-        )
+        deadlines = self._engine.submit_deadlines(None, deadline)
+        handle = self._submit(endpoint, arguments, deadlines, **submit_options)
         if on_enqueue is not None:
             on_enqueue(handle.request_id)
         want_logs = bool(on_update) if logs is None else logs

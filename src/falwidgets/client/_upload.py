@@ -23,9 +23,9 @@ from typing import Any
 import httpx
 
 from falwidgets.client._encode import guess_type, is_pil_image, pil_bytes
-from falwidgets.client._errors import ServerError
+from falwidgets.client._errors import DeadlineExceeded, ServerError
 from falwidgets.client._ops import FileSlice, Op, Parallel
-from falwidgets.client._retry import Deadline
+from falwidgets.client._retry import Deadline, never_sent
 
 __all__ = ["MULTIPART_THRESHOLD", "PART_SIZE", "Source", "source_of", "upload_op"]
 
@@ -108,10 +108,18 @@ def upload_op(
         return (yield from _cdn_v3(engine, source, deadline))
     except _Unavailable:
         return (yield from _initiate(engine, source, deadline, "gcs"))
-    except ServerError as error:
-        if error.status_code is not None:  # an HTTP answer, not an unreachable CDN
+    except (ServerError, DeadlineExceeded) as error:
+        if not _unreachable(error, deadline):
             raise
         return (yield from _initiate(engine, source, deadline, "gcs"))
+
+
+def _unreachable(error: ServerError | DeadlineExceeded, deadline: Deadline) -> bool:
+    """The CDN could not be reached (no HTTP answer at all), with time left to fall back."""
+    if isinstance(error, ServerError):
+        return error.status_code is None
+    cause = error.__cause__
+    return isinstance(cause, Exception) and never_sent(cause) and not deadline.expired
 
 
 def _token(engine: Any, deadline: Deadline) -> Op[dict[str, Any]]:

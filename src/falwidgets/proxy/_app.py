@@ -76,9 +76,10 @@ def resolve_key(environ: Mapping[str, str] | None = None) -> str | None:
 
 @dataclass
 class ProxyConfig:
-    """Everything the proxy enforces. ``key`` is excluded from the repr on purpose."""
+    """Everything the proxy enforces. ``key`` and the student tokens are kept out of the repr on
+    purpose (a printed config ends up in saved notebooks); ``labels`` shows who can call."""
 
-    tokens: dict[str, str]  # token -> label
+    tokens: dict[str, str] = field(repr=False)  # token -> label
     upstream: str | None = None  # None: the real fal hosts
     allow: tuple[str, ...] = ()  # endpoint-id globs; empty allows all endpoints
     rate_per_min: int | None = None
@@ -92,10 +93,12 @@ class ProxyConfig:
     max_uploads: int | None = 500  # storage initiates and CDN upload starts, per token
     max_parts: int | None = 5000  # multipart part uploads, per token
     cors_origins: tuple[str, ...] = ("*",)
+    labels: tuple[str, ...] = field(init=False, default=())
 
     def __post_init__(self) -> None:
         if not self.tokens:
             raise ValueError("the proxy needs at least one student token")
+        self.labels = tuple(sorted(self.tokens.values()))
         upstream = Upstream(self.upstream)  # a bad URL fails here, at start-up
         if upstream.is_fal:
             self.upstream = None  # --upstream https://queue.fal.run means fal itself

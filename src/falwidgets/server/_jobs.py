@@ -148,7 +148,8 @@ class JobQueue:
         self._cond = threading.Condition(self.lock)
         self.jobs: dict[str, Job] = {}
         self.pending: deque[Job] = deque()
-        self._by_finish: deque[Job] = deque()  # finished jobs, oldest first (for pruning)
+        # (finished, request_id) oldest first, for pruning; ids, not jobs: forget() frees at once
+        self._by_finish: deque[tuple[float, str]] = deque()
         self.running = 0
         self._stop = False
         self._threads = [
@@ -467,7 +468,7 @@ class JobQueue:
         self.metrics.observe_latency(job.finished - job.created)
         self._changed_locked(job)
         job.done_event.set()
-        self._by_finish.append(job)
+        self._by_finish.append((job.finished, job.request_id))
         self._prune_locked()
         if job.visible:
             self._persist(job)
@@ -478,10 +479,11 @@ class JobQueue:
     def _prune_locked(self) -> None:
         """Forget jobs finished over RETENTION_SECONDS ago (oldest first: no scan of all jobs)."""
         cutoff = time.time() - RETENTION_SECONDS
-        while self._by_finish and (self._by_finish[0].finished or 0) < cutoff:
-            job = self._by_finish.popleft()
-            if self.jobs.get(job.request_id) is job:
-                del self.jobs[job.request_id]
+        while self._by_finish and self._by_finish[0][0] < cutoff:
+            finished, request_id = self._by_finish.popleft()
+            job = self.jobs.get(request_id)
+            if job is not None and job.finished == finished:
+                del self.jobs[request_id]
 
     def _persist(self, job: Job) -> None:
         if self.data_dir is None:
@@ -503,7 +505,7 @@ class JobQueue:
                 continue
             if job.finished and job.finished >= cutoff:
                 self.jobs[job.request_id] = job
-        self._by_finish.extend(sorted(self.jobs.values(), key=lambda job: job.finished or 0))
+        self._by_finish.extend(sorted((job.finished or 0.0, rid) for rid, job in self.jobs.items()))
 
 
 def _dump_output(result: Any, output_model: type[BaseModel] | None) -> dict[str, Any]:
