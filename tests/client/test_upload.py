@@ -8,6 +8,7 @@ import json
 import os
 import time
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -135,28 +136,20 @@ def test_multipart_300_mib_streams_parts_with_bounded_memory(mock_client, tmp_pa
     parts: dict[int, str] = {}
     lengths: dict[int, int] = {}
 
-    def handler(request: httpx.Request) -> httpx.Response:
-        path_ = request.url.path
-        if path_ == "/storage/auth/token":
-            return httpx.Response(200, json=TOKEN)
-        if path_ == "/files/upload/multipart":
-            return httpx.Response(
-                200, json={"access_url": "http://cdn.test/f/big.bin", "uploadId": "u1"}
-            )
-        if path_.endswith("/complete"):
-            listed = json.loads(request.content)["parts"]
-            assert [p["partNumber"] for p in listed] == sorted(parts)
-            assert all(p["etag"] == f'"{parts[p["partNumber"]]}"' for p in listed)
-            return httpx.Response(200, json={"ok": True})
-        number = int(path_.rsplit("/", 1)[1])
+    def complete(listed: list[dict[str, Any]]) -> None:
+        assert [p["partNumber"] for p in listed] == sorted(parts)
+        assert all(p["etag"] == f'"{parts[p["partNumber"]]}"' for p in listed)
+
+    def part(number: int, request: httpx.Request) -> str:
         digest = hashlib.sha256()
         for chunk in request.stream:  # consume as a server would, never buffering the body
             digest.update(chunk)
             lengths[number] = lengths.get(number, 0) + len(chunk)
         assert int(request.headers["content-length"]) == lengths[number]
         parts[number] = digest.hexdigest()
-        return httpx.Response(200, headers={"etag": f'"{parts[number]}"'})
+        return f'"{parts[number]}"'
 
+    handler = _multipart_cdn("big.bin", "u1", part, complete)
     client = Client(base_url=BASE, transport=StreamingMock(handler))
     tracemalloc.start()
     started = time.monotonic()
@@ -241,27 +234,41 @@ def small_multipart(monkeypatch: pytest.MonkeyPatch) -> int:
     return SMALL_PART
 
 
-def _multipart_server(received: dict[int, bytes], completed: list[list[dict[str, Any]]]) -> Any:
+def _multipart_cdn(
+    name: str,
+    upload_id: str,
+    on_part: Callable[[int, httpx.Request], str],
+    on_complete: Callable[[list[dict[str, Any]]], None],
+) -> Callable[[httpx.Request], httpx.Response]:
+    """A CDN v3 that takes multipart uploads: token, start, parts (``on_part`` reads one and
+    returns its ETag), complete (``on_complete`` gets the listed parts)."""
+
     def handler(request: httpx.Request) -> httpx.Response:
         path_ = request.url.path
         if path_ == "/storage/auth/token":
             return httpx.Response(200, json=TOKEN)
         if path_ == "/files/upload/multipart":
             return httpx.Response(
-                200, json={"access_url": "http://cdn.test/f/data.bin", "uploadId": "u9"}
+                200, json={"access_url": f"http://cdn.test/f/{name}", "uploadId": upload_id}
             )
         if path_.endswith("/complete"):
-            completed.append(json.loads(request.content)["parts"])
+            on_complete(json.loads(request.content)["parts"])
             return httpx.Response(200, json={"ok": True})
-        assert request.method == "PUT" and path_.startswith("/f/data.bin/multipart/u9/")
-        number = int(path_.rsplit("/", 1)[1])
+        assert request.method == "PUT" and path_.startswith(f"/f/{name}/multipart/{upload_id}/")
+        return httpx.Response(200, headers={"etag": on_part(int(path_.rsplit("/", 1)[1]), request)})
+
+    return handler
+
+
+def _multipart_server(received: dict[int, bytes], completed: list[list[dict[str, Any]]]) -> Any:
+    def part(number: int, request: httpx.Request) -> str:
         body = request.read()
         assert number not in received, f"part {number} uploaded twice"
         assert int(request.headers["content-length"]) == len(body)
         received[number] = body
-        return httpx.Response(200, headers={"etag": f'"e{number}-{hashlib.md5(body).hexdigest()}"'})
+        return f'"e{number}-{hashlib.md5(body).hexdigest()}"'
 
-    return handler
+    return _multipart_cdn("data.bin", "u9", part, completed.append)
 
 
 @pytest.mark.parametrize("kind", ["path", "bytes"])
