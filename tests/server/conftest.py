@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 from PIL import Image
+from server_util import demo_inputs
 
 
 def upload_png(server: Any, size: tuple[int, int] = (320, 240), color: str = "orange") -> str:
@@ -26,39 +27,6 @@ def upload_png(server: Any, size: tuple[int, int] = (320, 240), color: str = "or
 @pytest.fixture(scope="session")
 def key_image(local_server: Any) -> str:
     return upload_png(local_server)
-
-
-def demo_inputs(image_url: str) -> dict[str, dict[str, Any]]:
-    """One small valid input per demo endpoint (fast: few steps, small sizes)."""
-    return {
-        "fal-ai/flux-realism": {
-            "prompt": "a lighthouse at dusk",
-            "seed": 7,
-            "image_size": "square",
-            "num_inference_steps": 4,
-        },
-        "fal-ai/imagen4/preview": {"prompt": "a red fox in snow", "aspect_ratio": "16:9"},
-        "fal-ai/toon-crafter": {"keyframe_image_urls": [image_url, image_url], "steps": 4},
-        "anthonywu/gamecraft": {
-            "image": {"url": image_url},
-            "prompt": "walk forward",
-            "action_list": '["w", "d"]',
-            "action_speed_list": "[0.2, 0.4]",
-            "infer_steps": 2,
-        },
-        "fal-ai/minimax-music/v1.5": {
-            "prompt": "a calm piano song",
-            "lyrics_prompt": "[verse]\nfirst line here\nsecond line",
-        },
-        "fal-ai/meshy/v5/multi-image-to-3d": {"image_urls": [image_url]},
-        "fal-ai/moondream3-preview/detect": {"image_url": image_url, "prompt": "orange square"},
-        "fal-ai/flux-krea-lora/stream": {
-            "prompt": "a castle",
-            "image_size": "square",
-            "num_inference_steps": 8,
-            "seed": 3,
-        },
-    }
 
 
 @pytest.fixture(scope="session")

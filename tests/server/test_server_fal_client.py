@@ -12,8 +12,8 @@ import fal_client
 import httpx
 import pytest
 from PIL import Image
+from server_util import demo_inputs
 
-from conftest import demo_inputs
 from falwidgets.server import point_fal_client, serve
 
 ENDPOINTS = sorted(demo_inputs("x"))

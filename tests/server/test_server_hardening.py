@@ -14,9 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from server_util import wait_completed, wait_state
 
-from falwidgets.server import serve
+from falwidgets.server import endpoint, serve
 from falwidgets.server._json import MAX_DEPTH
 from falwidgets.server._limits import DEMO_MAX_STEPS
+from falwidgets.server._registry import lookup, unregister
 
 FLUX = "fal-ai/flux-realism"
 
@@ -216,6 +217,28 @@ def test_demo_work_is_bounded_with_field_errors(quick: Any) -> None:
         assert many.status_code == 422 and many.json()["detail"][0]["type"] == "too_long"
 
 
+# -- outputs ----------------------------------------------------------------------------------
+@pytest.fixture
+def nan_endpoint() -> Iterator[str]:
+    @endpoint("tests/nan-output")
+    def run(inp: Any) -> dict[str, Any]:
+        return {"score": float("nan"), "scale": float("inf")}
+
+    yield "tests/nan-output"
+    unregister("tests/nan-output")
+
+
+def test_nan_in_an_output_is_a_clean_failure(quick: Any, nan_endpoint: str) -> None:
+    with quick.client() as http:
+        submitted = http.post(f"/{nan_endpoint}", json={}).json()
+        status = wait_completed(http, submitted["status_url"], deadline=5)
+        assert status["error_type"] == "runner_server_error"
+        assert "NaN" in status["error"]
+        for result in (http.get(submitted["response_url"]), http.post(f"/run/{nan_endpoint}")):
+            assert result.status_code == 500
+            assert "NaN and Infinity are not allowed" in result.json()["detail"]
+
+
 # -- timers and watchers ----------------------------------------------------------------------
 def test_request_timeout_expires_behind_a_busy_worker() -> None:
     with serve(port=0, workers=1, speed=1.0) as server, server.client() as http:
@@ -229,6 +252,35 @@ def test_request_timeout_expires_behind_a_busy_worker() -> None:
         assert final["error_type"] == "request_timeout"
         assert time.monotonic() - started < 1.5
         assert http.get(blocker["status_url"]).json()["status"] == "IN_PROGRESS"
+        http.put(blocker["cancel_url"])
+
+
+@pytest.mark.parametrize("raw", ["1e400", "inf", "nan", "-1", "0", "1e10"])
+def test_request_timeout_must_be_finite_and_bounded(quick: Any, raw: str) -> None:
+    response = quick.client().post(
+        f"/{FLUX}", json={"prompt": "t"}, headers={"X-Fal-Request-Timeout": raw}
+    )
+    assert response.status_code == 400
+    assert response.json()["error_type"] == "bad_request"
+    assert "X-Fal-Request-Timeout" in response.json()["detail"]
+
+
+def test_a_far_deadline_does_not_kill_the_expirer() -> None:
+    definition = lookup(FLUX)[0]  # type: ignore[index]
+    assert definition.input is not None
+    with serve(port=0, workers=1, speed=1.0) as server, server.client() as http:
+        blocker = http.post(f"/{FLUX}", json={"prompt": "busy", "num_inference_steps": 2000}).json()
+        wait_state(http, blocker["status_url"], "IN_PROGRESS")
+        inp = definition.input.model_validate({"prompt": "far"})
+        server.queue.submit(definition, FLUX, {"prompt": "far"}, inp, start_timeout=float("inf"))
+        time.sleep(0.2)
+        assert server.queue._expirer.is_alive()
+        late = http.post(
+            f"/{FLUX}", json={"prompt": "late"}, headers={"X-Fal-Request-Timeout": "0.2"}
+        ).json()
+        assert wait_completed(http, late["status_url"], deadline=3)["error_type"] == (
+            "request_timeout"
+        )
         http.put(blocker["cancel_url"])
 
 

@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -49,6 +50,7 @@ log = logging.getLogger("falwidgets.server")
 
 MAX_JSON_BODY = 64 * 1024 * 1024  # data URIs travel inside JSON bodies
 MAX_UPLOAD_BODY = 110 * 1024 * 1024  # fal's single-request CDN limit is 100 MiB
+MAX_START_TIMEOUT = 24 * 3600.0  # X-Fal-Request-Timeout: a day; longer waits are typos or inf
 RUN_PREFIX = "run"  # `fal.run` is served under <base>/run/ (the queue at <base>/)
 
 
@@ -119,15 +121,20 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-async def stream_to_file(request: Request, path: Any, limit: int) -> int:
-    """Spool a request body to disk in chunks (uploads never sit in memory)."""
+async def stream_to_file(request: Request, path: Path, limit: int) -> int:
+    """Spool a request body to disk in chunks (uploads never sit in memory); on any failure
+    (too large, client gone) the partial file is removed, so no `.part` file is left behind."""
     size = 0
-    with open(path, "wb") as out:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise BodyTooLarge
-            out.write(chunk)
+    try:
+        with open(path, "wb") as out:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise BodyTooLarge
+                out.write(chunk)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
     return size
 
 
@@ -157,6 +164,21 @@ def too_large(limit: int) -> Response:
     return error_response(413, f"Request body too large (limit {limit} bytes)", "bad_request")
 
 
+def client_gone() -> Response:
+    """The answer to a caller that left mid-body (nobody reads it; it only avoids a traceback)."""
+    return error_response(499, "Client disconnected", "client_disconnected")
+
+
+async def spool_upload(request: Request, tmp: Path) -> tuple[int, Response | None]:
+    """Stream an upload to `tmp`: its size, or the refusal when it is too large or cut off."""
+    try:
+        return await stream_to_file(request, tmp, MAX_UPLOAD_BODY), None
+    except BodyTooLarge:
+        return 0, too_large(MAX_UPLOAD_BODY)
+    except ClientDisconnect:
+        return 0, client_gone()
+
+
 def build_app(state: ServerState) -> Starlette:
     """The ASGI app for one server."""
 
@@ -167,7 +189,7 @@ def build_app(state: ServerState) -> Starlette:
         except BodyTooLarge:
             return None, too_large(MAX_JSON_BODY)
         except ClientDisconnect:
-            return None, error_response(499, "Client disconnected", "client_disconnected")
+            return None, client_gone()
         if not raw.strip():
             return {}, None
         try:
@@ -177,17 +199,19 @@ def build_app(state: ServerState) -> Starlette:
             return None, json_response({"detail": detail}, 422)
 
     def start_timeout(request: Request) -> tuple[float | None, Response | None]:
+        """X-Fal-Request-Timeout, finite and bounded: inf or 1e400 would break the expirer."""
         raw = request.headers.get("x-fal-request-timeout")
         if raw is None:
             return None, None
         try:
             value = float(raw)
-            if not value > 0 or value != value:
+            if not 0 < value <= MAX_START_TIMEOUT:  # also refuses NaN and inf
                 raise ValueError
         except ValueError:
             return None, error_response(
                 400,
-                f"X-Fal-Request-Timeout must be a positive number of seconds, got {raw!r}",
+                "X-Fal-Request-Timeout must be a positive number of seconds up to "
+                f"{MAX_START_TIMEOUT:.0f}, got {raw!r}",
                 "bad_request",
             )
         return value, None
@@ -269,7 +293,7 @@ def build_app(state: ServerState) -> Starlette:
 
     def find_job(prefix: str, request_id: str) -> Job | None:
         job = state.queue.get(request_id)
-        if job is None:
+        if job is None or not job.visible:  # run/stream jobs belong to their caller alone
             return None
         prefix = prefix.strip("/")
         # owner/app (what submit returns) or the full endpoint id (what OpenAPI documents list)
@@ -398,13 +422,18 @@ def build_app(state: ServerState) -> Starlette:
 
     # -- run and stream (fal.run) ---------------------------------------------------------------
     async def wait_done(request: Request, job: Job) -> bool:
-        """Wait for a job; cancel it if the caller goes away (fal: dropping a run cancels it)."""
+        """Wait for a job; cancel it if the caller goes away (fal: dropping a run cancels it).
+
+        The disconnect check does not block and runs on every pass: a job that logs often wakes
+        the wait long before its 0.5 s timeout, so checking only on timeouts would never cancel.
+        """
         while not job.done_event.is_set():
             changed = state.queue.watch(job)
             try:
-                if not await wait_set(changed, 0.5) and await request.is_disconnected():
+                if await request.is_disconnected():
                     state.queue.cancel(job)
                     return False
+                await wait_set(changed, 0.5)
             finally:
                 state.queue.unwatch(job, changed)
         return True
@@ -435,7 +464,8 @@ def build_app(state: ServerState) -> Starlette:
                 headers={"x-fal-request-id": job.request_id, "cache-control": "no-store"},
             )
         if not await wait_done(request, job):
-            return error_response(499, "Client disconnected", "client_disconnected")
+            state.queue.forget(job)  # cancelled, maybe still running: dropped when it finishes
+            return client_gone()
         response = result_response(request, job)
         state.queue.forget(job)
         return response
@@ -495,11 +525,9 @@ def build_app(state: ServerState) -> Starlette:
         content_type = request.headers.get("content-type") or None
         stored = state.storage.reserve(name, content_type)
         tmp = state.storage.open_for_write(stored.file_id, stored.name)
-        try:
-            await stream_to_file(request, tmp, MAX_UPLOAD_BODY)
-        except BodyTooLarge:
-            tmp.unlink(missing_ok=True)
-            return too_large(MAX_UPLOAD_BODY)
+        _, problem = await spool_upload(request, tmp)
+        if problem is not None:
+            return problem
         stored = state.storage.commit(tmp, stored.file_id, stored.name)
         return json_response(
             {
@@ -525,11 +553,9 @@ def build_app(state: ServerState) -> Starlette:
         except KeyError:
             return json_response({"detail": "Unknown upload id"}, 404)
         tmp = folder / f".part-{int(number)}.{uuid.uuid4().hex}"
-        try:
-            size = await stream_to_file(request, tmp, MAX_UPLOAD_BODY)
-        except BodyTooLarge:
-            tmp.unlink(missing_ok=True)
-            return too_large(MAX_UPLOAD_BODY)
+        size, problem = await spool_upload(request, tmp)
+        if problem is not None:
+            return problem
         tmp.replace(folder / f"part-{int(number)}.bin")
         etag = f'"{upload_id[:8]}-{int(number)}-{size}"'
         return json_response({"partNumber": int(number), "etag": etag}, etag=etag)
@@ -588,7 +614,7 @@ def build_app(state: ServerState) -> Starlette:
         if problem is not None:
             return problem
         body = body if isinstance(body, dict) else {}
-        stored = state.storage.reserve(body.get("file_name"), body.get("content_type"))
+        stored = state.storage.reserve_put(body.get("file_name"), body.get("content_type"))
         base = state.base_for(request)
         upload_url = f"{base}/storage/upload/put/{stored.file_id}/{stored.name}"
         return json_response(
@@ -598,14 +624,15 @@ def build_app(state: ServerState) -> Starlette:
     async def initiate_put(request: Request) -> Response:
         file_id, name = request.path_params["file_id"], safe_name(request.path_params["name"])
         try:
-            tmp = state.storage.open_for_write(file_id, name)
+            tmp = state.storage.claim_put(file_id, name)
         except KeyError:
             return json_response({"detail": "Unknown upload"}, 404)
-        try:
-            await stream_to_file(request, tmp, MAX_UPLOAD_BODY)
-        except BodyTooLarge:
-            tmp.unlink(missing_ok=True)
-            return too_large(MAX_UPLOAD_BODY)
+        except PermissionError as exc:
+            return json_response({"detail": f"Upload refused: {exc}"}, 403)
+        _, problem = await spool_upload(request, tmp)
+        if problem is not None:
+            state.storage.release_put(file_id, name)  # the client may try again
+            return problem
         state.storage.commit(tmp, file_id, name)
         return Response(status_code=200)
 

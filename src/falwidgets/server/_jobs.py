@@ -40,6 +40,11 @@ log = logging.getLogger("falwidgets.server")
 
 RETENTION_SECONDS = 3600.0
 MAX_REQUEUES = 3
+MAX_EXPIRER_WAIT = 60.0  # the expirer wakes at least this often while deadlines are pending
+
+
+class BadOutput(ValueError):
+    """An endpoint's result that JSON cannot carry (NaN, inf): the request fails, cleanly."""
 
 
 @dataclass
@@ -70,6 +75,7 @@ class Job:
     version: int = 0
     requeues: int = 0
     visible: bool = True  # False for synchronous run/stream calls
+    abandoned: bool = False  # a run/stream job its caller is done with: dropped once finished
     base_url: str = ""  # the base the submit came in on (webhook payload URLs use it)
     priority: str = "normal"  # X-Fal-Queue-Priority: "low" waits behind every "normal" request
     no_retry: bool = False  # X-Fal-No-Retry: a lost runner fails the request instead of requeueing
@@ -81,13 +87,12 @@ class Job:
         return {"inference_time": round(self.finished - self.started, 4)}
 
     def to_record(self, base_url: str) -> dict[str, Any]:
-        """JSON for --data-dir persistence (only completed jobs are written)."""
+        """JSON for --data-dir persistence (only completed jobs are written; inputs are not)."""
         return {
             "base_url": base_url,
             "request_id": self.request_id,
             "endpoint_id": self.endpoint_id,
             "queue_prefix": self.queue_prefix,
-            "arguments": self.arguments,
             "state": self.state,
             "created": self.created,
             "started": self.started,
@@ -109,7 +114,7 @@ class Job:
             request_id=record["request_id"],
             endpoint_id=record["endpoint_id"],
             queue_prefix=record["queue_prefix"],
-            arguments=record.get("arguments") or {},
+            arguments={},  # released when a job finishes (older records may still hold them)
         )
         for key in ("state", "created", "started", "finished", "logs", "output", "error"):
             setattr(job, key, record.get(key, getattr(job, key)))
@@ -232,10 +237,15 @@ class JobQueue:
             return self.jobs.get(request_id)
 
     def forget(self, job: Job) -> None:
-        """Drop a finished synchronous (run/stream) job: nobody can ask for it again."""
+        """Drop a synchronous (run/stream) job nobody can ask for again: now if it finished,
+        else when it does (a cancelled run is still IN_PROGRESS until its worker notices)."""
         with self.lock:
-            if not job.visible and job.state == "COMPLETED":
+            if job.visible:
+                return
+            if job.state == "COMPLETED":
                 self.jobs.pop(job.request_id, None)
+            else:
+                job.abandoned = True
 
     def position(self, job: Job) -> int:
         """0-based place in the queue (only meaningful while IN_QUEUE)."""
@@ -334,7 +344,8 @@ class JobQueue:
                 self._expire_locked()
                 deadlines = [j.start_deadline for j in self.pending if j.start_deadline]
             wait = max(0.0, min(deadlines) - time.time()) + 0.001 if deadlines else None
-            self._deadlines.wait(wait)
+            # capped: a far deadline (or inf) would overflow Event.wait and kill this thread
+            self._deadlines.wait(None if wait is None else min(wait, MAX_EXPIRER_WAIT))
 
     def _expire_locked(self) -> None:
         """Fail queued jobs whose X-Fal-Request-Timeout passed before they started."""
@@ -426,6 +437,11 @@ class JobQueue:
             )
             ctx.log(f"output validation failed: {pydantic_detail(exc)}", "ERROR")
             return
+        except BadOutput as exc:
+            ctx.log(f"output is not valid JSON: {exc}", "ERROR")
+            body = {"detail": f"Output is not valid JSON: {exc}"}
+            self._fail(job, 500, body, f"invalid output: {exc}", "runner_server_error")
+            return
         except Exception as exc:
             ctx.log("".join(traceback.format_exception_only(type(exc), exc)).strip(), "ERROR")
             self._fail(job, 500, {"detail": "Internal Server Error"}, str(exc), "internal_error")
@@ -457,7 +473,7 @@ class JobQueue:
         job.finished = time.time()
         if job.started is None:
             job.started = job.finished
-        job.inp = None  # free memory (data URIs)
+        job.inp, job.arguments = None, {}  # free memory (data URIs); nothing reads them later
         label = job.endpoint_id
         if cancelled:
             self.metrics.inc("falwidgets_cancellations_total", endpoint=label)
@@ -466,6 +482,8 @@ class JobQueue:
         else:
             self.metrics.inc("falwidgets_completions_total", endpoint=label)
         self.metrics.observe_latency(job.finished - job.created)
+        if job.abandoned:  # forgotten while running: nobody will ask for it
+            self.jobs.pop(job.request_id, None)
         self._changed_locked(job)
         job.done_event.set()
         self._by_finish.append((job.finished, job.request_id))
@@ -518,4 +536,7 @@ def _dump_output(result: Any, output_model: type[BaseModel] | None) -> dict[str,
         raise TypeError(f"endpoint returned {type(result).__name__}; expected a dict or model")
     if output_model is not None:
         output_model.model_validate(data)
-    return json.loads(json.dumps(data))
+    try:
+        return json.loads(json.dumps(data, allow_nan=False))
+    except ValueError as exc:  # NaN or inf: stored, it would make the result unreadable
+        raise BadOutput(f"NaN and Infinity are not allowed ({exc})") from None

@@ -22,6 +22,7 @@ from urllib.parse import unquote, urlsplit
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_RESERVED = ".reserved"  # in an initiate upload's folder until its one PUT: the reserved name
 
 
 def safe_name(name: str | None, default: str = "upload.bin") -> str:
@@ -131,6 +132,35 @@ class Storage:
         self._dir(file_id).mkdir(parents=True, exist_ok=True)
         self._write_meta(file_id, content_type or guess_type(name))
         return self._stored(file_id, name)
+
+    def reserve_put(self, file_name: str | None, content_type: str | None) -> StoredFile:
+        """`reserve` for initiate + PUT, marked so that only this name may be PUT, once."""
+        stored = self.reserve(file_name, content_type)
+        (self._dir(stored.file_id) / _RESERVED).write_text(stored.name)
+        return stored
+
+    def claim_put(self, file_id: str, name: str) -> Path:
+        """Take an initiate reservation for one PUT (else anyone could overwrite stored files).
+
+        KeyError for an unknown id; PermissionError when the name differs or it was used.
+        """
+        folder = self._dir(file_id)
+        if not folder.is_dir():
+            raise KeyError(file_id)
+        marker = folder / _RESERVED
+        with self._lock:
+            try:
+                reserved = marker.read_text()
+            except FileNotFoundError:
+                raise PermissionError("this upload URL was already used or never issued") from None
+            if reserved != name:
+                raise PermissionError(f"this upload URL is for {reserved!r}, not {name!r}")
+            marker.unlink()
+        return self.open_for_write(file_id, name)
+
+    def release_put(self, file_id: str, name: str) -> None:
+        """Give a claimed reservation back after a failed PUT, so the client can try again."""
+        (self._dir(file_id) / _RESERVED).write_text(name)
 
     def open_for_write(self, file_id: str, name: str) -> Path:
         """Path of a temporary file to stream into; `commit` moves it into place."""
