@@ -190,6 +190,23 @@ def test_key_never_reaches_widgets(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "very-secret" not in repr(ui.client)
 
 
+@pytest.mark.parametrize(
+    "base_url",
+    ["https://user:SECRETPW@proxy.example.org/", "https://proxy.example.org/t/SECRETTOKEN123"],
+)
+def test_credentials_in_a_client_url_never_reach_the_note(base_url: str) -> None:
+    """A password or proxy token in a custom client's URL is masked in the "Running on" note
+    (of the app and of a sweep's caption): both are shown and saved with the notebook."""
+    from falwidgets.app import Sweep
+
+    client = AsyncClient(base_url=base_url)
+    ui = falwidgets.app("fal-ai/flux-realism", client=client)
+    s = Sweep("fal-ai/flux-realism", {}, {"seed": [1]}, client=client)
+    for text in (ui.note.value, ui.backend.note, s.caption.value, _states(ui)):
+        assert "SECRET" not in text
+    assert "proxy.example.org" in ui.note.value
+
+
 def test_no_key_means_the_local_server_once_per_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FALWIDGETS_SERVER_SPEED", "0.1")
     from falwidgets.app import _backend

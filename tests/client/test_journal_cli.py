@@ -196,3 +196,24 @@ def test_cli_bad_input_is_one_line_and_exit_1(args: tuple[str, ...], needle: str
     assert done.returncode == 1 and done.stdout == ""
     assert "Traceback" not in done.stderr and needle in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_corrupt_row_is_listed_as_unreadable_not_raised(tmp_path: Path) -> None:
+    """One row with broken JSON (a crash mid-write, a hand edit) must not break every listing:
+    it comes back with the broken fields empty and an error saying it is unreadable."""
+    import sqlite3
+
+    j = Journal(tmp_path / "j.sqlite3")
+    _record(j, "good", prompt="a")
+    _record(j, "bad", prompt="b")
+    j.record_final("bad", "COMPLETED", result={"seed": 1}, metrics={"inference_time": 1.0})
+    j.flush(5)
+    with sqlite3.connect(j.path) as conn:
+        conn.execute(
+            "UPDATE requests SET result = '{bad json', arguments = '[' WHERE request_id = 'bad'"
+        )
+    by_id = {e.request_id: e for e in j.entries()}
+    assert set(by_id) == {"good", "bad"} and by_id["good"].error is None
+    bad = by_id["bad"]
+    assert bad.result is None and bad.arguments == {} and bad.metrics == {"inference_time": 1.0}
+    assert bad.error is not None and "unreadable" in bad.error and "result" in bad.error

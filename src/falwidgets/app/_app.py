@@ -513,12 +513,19 @@ class App(w.VBox):
         return f"<App {self.endpoint or 'no endpoint'}: {len(self.runs)} runs{state}>"
 
     def close(self) -> None:
-        """Close the app and every widget it made (the result previews too)."""
+        """Close the app and every widget it made (form, buttons, panes, result previews).
+
+        Runs in flight are cancelled, on the server too (see ``_run._guard``), and the ticker
+        stops: a closed app must leave neither jobs nor widget models behind in the kernel.
+        """
         for run in getattr(self, "runs", ()):  # absent when __init__ failed early
+            run.cancel_requested = True
             if run.task is not None and not run.done:
                 run.task.cancel()
-        result = getattr(self, "result", None)
-        for widget in list(result.children) if result is not None else ():
+        ticker = getattr(self, "_ticker", None)
+        if ticker is not None:
+            ticker.cancel()
+        for widget in list(getattr(self, "children", ())):
             close_tree(widget)
         super().close()
 

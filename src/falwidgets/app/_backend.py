@@ -104,6 +104,8 @@ def default_backend() -> Backend:
 
 def backend_for(client: Any) -> Backend:
     """Wrap a client the user passed in, with a note naming its host (not its key)."""
+    from falwidgets.client._errors import redact_url
+
     if client is None:
         return default_backend()
     proxy = getattr(client, "proxy_origin", None)
@@ -111,5 +113,8 @@ def backend_for(client: Any) -> Backend:
         return Backend(client, f"Running through the proxy at {proxy}.", "custom")
     hosts = getattr(client, "hosts", None)
     base = getattr(hosts, "queue", None) or getattr(client, "base_url", None)
-    note = f"Running on {base}." if base else "Running with the client you passed."
+    # a base URL may carry ``user:password@`` or a ``/t/<token>`` path: the note is shown (and
+    # saved with the notebook), so it names the host with every credential masked
+    shown = redact_url(str(base)) if base else None
+    note = f"Running on {shown}." if shown else "Running with the client you passed."
     return Backend(client, note, "custom")

@@ -12,6 +12,7 @@ import concurrent.futures
 import contextlib
 import inspect
 import json
+import threading
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -54,7 +55,9 @@ def read_journal(limit: int | None = None, endpoint: str | None = None) -> list[
 class Card(w.HBox):
     """One past run: thumbnail, facts, Load / Rerun buttons and a Compare checkbox."""
 
-    def __init__(self, view: EntryView, varying: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, view: EntryView, varying: tuple[str, ...] = (), note: str | None = None
+    ) -> None:
         self.view = view
         self.thumb = w.HTML(layout={"flex": "0 0 100px"})
         self.facts = w.HTML(layout={"flex": "1 1 auto", "min_width": "0"})
@@ -77,9 +80,12 @@ class Card(w.HBox):
         self.layout.padding = "4px"
         self.layout.margin = "2px 0"
         self.layout.flex = "0 0 auto"  # in the scrolling list, cards scroll; they never shrink
-        self.refresh(view, varying)
+        self.refresh(view, varying, note)
 
-    def refresh(self, view: EntryView, varying: tuple[str, ...] = ()) -> None:
+    def refresh(
+        self, view: EntryView, varying: tuple[str, ...] = (), note: str | None = None
+    ) -> None:
+        """Show ``view``; ``note`` is a line the history adds (say, why it was not resumed)."""
         self.view = view
         omitted = view.omitted
         self.rerun_button.disabled = bool(omitted)
@@ -91,6 +97,8 @@ class Card(w.HBox):
         inference = view.metrics.get("inference_time")
         timing = f" · {inference:.2f} s" if isinstance(inference, (int, float)) else ""
         error = f'<div class="fw-card-error">{esc(view.error[:200])}</div>' if view.error else ""
+        if note:
+            error += f'<div class="fw-card-note" style="color:#8a6d00">{esc(note)}</div>'
         rid = view.request_id
         self.facts.value = (
             f'<div class="fw-card-facts" style="padding:0 8px;overflow:hidden">'
@@ -252,6 +260,12 @@ class History(w.VBox):
         self._followers: list[concurrent.futures.Future[None]] = []
         self.resumed: list[Run] = []
         self._resume_task: concurrent.futures.Future[None] | None = None
+        # request id -> a line for its card, e.g. "recorded on another host: not resumed"
+        self.notes: dict[str, str] = {}
+        # refresh() runs on the kernel thread (button, constructor) and the runner thread
+        # (followers, resume): unserialised, both would build cards for the same new runs
+        self._refresh_lock = threading.RLock()
+        self._closed = False
 
         self.header = w.HTML()
         self.refresh_button = w.Button(description="Refresh", icon="refresh")
@@ -292,28 +306,34 @@ class History(w.VBox):
 
         Cards of runs already listed are updated in place, so Compare ticks survive a refresh.
         """
-        views = read_journal(self.limit, self.endpoint)
-        varying = varying_keys(views)
-        existing = {card.view.request_id: card for card in self.cards}
-        cards = []
-        for view in views:
-            card = existing.pop(view.request_id, None)
-            if card is None:
-                card = self._card(view, varying.get(view.endpoint, ()))
-            else:
-                card.refresh(view, varying.get(view.endpoint, ()))
-            cards.append(card)
-        self.cards = cards
-        self._selected = [c for c in self._selected if c in cards]
-        self.list.children = cards
-        for widget in existing.values():
-            close_tree(widget)
-        pending = sum(not v.final for v in views)
-        extra = f" · {pending} in flight" if pending else ""
-        self.header.value = f'<b class="fw-history-count">{len(views)} runs</b>{esc(extra)}'
+        with self._refresh_lock:
+            if self._closed:  # a follower finishing after close() must not build cards
+                return
+            views = read_journal(self.limit, self.endpoint)
+            varying = varying_keys(views)
+            existing = {card.view.request_id: card for card in self.cards}
+            cards = []
+            for view in views:
+                card = existing.pop(view.request_id, None)
+                keys, note = varying.get(view.endpoint, ()), self.notes.get(view.request_id)
+                if card is None:
+                    card = self._card(view, keys, note)
+                else:
+                    card.refresh(view, keys, note)
+                cards.append(card)
+            self.cards = cards
+            self._selected = [c for c in self._selected if c in cards]
+            self.list.children = cards
+            for widget in existing.values():
+                close_tree(widget)
+            pending = sum(not v.final for v in views)
+            extra = f" · {pending} in flight" if pending else ""
+            self.header.value = f'<b class="fw-history-count">{len(views)} runs</b>{esc(extra)}'
 
-    def _card(self, view: EntryView, varying: tuple[str, ...] = ()) -> Card:
-        card = Card(view, varying)
+    def _card(
+        self, view: EntryView, varying: tuple[str, ...] = (), note: str | None = None
+    ) -> Card:
+        card = Card(view, varying, note)
         card.load_button.on_click(lambda _b, c=card: self._safely(self.load, c.view))
         card.rerun_button.on_click(lambda _b, c=card: self._safely(self.rerun, c.view))
         card.compare_box.observe(lambda ch, c=card: self._toggle(c, ch["new"]), names="value")
@@ -373,6 +393,8 @@ class History(w.VBox):
         submit), and is brought up to date when it finishes."""
         if run.done:
             self.refresh()
+            return
+        if self._closed:
             return
         self._followers.append(_loop.spawn(self._follow_run(run)))
 
@@ -451,8 +473,19 @@ class History(w.VBox):
 
         Runs on the runner loop; in a plain script this waits until they have finished.
         """
-        todo = self.pending()
-        if not todo:
+        todo = []
+        for view in self.pending():
+            if self._resumable(view):
+                todo.append(view)
+            else:
+                where = _origin(_base(view)) or "an unknown host"
+                self.notes[view.request_id] = (
+                    f"recorded on {where}, not where runs go now: not resumed automatically "
+                    "(your key is only sent to the host runs go to)"
+                )
+        if len(todo) < len(self.pending()):
+            self.refresh()
+        if not todo or self._closed:
             return None
         self._resume_task = _loop.spawn(self._resume_all(todo))
         if _loop.running_loop() is None:
@@ -463,8 +496,32 @@ class History(w.VBox):
         await asyncio.gather(*(self._resume_one(v) for v in views))
         self.refresh()
 
-    async def _resume_one(self, view: EntryView) -> Run:
+    def _resumable(self, view: EntryView) -> bool:
+        """Whether to follow ``view`` automatically: only when it was recorded against the host
+        runs go to now (the client's queue or proxy origin). Resuming sends this client's key to
+        the stored URLs, so an entry recorded against another host is never contacted. A
+        loopback entry (a local server of an earlier kernel) is the exception: it is checked
+        with a key-less client (see ``_client_for``) so a dead one is marked gone."""
+        origin = _origin(_base(view))
+        return origin is not None and (origin in self._origins() or _loopback(origin))
+
+    def _origins(self) -> set[str]:
         client = self.backend.client
+        hosts = getattr(client, "hosts", None)
+        urls = (getattr(hosts, "queue", None), getattr(client, "proxy_origin", None))
+        return {o for o in map(_origin, urls) if o is not None}
+
+    def _client_for(self, view: EntryView) -> Any:
+        """The backend's client, or for a loopback entry of another server a fresh key-less one
+        (a key from the environment is only ever sent to fal hosts; none is passed here)."""
+        if _origin(_base(view)) in self._origins():
+            return self.backend.client
+        from falwidgets.client import AsyncClient, RetryPolicy
+
+        return AsyncClient(retry=RetryPolicy(max_attempts=1))
+
+    async def _resume_one(self, view: EntryView) -> Run:
+        client = self._client_for(view)
         run = Run(endpoint=view.endpoint, arguments=dict(view.arguments), state="queued")
         run.request_id = view.request_id
         self.resumed.append(run)
@@ -474,10 +531,12 @@ class History(w.VBox):
                 handle = await handle
         except Exception as exc:  # unknown or expired request: record why on the run
             run.state, run.error = "failed", exc
-            return run
-        await drive(run, client, handle=handle, timeout=RESUME_TIMEOUT)
+        else:
+            await drive(run, client, handle=handle, timeout=RESUME_TIMEOUT)
         if run.state == "failed" and _gone_local_server(view, run.error):
             _record_gone(view)
+        elif run.state == "failed" and _definitive(run.error):
+            _record_failed(view, run.error)
         return run
 
     async def wait(self, timeout: float | None = None) -> History:
@@ -485,6 +544,101 @@ class History(w.VBox):
         if self._resume_task is not None:
             await _loop.wait_for(self._resume_task, timeout)
         return self
+
+    def close(self) -> None:
+        """Stop following reruns and resumes, close the apps the history made and every card.
+
+        The user's own app (passed as ``app``) and views handed out by :meth:`compare` stay open.
+        Once closed, refresh() does nothing, so late followers cannot build new cards.
+        """
+        with getattr(self, "_refresh_lock", threading.RLock()):
+            self._closed = True
+        for future in [*getattr(self, "_followers", ()), getattr(self, "_resume_task", None)]:
+            if future is not None:
+                future.cancel()
+        for name in getattr(self, "_own_apps", ()):
+            self.apps[name].close()
+        keep = {id(a) for a in getattr(self, "apps", {}).values()}
+        keep |= getattr(self, "_handed_out", set())
+        for widget in [*getattr(self, "_slots", {}).values(), *getattr(self, "cards", ())]:
+            if widget is not None and id(widget) not in keep:
+                close_tree(widget)
+        for widget in list(getattr(self, "children", ())):
+            if id(widget) not in keep:
+                _close_shell(widget, keep)
+        super().close()
+
+
+def _close_shell(widget: w.Widget, keep: set[int]) -> None:
+    """Close ``widget`` and its children except those in ``keep`` (the user's own widgets)."""
+    for child in getattr(widget, "children", ()) or ():
+        if id(child) not in keep:
+            _close_shell(child, keep)
+    widget.close()
+
+
+def _base(view: EntryView) -> str:
+    """The queue base URL the entry was recorded against (``""`` when unknown)."""
+    return str(_get_attr(view.raw, "base") or "")
+
+
+def _get_attr(entry: Any, name: str) -> Any:
+    return entry.get(name) if isinstance(entry, dict) else getattr(entry, name, None)
+
+
+def _origin(url: str | None) -> str | None:
+    """``scheme://host:port`` of ``url`` (default ports filled in), or None without a host."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(str(url))
+        port = parts.port
+    except ValueError:
+        return None
+    if not parts.scheme or not parts.hostname:
+        return None
+    scheme = parts.scheme.lower()
+    port = port or {"http": 80, "https": 443}.get(scheme)
+    return f"{scheme}://{parts.hostname.lower()}:{port}"
+
+
+def _loopback(origin: str) -> bool:
+    host = urlsplit(origin).hostname or ""
+    return host in {"127.0.0.1", "localhost", "::1"}
+
+
+def _definitive(error: BaseException | None) -> bool:
+    """A resume error that retrying cannot fix: the request is unknown (404), the key is refused
+    (401/403) or another 4xx other than a timeout or rate limit."""
+    from falwidgets.client import AuthError, FalError, MissingCredentials, NotFound
+
+    if isinstance(error, (NotFound, AuthError, MissingCredentials)):
+        return True
+    code = getattr(error, "status_code", None)
+    return (
+        isinstance(error, FalError)
+        and isinstance(code, int)
+        and 400 <= code < 500
+        and (code not in (408, 429))
+    )
+
+
+def _record_failed(view: EntryView, error: BaseException | None) -> None:
+    """Mark the entry FAILED with the resume's error: shown on its card, and not retried on
+    every open of the history (like :func:`_record_gone`)."""
+    from falwidgets.client import mark_journal
+    from falwidgets.client._journal import default_journal
+
+    entry = default_journal().get(view.request_id)
+    if entry is not None and entry.done:  # the client recorded the job's own outcome: keep it
+        return
+    title, detail, _ = describe(error) if error is not None else ("Failed", "", None)
+    mark_journal(
+        view.request_id,
+        "FAILED",
+        error=f"could not resume: {title}: {detail}"[:2000],
+        error_type=str(getattr(error, "error_type", None) or type(error).__name__),
+    )
 
 
 def _gone_local_server(view: EntryView, error: BaseException | None) -> bool:

@@ -39,6 +39,8 @@ class Run:
     handle: Any = field(default=None, repr=False)
     task: concurrent.futures.Future[Any] | None = field(default=None, repr=False)
     cancel_requested: bool = False
+    # the submit POST while it is in flight: a cancel arriving then waits for it (see _guard)
+    submitting: asyncio.Future[Any] | None = field(default=None, repr=False)
 
     @property
     def done(self) -> bool:
@@ -145,7 +147,11 @@ async def drive(
 
     async def follow() -> None:
         if handle is None:
-            run.handle = await client.submit(run.endpoint, run.arguments)
+            # shielded: a cancel must not abandon a POST the server may already have accepted
+            # (the job would run unseen); _guard lets it finish and then cancels it there
+            run.submitting = asyncio.ensure_future(client.submit(run.endpoint, run.arguments))
+            run.handle = await asyncio.shield(run.submitting)
+            run.submitting = None
         else:
             run.handle = handle
         run.request_id = getattr(run.handle, "request_id", None)
@@ -207,10 +213,13 @@ async def _guard(
         run.state = "done"
     except asyncio.CancelledError as exc:
         run.state, run.error = "cancelled", exc
+        # a local cancel (Cancel during submit, close(), Ctrl-C, a sweep's cancel) must stop the
+        # job on the server too; shielded so a second cancel cannot cut the clean-up short
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.shield(_cancel_on_server(run))
     except (asyncio.TimeoutError, TimeoutError) as exc:
         run.state, run.error = "failed", deadline_error(run, timeout, exc)
-        if run.handle is not None:  # don't leave the job running on the server
-            await _quiet_cancel(run.handle)
+        await _cancel_on_server(run)  # don't leave the job running on the server
     except Exception as exc:
         run.error = exc
         run.state = "cancelled" if run.cancel_requested or _is_cancel_error(exc) else "failed"
@@ -232,6 +241,24 @@ def deadline_error(run: Run, timeout: float | None, cause: BaseException | None 
     error = DeadlineExceeded(f"{where}: no result within {limit}", request_id=rid)
     error.__cause__ = cause
     return error
+
+
+async def _cancel_on_server(run: Run, grace: float = 10.0) -> None:
+    """Cancel ``run``'s job on the server after a local cancel; never raises.
+
+    A submit still in flight is awaited first (up to ``grace`` seconds): once it answers, the job
+    exists on the server and would otherwise run (and bill) with nobody following it. Its request
+    id is kept on the run, and the client's journal already holds it.
+    """
+    submitting, run.submitting = run.submitting, None
+    if run.handle is None and submitting is not None:
+        try:
+            run.handle = await asyncio.wait_for(submitting, grace)
+        except BaseException:  # the submit failed or hung: no job to cancel (or none we know)
+            return
+        run.request_id = getattr(run.handle, "request_id", None)
+    if run.handle is not None:
+        await _quiet_cancel(run.handle)
 
 
 async def _quiet_cancel(handle: Any, timeout: float = 10.0) -> None:

@@ -40,15 +40,24 @@ def _header(text: str, css: str) -> w.HTML:
 def compact_html(output: Any, title: str) -> str | None:
     """A sweep cell's picture alone (the grid is for comparing images), or ``None`` when the
     output has no image (then the full preview is shown)."""
-    from falwidgets.app._entry import first_image
+    from falwidgets.app._entry import first_image, safe_src
+    from falwidgets.preview import safe_url
 
-    src = first_image(output)
+    src = safe_src(first_image(output))
     if not src:
         return None
-    return (
-        f'<a href="{esc(src)}" target="_blank" rel="noopener noreferrer" title="{esc(title)}">'
+    img = (
         f'<img class="fw-sweep-img" src="{esc(src)}" loading="lazy" alt="{esc(title)}" '
-        'style="width:100%;height:auto;display:block;border-radius:3px"></a>'
+        'style="width:100%;height:auto;display:block;border-radius:3px">'
+    )
+    # link only real URLs: a data: URI in an href is a navigation target (an SVG one may run
+    # script) and would send the whole image a second time
+    href = safe_url(src, href=True)
+    if href is None or href.startswith("data:"):
+        return f'<span title="{esc(title)}">{img}</span>'
+    return (
+        f'<a href="{esc(href)}" target="_blank" rel="noopener noreferrer" title="{esc(title)}">'
+        f"{img}</a>"
     )
 
 
@@ -181,8 +190,12 @@ class Sweep(w.VBox):
 
     # -- running -----------------------------------------------------------------------------
     def start(self) -> Sweep:
-        """Start on the runner loop; in a plain script, wait until the sweep has finished."""
-        if self._task is not None:
+        """Start on the runner loop; in a plain script, wait until the sweep has finished.
+
+        A no-op once started, and after :meth:`cancel` or :meth:`close`: a cancelled sweep must not
+        send its points later because someone waited on it.
+        """
+        if self._task is not None or self._stopping:
             return self
         self._task = _loop.spawn(self._run_all())
         if _loop.running_loop() is None:
@@ -288,6 +301,7 @@ class Sweep(w.VBox):
     def cancel(self) -> None:
         """Stop the sweep: waiting points end ``cancelled`` at once, running ones are cancelled
         on the server too; every cell and the progress bar reach their final state."""
+        self._stopping = True  # before anything else: start() now never sends a point
         self.cancel_button.disabled = True
         for point in self.points:
             point.run.cancel_requested = True
@@ -299,6 +313,16 @@ class Sweep(w.VBox):
         for index, point in enumerate(self.points):  # never started: nothing to stop remotely
             self._mark_cancelled(point)
             self._fill(index)
+
+    def close(self) -> None:
+        """Cancel what still runs (on the server too) and close the grid's widgets: a closed
+        sweep leaves neither jobs nor widget models behind."""
+        if not getattr(self, "_stopping", True) and not self.done:
+            self.cancel()
+        self._stopping = True
+        for widget in list(getattr(self, "children", ())):
+            close_tree(widget)
+        super().close()
 
 
 def sweep(

@@ -125,6 +125,43 @@ def _loads(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
 
+def _entry(row: sqlite3.Row) -> JournalEntry:
+    """One row as an entry, decoded defensively: a corrupt JSON column (a crash mid-write, a
+    hand edit) must not make every listing (and so the history widget) fail. Such a field comes
+    back empty and ``error`` says the entry is unreadable, so the row is still listed."""
+    broken: list[str] = []
+
+    def load(column: str) -> Any:
+        try:
+            return _loads(row[column])
+        except (ValueError, TypeError):  # JSONDecodeError is a ValueError
+            broken.append(column)
+            return None
+
+    arguments, metrics, result = load("arguments"), load("metrics"), load("result")
+    error = row["error"]
+    if broken:
+        note = f"journal entry unreadable: {', '.join(broken)} could not be decoded"
+        error = f"{note}; {error}" if error else note
+    return JournalEntry(
+        request_id=row["request_id"],
+        endpoint=row["endpoint"],
+        base=row["base"],
+        status_url=row["status_url"],
+        response_url=row["response_url"],
+        cancel_url=row["cancel_url"],
+        arguments=arguments if isinstance(arguments, dict) else {},
+        arguments_sha256=row["arguments_sha256"],
+        created=row["created"],
+        finished=row["finished"],
+        status=row["status"],
+        error=error,
+        error_type=row["error_type"],
+        metrics=metrics if isinstance(metrics, dict) else None,
+        result=result,
+    )
+
+
 def _ensure_wal(conn: sqlite3.Connection, attempts: int = 100) -> None:
     """Switch the file to WAL once; concurrent openers may see SQLITE_BUSY without waiting.
 
@@ -276,26 +313,7 @@ class Journal:
         conn = self._connect()
         conn.row_factory = sqlite3.Row
         rows = conn.execute(sql, params).fetchall()
-        return [
-            JournalEntry(
-                request_id=row["request_id"],
-                endpoint=row["endpoint"],
-                base=row["base"],
-                status_url=row["status_url"],
-                response_url=row["response_url"],
-                cancel_url=row["cancel_url"],
-                arguments=_loads(row["arguments"]) or {},
-                arguments_sha256=row["arguments_sha256"],
-                created=row["created"],
-                finished=row["finished"],
-                status=row["status"],
-                error=row["error"],
-                error_type=row["error_type"],
-                metrics=_loads(row["metrics"]),
-                result=_loads(row["result"]),
-            )
-            for row in rows
-        ]
+        return [_entry(row) for row in rows]
 
     def get(self, request_id: str, flush: bool = True) -> JournalEntry | None:
         found = self.entries(limit=1, request_id=request_id, flush=flush)
