@@ -1,11 +1,28 @@
-"""A test endpoint for the runner tests (``test/echo``), importable by tests and conftest."""
+"""A test endpoint for the runner tests (``test/echo``) and a fake fal queue answer, importable
+by tests and conftest."""
 
 from __future__ import annotations
 
 import threading
 import time
 
+import httpx
 from pydantic import BaseModel, Field
+
+STUCK = "https://queue.fal.run/fal-ai/flux-realism/requests/rid-stuck"
+
+
+def accepted_stuck() -> httpx.Response:
+    """fal's answer to a submit: request ``rid-stuck`` is queued (its URLs under ``STUCK``)."""
+    return httpx.Response(
+        200,
+        json={
+            "request_id": "rid-stuck",
+            "status_url": STUCK + "/status",
+            "response_url": STUCK,
+            "cancel_url": STUCK + "/cancel",
+        },
+    )
 
 
 class EchoIn(BaseModel):

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import httpx
 import pytest
+from app_fixtures import accepted_stuck
 
 import falwidgets
 from falwidgets.app import App, Sweep
@@ -77,17 +78,8 @@ def test_refused_submit_banners_escape_and_name_the_request(
 
 def _stuck_queue(request: httpx.Request) -> httpx.Response:
     """Accepts the job, then keeps it in the queue forever (and lets it be cancelled)."""
-    base = "https://queue.fal.run/fal-ai/flux-realism/requests/rid-stuck"
     if request.method == "POST":
-        return httpx.Response(
-            200,
-            json={
-                "request_id": "rid-stuck",
-                "status_url": base + "/status",
-                "response_url": base,
-                "cancel_url": base + "/cancel",
-            },
-        )
+        return accepted_stuck()
     if request.method == "PUT":
         return httpx.Response(202, json={"status": "CANCELLATION_REQUESTED"})
     if request.url.path.endswith("/stream"):

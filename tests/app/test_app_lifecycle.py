@@ -8,6 +8,7 @@ import threading
 from typing import Any
 
 import httpx
+from app_fixtures import STUCK, accepted_stuck
 
 import falwidgets
 from falwidgets.app import Sweep
@@ -15,7 +16,7 @@ from falwidgets.app._sweep import compact_html
 from falwidgets.client import AsyncClient, RetryPolicy
 from falwidgets.client._journal import default_journal
 
-QUEUE = "https://queue.fal.run/fal-ai/flux-realism/requests/rid-stuck"
+QUEUE = STUCK
 
 
 class SlowServer:
@@ -31,15 +32,7 @@ class SlowServer:
         if request.method == "POST":
             self.posts += 1
             await asyncio.sleep(self.delay)
-            return httpx.Response(
-                200,
-                json={
-                    "request_id": "rid-stuck",
-                    "status_url": QUEUE + "/status",
-                    "response_url": QUEUE,
-                    "cancel_url": QUEUE + "/cancel",
-                },
-            )
+            return accepted_stuck()
         if request.method == "PUT":
             self.cancels.append(str(request.url))
             return httpx.Response(202, json={"status": "CANCELLATION_REQUESTED"})
