@@ -8,6 +8,7 @@ import threading
 from typing import Any
 
 import httpx
+import pytest
 from app_fixtures import STUCK, accepted_stuck
 
 import falwidgets
@@ -244,3 +245,22 @@ def test_refresh_from_two_threads_keeps_one_card_per_run() -> None:
     h.refresh()
     ids = [c.view.request_id for c in h.cards]
     assert len(ids) == len(set(ids)) == 25 and list(h.list.children) == h.cards
+
+
+@pytest.mark.parametrize(
+    ("timeout", "error"),
+    [
+        ("5", TypeError),
+        (True, TypeError),
+        (-1, ValueError),
+        (0, ValueError),
+        (float("inf"), ValueError),
+    ],
+)
+def test_a_bad_timeout_fails_at_the_call(timeout: Any, error: type[Exception]) -> None:
+    with pytest.raises(error, match="timeout"):
+        falwidgets.app("fal-ai/flux-realism", timeout=timeout)
+    with pytest.raises(error, match="timeout"):
+        Sweep("fal-ai/flux-realism", {}, {"prompt": ["x"]}, timeout=timeout)
+    with pytest.raises(ValueError, match="concurrency"):
+        Sweep("fal-ai/flux-realism", {}, {"prompt": ["x"]}, concurrency=True)

@@ -106,3 +106,40 @@ def test_a_dropped_run_or_stream_is_forgotten_and_never_served(
     assert job.done_event.wait(2.0) and job.error_type == "client_cancelled"
     wait_for(lambda: server.queue.get(job.request_id) is None, deadline=1.0)
     assert server.queue.watcher_count() == 0
+
+
+def test_stop_answers_open_streams_before_it_closes(caplog: pytest.LogCaptureFixture) -> None:
+    """stop() with status streams open on a running and a queued job: both streams end with a
+    final COMPLETED event (cancelled), promptly and without an ASGI traceback."""
+    import threading
+
+    import httpx
+
+    server = serve(port=0, workers=1, speed=1.0)
+    finals: dict[str, dict[str, Any]] = {}
+    http = httpx.Client(base_url=server.url, timeout=10)
+    bodies = [http.post(f"/{FLUX}", json=LONG).json() for _ in range(2)]  # one runs, one waits
+
+    def follow(body: dict[str, Any]) -> None:
+        with http.stream("GET", body["status_url"] + "/stream") as response:
+            for line in response.iter_lines():
+                if line.startswith("data:"):
+                    finals[body["request_id"]] = json.loads(line[5:])
+
+    readers = [threading.Thread(target=follow, args=(b,), daemon=True) for b in bodies]
+    for reader in readers:
+        reader.start()
+    time.sleep(0.3)  # both streams open
+    started = time.monotonic()
+    with caplog.at_level("ERROR"):
+        server.stop()
+    took = time.monotonic() - started
+    for reader in readers:
+        reader.join(5)
+    http.close()
+    assert took < 2.0
+    assert {rid: f["status"] for rid, f in finals.items()} == {
+        b["request_id"]: "COMPLETED" for b in bodies
+    }
+    assert all(f.get("error") == "Request cancelled" for f in finals.values())
+    assert "Exception in ASGI application" not in caplog.text

@@ -22,7 +22,14 @@ from falwidgets.app import _loop
 from falwidgets.app._backend import Backend, backend_for
 from falwidgets.app._errors import describe
 from falwidgets.app._panes import Banner, LogPane, StatusLine, esc
-from falwidgets.app._run import DEFAULT_TIMEOUT, Run, deadline_error, drive, drive_stream
+from falwidgets.app._run import (
+    DEFAULT_TIMEOUT,
+    Run,
+    checked_timeout,
+    deadline_error,
+    drive,
+    drive_stream,
+)
 from falwidgets.app._target import Target, resolve
 
 PREVIOUS_HTML = (
@@ -107,6 +114,7 @@ class App(w.VBox):
     ) -> None:
         from falwidgets.widgets import form as make_form
 
+        timeout = checked_timeout(timeout)
         self.target: Target = resolve(endpoint_or_model, endpoint)
         self.endpoint: str | None = self.target.endpoint
         self.streaming = self.target.streaming

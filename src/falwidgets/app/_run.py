@@ -243,6 +243,18 @@ def deadline_error(run: Run, timeout: float | None, cause: BaseException | None 
     return error
 
 
+def checked_timeout(value: Any) -> float | None:
+    """``timeout`` as given to app()/sweep(): None or a positive, finite number of seconds.
+    Checked at the call, so a typo fails there and not later inside every run."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"timeout must be a number of seconds or None, got {value!r}")
+    if not 0 < value < float("inf"):
+        raise ValueError(f"timeout must be a positive, finite number of seconds, got {value!r}")
+    return float(value)
+
+
 async def _cancel_on_server(run: Run, grace: float = 10.0) -> None:
     """Cancel ``run``'s job on the server after a local cancel; never raises.
 

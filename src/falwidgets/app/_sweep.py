@@ -21,7 +21,7 @@ from falwidgets.app._backend import Backend, backend_for
 from falwidgets.app._errors import describe
 from falwidgets.app._grid import expand, label
 from falwidgets.app._panes import esc
-from falwidgets.app._run import DEFAULT_TIMEOUT, Run, _quiet_cancel, drive
+from falwidgets.app._run import DEFAULT_TIMEOUT, Run, _quiet_cancel, checked_timeout, drive
 
 MAX_COLUMNS = 6  # a wider last axis falls back to wrapped, individually labelled cells
 CELL_WIDTH = 220  # px: compact cells, several side by side
@@ -97,11 +97,11 @@ class Sweep(w.VBox):
     ) -> None:
         if not isinstance(endpoint, str) or not endpoint:
             raise TypeError("sweep() needs an endpoint id like 'fal-ai/flux/dev'")
-        if not isinstance(concurrency, int) or concurrency < 1:
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ValueError(f"concurrency must be a positive integer, got {concurrency!r}")
         self.endpoint = endpoint
         self.concurrency = concurrency
-        self.timeout = timeout
+        self.timeout = checked_timeout(timeout)
         self.points = [
             SweepPoint(params, args, Run(endpoint=endpoint, arguments=args))
             for params, args in expand(base_inputs, grid)

@@ -178,12 +178,19 @@ class JobQueue:
             thread.start()
         self._expirer.start()
 
-    def stop(self) -> None:
+    def cancel_all(self) -> None:
+        """Shutting down: queued jobs end cancelled now and running ones are asked to stop, so
+        open status streams and run calls get their final answer before the HTTP server goes."""
         with self._cond:
             self._stop = True
+            while self.pending:
+                self._finish_locked(self.pending.popleft(), cancelled=True)
             for job in self.jobs.values():
                 job.cancel_event.set()
             self._cond.notify_all()
+
+    def stop(self) -> None:
+        self.cancel_all()
         self._deadlines.set()
         for thread in [*self._threads, self._expirer]:
             if thread.is_alive():

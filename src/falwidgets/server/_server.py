@@ -152,6 +152,11 @@ class Server:
         if self._stopped:
             return
         self._stopped = True
+        self.queue.cancel_all()  # streams and run calls end with an answer, not a dropped socket
+        settle = time.monotonic() + 1.0
+        while self.queue.running and time.monotonic() < settle:
+            time.sleep(0.01)  # running jobs see their cancel between steps
+        time.sleep(0.05)  # let the loop send those last events
         self._uvicorn.should_exit = True
         if self._thread.is_alive():
             self._thread.join(timeout=10)
