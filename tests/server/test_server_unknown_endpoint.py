@@ -19,6 +19,14 @@ def test_typo_names_the_closest_endpoint_on_queue_and_run(local_server: Any) -> 
     assert "it serves" not in queued.json()["detail"]
 
 
+def test_a_subpath_no_endpoint_serves_is_not_queued(local_server: Any) -> None:
+    with local_server.client() as http:
+        before = len(local_server.queue.jobs)
+        answer = http.post("/fal-ai/flux-realism/typo", json={"prompt": "x"})
+        assert answer.status_code == 404 and "fal-ai/flux-realism/typo" in answer.json()["detail"]
+        assert len(local_server.queue.jobs) == before
+
+
 def test_nothing_close_lists_what_is_served(local_server: Any) -> None:
     with local_server.client() as http:
         detail = http.post("/zzz/qqq", json={}).json()["detail"]

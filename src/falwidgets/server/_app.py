@@ -278,7 +278,9 @@ def build_app(state: ServerState) -> Starlette:
         found = lookup(path)
         if found is None:
             return unknown_endpoint(path)
-        definition, _rest = found
+        definition, rest = found
+        if rest:  # `owner/app/typo`: no such endpoint here (as on the run host), never queued
+            return unknown_endpoint(path)
         accepted = await accept(request, definition, path.strip("/"), visible=True)
         if isinstance(accepted, Response):
             return accepted
