@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from falwidgets.proxy import ProxyServer, serve_proxy
+from loop_helpers import run_coroutine
 
 STUDENT = "fwt_student_token_01"
 OTHER = "fwt_student_token_02"
@@ -155,19 +156,6 @@ def test_forbidden_cases_never_reach_the_server(proxy: ProxyServer, local_server
     assert via(proxy, "GET", body["status_url"], token=OTHER).status_code == 403
 
 
-def _run(coro: Any) -> Any:
-    """``asyncio.run``, in a fresh thread if this one already runs a loop (Playwright's does)."""
-    import asyncio
-    from concurrent.futures import ThreadPoolExecutor
-
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coro).result()
-
-
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -265,7 +253,7 @@ def test_async_client_through_the_proxy(proxy: ProxyServer) -> None:
         ]
         return await asyncio.gather(*(h.result(timeout=30) for h in handles))
 
-    assert [r["seed"] for r in _run(main())] == [0, 1, 2]
+    assert [r["seed"] for r in run_coroutine(main())] == [0, 1, 2]
 
 
 def test_app_runner_through_the_proxy(proxy: ProxyServer) -> None:
@@ -284,7 +272,7 @@ def test_app_runner_through_the_proxy(proxy: ProxyServer) -> None:
         refused.run_button.click()
         await asyncio.wait_for(asyncio.gather(allowed.wait(), refused.wait()), 60)
 
-    _run(click_both())
+    run_coroutine(click_both())
     assert allowed.last.state == "done" and allowed.last.output["images"]
     assert refused.last.state == "failed"
     assert "not allowed" in refused.banner.value  # the proxy's reason, shown in the widget
@@ -318,7 +306,7 @@ def test_the_readme_student_snippet(proxy: ProxyServer) -> None:
         runner.run_button.click()
         await asyncio.wait_for(runner.wait(), 60)
 
-    _run(click())
+    run_coroutine(click())
     assert runner.last.state == "done", runner.banner.value
     assert runner.last.output["images"][0]["url"]
     assert STUDENT not in repr(client)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from types import ModuleType
 
 import pytest
-from reliability_helpers import run_coroutine
+
+from loop_helpers import run_coroutine
 
 pytestmark = pytest.mark.slow
 

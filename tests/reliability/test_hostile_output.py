@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 from hostile_endpoint import ENDPOINT, register
-from reliability_helpers import run_coroutine
 
 import falwidgets
+from loop_helpers import run_coroutine
 
 DANGEROUS_SCHEMES = ("javascript:", "data:text/html", "vbscript:")
 

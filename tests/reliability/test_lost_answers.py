@@ -18,9 +18,9 @@ from typing import Any
 import httpx
 import pytest
 from relay import Relay
-from reliability_helpers import run_coroutine
 
 import falwidgets
+from loop_helpers import run_coroutine
 
 TOKEN = "fwt_lost_answer_tok1"
 

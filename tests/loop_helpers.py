@@ -1,4 +1,4 @@
-"""Small helpers shared by the reliability tests."""
+"""Running a coroutine from any test, even one whose thread already runs a loop."""
 
 from __future__ import annotations
 
