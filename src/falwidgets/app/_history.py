@@ -473,8 +473,9 @@ class History(w.VBox):
 
         Runs on the runner loop; in a plain script this waits until they have finished.
         """
+        pending = self.pending()
         todo = []
-        for view in self.pending():
+        for view in pending:
             if self._resumable(view):
                 todo.append(view)
             else:
@@ -483,7 +484,7 @@ class History(w.VBox):
                     f"recorded on {where}, not where runs go now: not resumed automatically "
                     "(your key is only sent to the host runs go to)"
                 )
-        if len(todo) < len(self.pending()):
+        if len(todo) < len(pending):  # show the notes
             self.refresh()
         if not todo or self._closed:
             return None

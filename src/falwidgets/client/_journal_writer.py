@@ -127,6 +127,9 @@ class JournalWriter:
         except BaseException as error:  # never leave a waiter hanging
             for write in batch:
                 _warn(write, error)
+            if conn is not None:
+                with contextlib.suppress(Exception):
+                    conn.close()
             conn = None
             raise
         finally:
@@ -193,16 +196,16 @@ def _flush_all() -> None:
         writer.flush(timeout=10.0)
 
 
-_finalizer_pid = os.getpid()
+_forked = False  # set in a forked child until its exit flush is registered
 
 
 def _flush_at_child_exit() -> None:
     """multiprocessing children end with ``os._exit`` (no atexit): flush through its own
     finalizers instead. Registered lazily, once per child: the child clears them at start."""
-    global _finalizer_pid
-    if _finalizer_pid == os.getpid():
+    global _forked
+    if not _forked:
         return
-    _finalizer_pid = os.getpid()
+    _forked = False
     import multiprocessing
     import multiprocessing.util
 
@@ -212,6 +215,8 @@ def _flush_at_child_exit() -> None:
 
 def _forget_in_child() -> None:
     """A forked child has none of the parent's threads: its writers start afresh and empty."""
+    global _forked
+    _forked = True
     for writer in list(_LIVE):
         writer._cond = threading.Condition()
         writer._queue, writer._thread = [], None

@@ -9,7 +9,7 @@ as before: connection refused is still ``ConnectError`` (the one failure a submi
 after), timeouts are still ``ConnectTimeout``/``ReadTimeout``/``WriteTimeout``.
 
 Python 3.11+ only (``asyncio.timeout`` and ``StreamWriter.start_tls``); on 3.10 httpx keeps its
-default backend. :func:`lean_mounts` puts it under the async client without losing proxies.
+default backend. :func:`lean_backend_usable` says when the async client mounts it.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import httpcore
 import httpx
 from httpcore._utils import is_socket_readable
 
-__all__ = ["AsyncioBackend", "async_transport", "lean_mounts"]
+__all__ = ["AsyncioBackend", "async_transport", "lean_backend_usable"]
 
 SUPPORTED = sys.version_info >= (3, 11)
 
@@ -157,14 +157,12 @@ def async_transport(*, verify: ssl.SSLContext, limits: httpx.Limits) -> httpx.As
     return transport
 
 
-def lean_mounts(*, verify: ssl.SSLContext, limits: httpx.Limits) -> dict[str, Any]:
-    """``mounts=`` for an ``httpx.AsyncClient``: every URL on :func:`async_transport`.
+def lean_backend_usable() -> bool:
+    """Whether the async client may mount :func:`async_transport` for ``all://``.
 
     A mount, not ``transport=``: httpx ignores proxy environment variables once a transport is
     given, while its per-scheme proxy mounts (``HTTPS_PROXY``, ``NO_PROXY``, ...) are more specific
     than ``all://`` and still win. ``ALL_PROXY`` is itself an ``all://`` mount, so with it set the
     client keeps httpx's defaults.
     """
-    if not SUPPORTED or "all" in urllib.request.getproxies():
-        return {}
-    return {"all://": async_transport(verify=verify, limits=limits)}
+    return SUPPORTED and "all" not in urllib.request.getproxies()

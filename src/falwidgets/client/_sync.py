@@ -15,7 +15,7 @@ from falwidgets.client._direct import StreamIterator
 from falwidgets.client._drive import iterate_sync, run_sync
 from falwidgets.client._info import ClientInfo
 from falwidgets.client._journal import JournalEntry
-from falwidgets.client._net import lean_mounts
+from falwidgets.client._net import async_transport, lean_backend_usable
 from falwidgets.client._pool import SHARDS, Pool
 from falwidgets.client._retry import RetryPolicy
 from falwidgets.client._status import Status
@@ -53,11 +53,12 @@ def _http(cls: type[Any], **options: Any) -> Any:
     async ones on the lean asyncio network backend (see ``_net``)."""
 
     options.setdefault("verify", _ssl_context())
-    own_transport = cls is httpx.AsyncClient and options.get("transport") is None
+    lean = cls is httpx.AsyncClient and options.get("transport") is None and lean_backend_usable()
 
     def make() -> Any:
-        if own_transport:
-            options["mounts"] = lean_mounts(verify=options["verify"], limits=options["limits"])
+        if lean:  # one transport per shard
+            transport = async_transport(verify=options["verify"], limits=options["limits"])
+            options["mounts"] = {"all://": transport}
         client = cls(**options)
         if isinstance(getattr(client, "_cookies", None), httpx.Cookies):
             client._cookies = _NoCookies()

@@ -153,10 +153,9 @@ class Server:
             return
         self._stopped = True
         self.queue.cancel_all()  # streams and run calls end with an answer, not a dropped socket
-        settle = time.monotonic() + 1.0
-        while self.queue.running and time.monotonic() < settle:
-            time.sleep(0.01)  # running jobs see their cancel between steps
-        time.sleep(0.05)  # let the loop send those last events
+        settle = time.monotonic() + 1.0  # running jobs see their cancel between steps, and the
+        while (self.queue.running or self.queue.watcher_count()) and time.monotonic() < settle:
+            time.sleep(0.01)  # streams waiting on them send their last event and let go
         self._uvicorn.should_exit = True
         if self._thread.is_alive():
             self._thread.join(timeout=10)
