@@ -19,8 +19,8 @@ ALLOWED: dict[str, set[str]] = {
     "client": set(),
     "server": {"schema"},
     "widgets": {"schema", "client"},
-    "preview": {"schema"},
-    "app": {"schema", "client", "server", "widgets", "preview"},
+    "previews": {"schema"},
+    "runner": {"schema", "client", "server", "widgets", "previews"},
     "proxy": {"client"},
 }
 
@@ -59,6 +59,19 @@ def test_layers_import_only_downwards(layer: str) -> None:
 def test_every_public_name_resolves() -> None:
     for name in falwidgets.__all__:
         assert getattr(falwidgets, name) is not None, name
+
+
+def test_exported_functions_stay_functions_after_importing_every_layer() -> None:
+    """No public name is a function or a module depending on import order."""
+    code = (
+        "import falwidgets, inspect;"
+        "before = {n: inspect.isfunction(getattr(falwidgets, n)) for n in ('app', 'preview')};"
+        "import falwidgets.runner, falwidgets.previews;"
+        "after = {n: inspect.isfunction(getattr(falwidgets, n)) for n in ('app', 'preview')};"
+        "print(before == after == {'app': True, 'preview': True})"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True", out.stdout + out.stderr
 
 
 def test_all_is_sorted_and_matches_exports() -> None:

@@ -1,4 +1,4 @@
-// falwidgets GLB viewer: the anywidget front end of falwidgets.preview._glb.GLBViewer.
+// falwidgets GLB viewer: the anywidget front end of falwidgets.previews._glb.GLBViewer.
 //
 // Bundled with three.js by esbuild into one ES module (no CDN, works offline). The model comes either
 // from the `glb` bytes trait (a DataView) or, when that is empty, from the `url` trait (http(s) or data:

@@ -6,8 +6,8 @@ Layers, lowest first; a layer never imports one above it:
 - ``client``  fal's queue protocol over httpx, sync and async, with a request journal (no widgets)
 - ``server``  a fal-compatible queue server with demo endpoints (uses ``schema``)
 - ``widgets`` forms built from ``FieldSpec`` through an extensible type -> widget registry
-- ``preview`` result -> preview registry (images, video, audio, GLB, boxes, JSON)
-- ``app``     the runner: form + Run/Cancel + logs + previews, history and sweeps
+- ``previews`` result -> preview registry (images, video, audio, GLB, boxes, JSON)
+- ``runner``  the runner: form + Run/Cancel + logs + previews, history and sweeps
 - ``proxy``   a key-holding workshop proxy
 
 Public names are imported lazily so that ``falwidgets serve`` or the client never pay for
@@ -66,14 +66,14 @@ _EXPORTS: dict[str, str] = {
     "register_widget": "falwidgets.widgets",
     "widget_registered": "falwidgets.widgets",
     # preview
-    "preview": "falwidgets.preview",
-    "register_preview": "falwidgets.preview",
-    "GLBViewer": "falwidgets.preview._glb",
+    "preview": "falwidgets.previews",
+    "register_preview": "falwidgets.previews",
+    "GLBViewer": "falwidgets.previews",
     # app
-    "app": "falwidgets.app",
-    "App": "falwidgets.app",
-    "history": "falwidgets.app",
-    "sweep": "falwidgets.app",
+    "app": "falwidgets.runner",
+    "App": "falwidgets.runner",
+    "history": "falwidgets.runner",
+    "sweep": "falwidgets.runner",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])
@@ -93,7 +93,6 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from falwidgets.app import App, app, history, sweep
     from falwidgets.client import (
         AsyncClient,
         AsyncHandle,
@@ -117,7 +116,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         data_uri,
         journal,
     )
-    from falwidgets.preview import preview, register_preview
+    from falwidgets.previews import preview, register_preview
+    from falwidgets.runner import App, app, history, sweep
     from falwidgets.schema import EndpointSchema, FieldSpec, load_endpoint
     from falwidgets.server import Server, point_fal_client, serve
     from falwidgets.widgets import Form, form, register_widget

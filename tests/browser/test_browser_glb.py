@@ -32,8 +32,8 @@ def glb_page(lab: Lab) -> Any:
     cells = [
         "import base64\n"
         "import ipywidgets as W\n"
-        "from falwidgets.preview import _glb\n"
-        "from falwidgets.preview._glb import GLBViewer\n"
+        "from falwidgets.previews import _glb\n"
+        "from falwidgets.previews._glb import GLBViewer\n"
         f"glb = base64.b64decode({base64.b64encode(glb).decode()!r})\n"
         "asked = W.Label('0').add_class('t-asked')\n"
         "_reply = GLBViewer._on_custom_msg\n"
@@ -169,7 +169,7 @@ def test_glb_from_the_local_server_url(lab: Lab, run_notebook: Any, local_server
     page = run_notebook(
         [
             "import ipywidgets as W\n"
-            "from falwidgets.preview._glb import GLBViewer\n"
+            "from falwidgets.previews._glb import GLBViewer\n"
             f"cube = GLBViewer({cube!r}, height=260).add_class('t-url')\n"
             f"demo = GLBViewer({demo!r}, height=260).add_class('t-demo')\n"
             f"gone = GLBViewer({missing!r}, height=120).add_class('t-missing')\n"
@@ -200,7 +200,7 @@ def test_glb_in_voila(lab: Lab) -> None:
     page = lab.voila(
         [
             "import base64\n"
-            "from falwidgets.preview._glb import GLBViewer\n"
+            "from falwidgets.previews._glb import GLBViewer\n"
             f"GLBViewer(data=base64.b64decode({glb64!r}), height=280).add_class('t-voila')"
         ],
         "glb_voila",

@@ -12,7 +12,7 @@ import traitlets
 from browser_harness import write_notebook
 from glb_cube import cube_glb
 
-from falwidgets.preview._glb import GLBViewer, _bundle
+from falwidgets.previews._glb import GLBViewer, _bundle
 
 
 def test_accepts_http_https_data_and_bytes() -> None:
@@ -72,7 +72,7 @@ def test_saved_notebook_does_not_carry_the_bundle_per_viewer(tmp_path: Path) -> 
         tmp_path,
         "three_viewers",
         [
-            "import base64\nfrom falwidgets.preview._glb import GLBViewer\n"
+            "import base64\nfrom falwidgets.previews._glb import GLBViewer\n"
             f"glb = base64.b64decode({glb64!r})",
             "GLBViewer(data=glb)",
             "GLBViewer(data=glb, height=200)",

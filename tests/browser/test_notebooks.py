@@ -23,7 +23,7 @@ FAST = "import os\nos.environ['FALWIDGETS_SERVER_SPEED'] = '0.1'"
 # one worker on the embedded server: a blocker job makes the next run really wait in the queue
 ONE_WORKER = FAST + "\nos.environ['FALWIDGETS_SERVER_WORKERS'] = '1'"
 BLOCKER = (
-    "from falwidgets.app import _backend\n"
+    "from falwidgets.runner import _backend\n"
     "from falwidgets.client import Client\n"
     "_blocker = Client(base_url=_backend.local_server().url).submit(\n"
     "    'fal-ai/flux-realism', {'prompt': 'blocker', 'num_inference_steps': 2000})\n"

@@ -176,7 +176,7 @@ import json as _json, os as _os
 from pathlib import Path as _Path
 from ipywidgets.widgets.widget import _instances as _fw_instances
 from falwidgets.widgets import Form as _FwForm
-from falwidgets.app import _backend as _fw_backend
+from falwidgets.runner import _backend as _fw_backend
 
 _fw_key = _os.environ["FAL_KEY"]
 _fw_pieces = [_fw_key, *_fw_key.split(":", 1)]

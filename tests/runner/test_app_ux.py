@@ -1,0 +1,305 @@
+"""Third-wave UX fixes from a new-user review: status line, log pane, stale results, uploads in
+progress, endpoints the local server does not serve, and the history's layout and cards."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import io
+import threading
+
+import httpx
+
+import falwidgets
+from falwidgets.client import AsyncClient, Client
+from falwidgets.runner import App
+from falwidgets.runner._entry import EntryView
+from falwidgets.runner._history import inputs_html, thumb_html, varying_keys
+from falwidgets.runner._panes import LogPane, StatusLine
+
+IMAGE = "fal-ai/flux-realism"
+DETECT = "fal-ai/moondream3-preview/detect"
+UUID = "0b6f6c1e-3f7a-4d2e-9a51-6f1c2d3e4f50"
+
+
+def _client(server: object) -> AsyncClient:
+    return AsyncClient(base_url=server.url)  # type: ignore[attr-defined]
+
+
+def test_status_line_shortens_the_request_id_and_never_wraps() -> None:
+    status = StatusLine()
+    status.show("done", "Done · total 1.0 s", UUID)
+    assert status.request_id == UUID
+    assert f'title="request id {UUID}"' in status.value  # the full id on hover
+    assert "0b6f6c1e…" in status.text and UUID not in status.text
+    assert "white-space:nowrap" in status.value and "font-size:11px" in status.value
+    status.show("failed", "Failed after 0.1 s", None)  # a client-side failure: never sent
+    assert status.text.endswith("not submitted") and "local-" not in status.value
+    status.show("queued", "Queued", None)
+    assert "not submitted" not in status.value
+    status.show("done", "Done", '"><script>x</script>')
+    assert "<script>" not in status.value
+
+
+def test_log_pane_is_framed_labelled_whole_lines_and_folds_when_done() -> None:
+    pane = LogPane()
+    pane.extend([{"message": "<b>one</b>"}, {"message": "two"}])
+    value = pane.value
+    assert "<details" in value and " open>" in value and "Logs · 2 lines" in value
+    assert "border:1px solid" in value and "&lt;b&gt;one&lt;/b&gt;" in value
+    assert "max-height:144px" in value and "line-height:18px" in value  # 144 = 8 lines of 18 px
+    pane.collapse()
+    assert "<details" in pane.value and " open>" not in pane.value and "two" in pane.value
+    pane.clear()
+    assert pane.value == "" and pane.layout.display == "none"
+
+
+def test_fixed_button_widths_and_logs_fold_after_a_run(
+    local_server: object, echo_endpoint: str
+) -> None:
+    ui = falwidgets.app(echo_endpoint, client=_client(local_server))
+    assert {b.layout.width for b in (ui.run_button, ui.cancel_button, ui.reset_button)} == {"96px"}
+    assert ui.status.layout.min_width == "0" and ui.status in ui.buttons.children
+    ui.run({"text": "hi", "steps": 2})
+    assert "starting" in ui.logs.value and " open>" not in ui.logs.value  # folded, expandable
+    assert ui.status.request_id == ui.last.request_id
+
+
+def test_failed_run_dims_the_previous_result(local_server: object, echo_endpoint: str) -> None:
+    ui = falwidgets.app(echo_endpoint, client=_client(local_server))
+    ui.run({"text": "ok", "steps": 1})
+    assert "fw-stale" not in ui.result._dom_classes and ui.previous.layout.display == "none"
+    ui.submit({"text": "ok", "steps": 1, "fail": "boom"})  # no loop here: finishes first
+    assert ui.last.state == "failed" and ui.result.children  # the old result is still there …
+    assert "fw-stale" in ui.result._dom_classes  # … dimmed …
+    assert "previous result" in ui.previous.value and ui.previous.layout.display is None
+    assert ui.children.index(ui.previous) == ui.children.index(ui.result) - 1  # … and labelled
+    ui.run({"text": "again", "steps": 1})  # a new result clears the mark
+    assert "fw-stale" not in ui.result._dom_classes and ui.previous.value == ""
+
+
+def test_a_first_failure_has_nothing_to_mark(local_server: object, echo_endpoint: str) -> None:
+    ui = falwidgets.app(echo_endpoint, client=_client(local_server))
+    ui.submit({"text": "x", "steps": 1, "fail": "boom"})
+    assert ui.last.state == "failed" and ui.previous.layout.display == "none"
+
+
+def test_run_waits_for_uploads_in_progress(local_server: object) -> None:
+    gate = threading.Event()
+    sync = Client(base_url=local_server.url)  # type: ignore[attr-defined]
+
+    def slow(data: bytes, content_type: str, file_name: str) -> str:
+        assert gate.wait(10), "the test never opened the gate"
+        return sync.upload(data, content_type, file_name)
+
+    ui = falwidgets.app(DETECT, client=_client(local_server), uploader=slow)
+    ui.form.fill_example()
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (32, 32), "red").save(buf, "PNG")
+    png = buf.getvalue()
+    field = ui.form.fields["image_url"]
+    field.upload.value = (
+        {
+            "name": "red.png",
+            "type": "image/png",
+            "size": len(png),
+            "content": memoryview(png),
+            "last_modified": dt.datetime.now(dt.timezone.utc),
+        },
+    )
+    assert ui.form.uploading
+
+    async def scenario() -> None:
+        run = ui.submit()  # a running loop: returns at once, the run waits for the upload
+        assert ui.status.text.startswith("Waiting for uploads") and not run.done
+        await asyncio.sleep(0.2)
+        assert run.request_id is None and not run.done  # nothing sent while the file uploads
+        gate.set()
+        await asyncio.wait_for(ui.wait(), 60)
+
+    asyncio.run(scenario())
+    run = ui.last
+    assert run.state == "done", run.error
+    assert run.arguments["image_url"].startswith(local_server.url)  # type: ignore[attr-defined]
+    sync.close()
+
+
+def test_cancel_while_waiting_for_uploads_sends_nothing(local_server: object) -> None:
+    gate = threading.Event()
+    ui = falwidgets.app(
+        DETECT, client=_client(local_server), uploader=lambda *a: gate.wait(5) and "https://x/y.png"
+    )
+    ui.form.fill_example()
+    ui.form.fields["image_url"].upload.value = (
+        {
+            "name": "a.png",
+            "type": "image/png",
+            "size": 3,
+            "content": memoryview(b"abc"),
+            "last_modified": dt.datetime.now(dt.timezone.utc),
+        },
+    )
+
+    async def scenario() -> None:
+        run = ui.submit()
+        await asyncio.sleep(0.1)
+        ui.cancel()
+        await asyncio.wait_for(ui.wait(), 10)
+        for _ in range(50):  # the runner loop folds the cancel into the run
+            if run.done:
+                break
+            await asyncio.sleep(0.02)
+        assert run.state == "cancelled" and run.request_id is None
+        gate.set()
+
+    asyncio.run(scenario())
+    assert ui.status.text.startswith("Cancelled") and "not submitted" in ui.status.text
+
+
+def test_unserved_endpoint_on_the_local_server_says_so_and_disables_run(
+    monkeypatch: object,
+) -> None:
+    monkeypatch.setenv("FALWIDGETS_SERVER_SPEED", "0.1")  # type: ignore[attr-defined]
+    ui = falwidgets.app("fal-ai/flux/dev")  # no key: the embedded local server
+    assert ui.backend.local and ui.run_button.disabled
+    notice = ui.notice.value
+    assert ui.children[0] is ui.notice and ui.notice.layout.display is None
+    assert "fal-ai/flux/dev" in notice and "not served" in notice
+    names = notice.split("Try ", 1)[1]
+    assert names.index("fal-ai/flux-realism") < names.index("anthonywu/gamecraft")  # closest first
+    served = falwidgets.app(IMAGE)
+    assert not served.run_button.disabled and served.notice.layout.display == "none"
+
+
+def test_unserved_endpoint_with_another_server_keeps_run(local_server: object) -> None:
+    ui = falwidgets.app("fal-ai/flux/dev", client=_client(local_server))
+    assert not ui.run_button.disabled and ui.notice.layout.display == "none"
+
+
+def _view(rid: str, endpoint: str, arguments: dict, output: object = None) -> EntryView:
+    return EntryView.of(
+        {
+            "request_id": rid,
+            "endpoint_id": endpoint,
+            "status": "COMPLETED" if output is not None else "FAILED",
+            "arguments": arguments,
+            "result": output,
+        }
+    )
+
+
+def test_cards_show_prompt_differing_inputs_and_media_icons() -> None:
+    views = [
+        _view("a", IMAGE, {"prompt": "a teapot", "seed": 1, "guidance_scale": 2.0, "steps": 6}),
+        _view("b", IMAGE, {"prompt": "a teapot", "seed": 2, "guidance_scale": 5.0, "steps": 6}),
+        _view("c", "x/y", {"prompt": "other", "seed": 1}),
+    ]
+    varying = varying_keys(views)
+    assert varying[IMAGE] == ("seed", "guidance_scale") and varying["x/y"] == ()
+    body = inputs_html(views[1].arguments, varying[IMAGE])
+    assert "a teapot" in body and "seed=<b>2</b>" in body and "guidance_scale=<b>5.0</b>" in body
+    assert "steps" not in body
+    long = inputs_html({"prompt": "<i>" + "x" * 300}, ())
+    assert "<i>" not in long and "…" in long and 'title="&lt;i&gt;' in long
+    video = _view("v", "v/v", {}, {"video": {"url": "https://h/v.mp4"}})
+    audio = _view("s", "s/s", {}, {"audio": {"url": "https://h/s.wav"}})
+    model = _view("m", "m/m", {}, {"model_mesh": {"url": "https://h/m.glb"}})
+    data = _view("d", "d/d", {}, {"text": "hi"})
+    failed = _view("f", "f/f", {})
+    assert "<video" in thumb_html(video) and "v.mp4" in thumb_html(video)
+    assert "fw-thumb-audio" in thumb_html(audio) and "fw-thumb-model3d" in thumb_html(model)
+    assert "fw-thumb-json" in thumb_html(data) and "fw-thumb-failed" in thumb_html(failed)
+    js = _view("j", "j/j", {}, {"video": {"url": "javascript:alert(1)//.mp4"}})
+    assert "javascript:" not in thumb_html(js)
+
+
+def _two_runs(server: object) -> None:
+    ui = falwidgets.app(IMAGE, client=_client(server))
+    for seed in (1, 2):
+        ui.run({"prompt": "a cat", "seed": seed, "num_inference_steps": 2})
+
+
+def test_history_work_area_above_a_scrolling_list_and_rerun_adds_a_card(
+    local_server: object,
+) -> None:
+    _two_runs(local_server)
+    h = falwidgets.history(client=_client(local_server))
+    assert h.children.index(h.work) < h.children.index(h.list)  # actions appear near the top
+    assert h.list.layout.max_height and h.list.layout.overflow == "auto"
+    assert "seed=<b>2</b>" in h.cards[0].facts.value and "a cat" in h.cards[0].facts.value
+    h.cards[0].compare_box.value = True
+    h.cards[1].compare_box.value = True
+    (compare,) = h.work.children
+
+    async def scenario() -> None:
+        run = h.rerun(h.entries[1])  # a running loop: returns at once
+        for _ in range(100):  # the card appears once the run has a request id
+            if len(h.cards) == 3:
+                break
+            await asyncio.sleep(0.05)
+        assert len(h.cards) == 3 and h.cards[0].view.request_id == run.request_id
+        await asyncio.wait_for(h.apps[IMAGE].wait(), 60)
+        for _ in range(100):
+            if h.cards[0].view.status == "COMPLETED":
+                break
+            await asyncio.sleep(0.05)
+
+    asyncio.run(scenario())
+    assert "3 runs" in h.header.value and h.cards[0].view.status == "COMPLETED"
+    assert compare in h.work.children and compare.comm is not None  # the comparison stays
+    assert h.cards[1].compare_box.value and h.cards[2].compare_box.value  # ticks survive
+    assert isinstance(h.apps[IMAGE], App) and h.work.children[0] is h.apps[IMAGE]
+
+
+def test_flux_realism_demo_depends_on_guidance_scale(local_server: object) -> None:
+    from PIL import Image, ImageStat
+
+    def saturation(guidance: float) -> tuple[str, float]:
+        with Client(base_url=local_server.url) as sync:  # type: ignore[attr-defined]
+            out = sync.run(
+                IMAGE,
+                {
+                    "prompt": "a teapot",
+                    "seed": 4,
+                    "guidance_scale": guidance,
+                    "num_inference_steps": 1,
+                    "image_size": {"width": 64, "height": 64},
+                },
+            )
+            url = out["images"][0]["url"]
+        data = httpx.get(url, timeout=10).content
+
+        picture = Image.open(io.BytesIO(data)).convert("HSV")
+        return url, ImageStat.Stat(picture).mean[1]
+
+    low_url, low = saturation(1.0)
+    high_url, high = saturation(8.0)
+    again_url, _ = saturation(8.0)
+    assert low_url != high_url and high_url == again_url  # visible and deterministic per seed
+    assert high > low + 20  # more guidance, more saturated
+
+
+def test_sweep_cells_are_compact_with_row_and_column_headers(local_server: object) -> None:
+    s = falwidgets.sweep(
+        IMAGE,
+        {"prompt": "a teapot", "num_inference_steps": 1, "image_size": "square"},
+        grid={"seed": [1, 2], "guidance_scale": [2.0, 5.0, 8.0]},
+        client=_client(local_server),
+    )
+    assert s.done and not s.failures
+    heads = [c.value for c in s.grid.children if "fw-sweep-header" in c._dom_classes]
+    assert next(h for h in heads if "fw-sweep-col" in h).count("guidance_scale=2.0") == 1
+    assert sum("fw-sweep-col" in h for h in heads) == 3 and sum("fw-sweep-row" in h for h in heads)
+    rows = [h for h in heads if "fw-sweep-row" in h]
+    assert "seed=1" in rows[0] and "seed=2" in rows[1] and "guidance" not in rows[0]
+    assert "repeat(3," in s.grid.layout.grid_template_columns
+    children = list(s.grid.children)
+    assert children.index(s._cells[3]) == children.index(s._cells[2]) + 2  # a row header between
+    body = s._cells[0].children[1].value
+    assert "fw-sweep-img" in body and "<h" not in body and "JSON" not in body  # image only
+    assert 'title="seed=1 · guidance_scale=2.0"' in body
+    assert "font-size:11px" in s._cells[0].children[0].value  # the caption is small
