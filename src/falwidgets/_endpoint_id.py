@@ -1,4 +1,5 @@
-"""fal endpoint ids, parsed once for every layer (client URLs, the local server's routes).
+"""fal endpoint ids, parsed once for every layer (client URLs, the local server's routes, the
+workshop proxy's allow-list).
 
 An id is ``[namespace/]owner/app[/path]`` (``fal-ai/flux-pro/kontext/max``, ``workflows/me/wf``)
 or a legacy ``<number>-<app>``. Status, result and cancel URLs use only ``[namespace/]owner/app``;
@@ -35,11 +36,6 @@ class EndpointId:
         """``[namespace/]owner/app``: the prefix of status, result and cancel URLs."""
         prefix = f"{self.namespace}/" if self.namespace else ""
         return f"{prefix}{self.owner}/{self.app}"
-
-    @property
-    def queue_prefix(self) -> str:
-        """Alias of :attr:`app_id` (the server's name for it)."""
-        return self.app_id
 
     @property
     def full(self) -> str:

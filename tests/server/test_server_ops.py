@@ -15,11 +15,12 @@ from typing import Any
 import httpx
 import pytest
 from pydantic import BaseModel, Field
-from server_util import wait_completed
+from server_util import submission_count, submissions, wait_completed
 
+from falwidgets._endpoint_id import parse_endpoint
 from falwidgets.server import FieldError, endpoint, serve
 from falwidgets.server._faults import Faults
-from falwidgets.server._registry import parse_endpoint_id, unregister
+from falwidgets.server._registry import unregister
 
 FLUX = "fal-ai/flux-realism"
 
@@ -65,7 +66,7 @@ def test_faults_never_enqueue_refused_submits_and_clients_recover() -> None:
                         break
                     time.sleep(server_retry_after)
                 # a refused attempt left no trace: exactly one submission per input
-                assert server.submission_count(FLUX, args) == 1
+                assert submission_count(server, FLUX, args) == 1
         assert accepted == 25 and attempts > 25
         assert {429, "drop"} <= codes and codes & {502, 503, 504}
         metrics = httpx.get(f"{server.url}/metrics").text  # never faulted
@@ -78,7 +79,7 @@ def test_gateway_fault_looks_like_ingress_error() -> None:
         response = httpx.post(f"{server.url}/{FLUX}", json={"prompt": "x"})
         assert response.status_code in (502, 503, 504)
         assert "nginx" in response.text and "x-fal-request-id" not in response.headers
-        assert server.submissions == {}
+        assert submissions(server) == []
 
 
 def test_requeue_and_sse_cut_faults() -> None:
@@ -247,11 +248,11 @@ def test_endpoint_decorator_serves_user_functions(local_server: Any) -> None:
 
 
 def test_endpoint_id_rules() -> None:
-    assert parse_endpoint_id("fal-ai/flux-pro/kontext/max").queue_prefix == "fal-ai/flux-pro"
-    assert parse_endpoint_id("workflows/me/flow/x").queue_prefix == "workflows/me/flow"
-    assert parse_endpoint_id("123-app").queue_prefix == "123/app"
+    assert parse_endpoint("fal-ai/flux-pro/kontext/max").app_id == "fal-ai/flux-pro"
+    assert parse_endpoint("workflows/me/flow/x").app_id == "workflows/me/flow"
+    assert parse_endpoint("123-app").app_id == "123/app"
     with pytest.raises(ValueError):
-        parse_endpoint_id("justone")
+        parse_endpoint("justone")
 
 
 # -- CLI --------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import json
 import logging
 from typing import Any
 
+from falwidgets._hosts import is_loopback
 from falwidgets.server._faults import Faults
 from falwidgets.server._metrics import Metrics
 
@@ -20,7 +21,6 @@ Send = Any
 
 # operational routes never get faults: tests and dashboards must be able to read them
 _EXEMPT = ("/metrics", "/health", "/_falwidgets/")
-_LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
 class _DropFilter(logging.Filter):
@@ -105,7 +105,7 @@ class LoopbackHostMiddleware:
         if scope["type"] == "http":
             host = dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1")
             name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-            if name and name not in _LOOPBACK and not name.endswith(".localhost"):
+            if name and not is_loopback(name):
                 body = json.dumps({"detail": f"Invalid host header {host!r}"}).encode()
                 await _respond(send, 400, body, "application/json", [])
                 return
