@@ -27,8 +27,10 @@ class BodyTooLarge(Exception):
     def __init__(self, limit: int, declared: int | None = None) -> None:
         self.limit = limit
         self.declared = declared
-        size = f"body of {declared} bytes" if declared is not None else "body"
-        super().__init__(f"{size} is over the limit of {limit} bytes")
+        if declared is None:
+            super().__init__(f"body is over the limit of {limit} bytes")
+        else:
+            super().__init__(f"body of {declared} bytes is over the limit of {limit}")
 
 
 async def read_body(request: Request, limit: int) -> bytes:

@@ -23,11 +23,10 @@ import contextlib
 import hashlib
 import json
 import logging
-import os
 import re
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from fnmatch import fnmatchcase
@@ -40,15 +39,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from falwidgets._asgi import BodyTooLarge, read_body
+from falwidgets._endpoint_id import app_id_of
+from falwidgets.client._retry import never_sent
 from falwidgets.proxy._limits import Limits
-from falwidgets.proxy._rules import (
-    REST_HOST,
-    Refusal,
-    Target,
-    Upstream,
-    app_of,
-    classify,
-)
+from falwidgets.proxy._rules import REST_HOST, Refusal, Target, Upstream, classify
 
 logger = logging.getLogger("falwidgets.proxy")
 
@@ -58,20 +53,9 @@ _HOP_HEADERS = frozenset(
 )
 _PRIVATE_HEADERS = frozenset({"x-fal-target-url", "x-fal-proxy-token"})
 _OWNERS_MAX = 200_000
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _PATH_TOKEN = re.compile(r"^/t/([^/]+)/?$")
 TOKEN_TTL_MAX = 300  # seconds a realtime token minted through the proxy may live
 TOKEN_TTL_DEFAULT = 120  # what fal's clients ask for
-
-
-def resolve_key(environ: Mapping[str, str] | None = None) -> str | None:
-    """The fal key from ``FAL_KEY``, else ``FAL_KEY_ID`` + ``FAL_KEY_SECRET``; None if unset."""
-    env = os.environ if environ is None else environ
-    if env.get("FAL_KEY"):
-        return env["FAL_KEY"].strip()
-    if env.get("FAL_KEY_ID") and env.get("FAL_KEY_SECRET"):
-        return f"{env['FAL_KEY_ID'].strip()}:{env['FAL_KEY_SECRET'].strip()}"
-    return None
 
 
 @dataclass
@@ -193,7 +177,7 @@ class _Proxy:
         if not isinstance(apps, list) or not apps or not all(isinstance(a, str) for a in apps):
             raise Refusal(400, "allowed_apps must be a non-empty list of app names", "bad_request")
         if self.config.allow:
-            names = {app_of(glob).split("/")[-1] for glob in self.config.allow}
+            names = {app_id_of(glob).split("/")[-1] for glob in self.config.allow}
             for name in apps:
                 if not any(fnmatchcase(name, n) for n in names):
                     raise Refusal(403, f"app {name!r} is not allowed here", "endpoint_not_allowed")
@@ -267,19 +251,10 @@ def _expiry(value: object) -> float:
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise Refusal(
-            413, f"body of {declared} bytes is over the limit of {limit}", "body_too_large"
-        )
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise Refusal(413, f"body is over the limit of {limit} bytes", "body_too_large")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    try:
+        return await read_body(request, limit)
+    except BodyTooLarge as exc:
+        raise Refusal(413, str(exc), "body_too_large") from None
 
 
 def _refusal_response(refusal: Refusal) -> JSONResponse:
@@ -382,12 +357,13 @@ async def _forward(proxy: _Proxy, request: Request, call: _Call, body: bytes) ->
     call.sent = True
     try:
         upstream = await proxy.client.send(upstream_request, stream=True)
-    except _NOT_SENT as exc:  # nothing reached the upstream: safe for the client to retry
-        call.sent = False
-        raise Refusal(
-            503, f"upstream unreachable ({type(exc).__name__})", "upstream_unavailable", 1
-        ) from None
-    except httpx.HTTPError as exc:  # may have reached it: a submit must not be blindly re-sent
+    except httpx.HTTPError as exc:
+        if never_sent(exc):  # nothing reached the upstream: safe for the client to retry
+            call.sent = False
+            raise Refusal(
+                503, f"upstream unreachable ({type(exc).__name__})", "upstream_unavailable", 1
+            ) from None
+        # it may have reached the upstream: a submit must not be blindly re-sent
         raise Refusal(
             502, f"upstream failed ({type(exc).__name__});{maybe}".rstrip(";"), "upstream_error"
         ) from None

@@ -108,7 +108,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     import uvicorn
 
-    from falwidgets.proxy._app import ProxyConfig, create_app, resolve_key
+    from falwidgets.client import AuthError
+    from falwidgets.client._auth import resolve_credentials
+    from falwidgets.proxy._app import ProxyConfig, create_app
 
     try:
         config = ProxyConfig(
@@ -120,11 +122,11 @@ def run(args: argparse.Namespace) -> int:
             max_body=args.max_body,
             max_upload=args.max_upload,
             calls_per_min=args.max_calls,
-            key=resolve_key(),
+            key=resolve_credentials().key,
             cors_origins=tuple(args.cors_origin) or ("*",),
         )
         app = create_app(config)
-    except (TokenFileError, ValueError) as exc:
+    except (TokenFileError, ValueError, AuthError) as exc:
         print(f"falwidgets proxy: {exc}", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
