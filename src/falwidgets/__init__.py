@@ -49,7 +49,6 @@ _EXPORTS: dict[str, str] = {
     # server
     "serve": "falwidgets.server",
     "Server": "falwidgets.server",
-    "point_fal_client": "falwidgets.server",
     # schema
     "FieldSpec": "falwidgets.schema",
     "EndpointSchema": "falwidgets.schema",
@@ -119,5 +118,5 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from falwidgets.previews import preview, register_preview
     from falwidgets.runner import App, app, history, sweep
     from falwidgets.schema import EndpointSchema, FieldSpec, load_endpoint
-    from falwidgets.server import Server, point_fal_client, serve
+    from falwidgets.server import Server, serve
     from falwidgets.widgets import Form, form, register_widget
