@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import subprocess
 import sys
 import threading
@@ -98,6 +100,60 @@ def test_requeue_and_sse_cut_faults() -> None:
                 json.loads(line[6:]) for line in stream.iter_lines() if line.startswith("data: ")
             ]
         assert len(events) == 1 and events[0]["status"] != "COMPLETED"
+
+
+def _events_until_cut(response: httpx.Response) -> list[dict[str, Any]]:
+    """The events of a stream that must be cut mid-way (an incomplete chunked body)."""
+    events: list[dict[str, Any]] = []
+    with pytest.raises(httpx.RemoteProtocolError):
+        for line in response.iter_lines():
+            if line.startswith("data: "):
+                events.append(json.loads(line[6:]))
+    return events
+
+
+@contextlib.contextmanager
+def uvicorn_errors() -> Iterator[list[logging.LogRecord]]:
+    """Records uvicorn's error logger lets through. Enter it after the server started: uvicorn
+    configures its loggers when a server is made, dropping handlers added before."""
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.ERROR)
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger = logging.getLogger("uvicorn.error")
+    logger.addHandler(handler)
+    try:
+        yield records
+    finally:
+        logger.removeHandler(handler)
+
+
+def test_a_dropped_stream_starts_before_it_is_cut() -> None:
+    """`drop` on a streaming route behaves like a connection lost mid-stream: the headers and
+    one event arrive first (clients that read events see a cut stream, not a broken answer)."""
+    faults = Faults.parse("drop=1")
+    with (
+        serve(port=0, speed=0.1, faults=faults) as server,
+        server.client() as http,
+        uvicorn_errors() as errors,
+    ):
+        stream_path = "/run/fal-ai/flux-krea-lora/stream"
+        with http.stream(
+            "POST", stream_path, json={"prompt": "cut", "num_inference_steps": 8}
+        ) as r:
+            assert r.status_code == 200
+            assert r.headers["content-type"].startswith("text/event-stream")
+            assert len(_events_until_cut(r)) == 1
+        faults.drop = 0.0
+        body = http.post(f"/{FLUX}", json={"prompt": "cut", "num_inference_steps": 30}).json()
+        faults.drop = 1.0
+        with http.stream("GET", body["status_url"] + "/stream") as r:
+            assert r.headers["content-type"].startswith("text/event-stream")
+            (event,) = _events_until_cut(r)
+            assert event["request_id"] == body["request_id"]
+        with pytest.raises(httpx.RemoteProtocolError, match="received 0 bytes"):
+            http.post(f"/{FLUX}", json={"prompt": "x"})  # not a stream: no body at all
+        server.stop()  # every error is logged by now
+    assert errors == []  # the cuts are on purpose: uvicorn logs no traceback for them
 
 
 # -- webhooks ---------------------------------------------------------------------------------
