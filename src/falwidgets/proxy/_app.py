@@ -22,7 +22,6 @@ import asyncio
 import contextlib
 import hashlib
 import json
-import logging
 import re
 import time
 from collections import OrderedDict
@@ -43,9 +42,8 @@ from falwidgets._asgi import BodyTooLarge, read_body
 from falwidgets._endpoint_id import app_id_of
 from falwidgets.client._retry import never_sent
 from falwidgets.proxy._limits import Limits
+from falwidgets.proxy._logs import logger, shorten_httpx_urls
 from falwidgets.proxy._rules import REST_HOST, Refusal, Target, Upstream, classify
-
-logger = logging.getLogger("falwidgets.proxy")
 
 MiB = 1024 * 1024
 _HOP_HEADERS = frozenset(
@@ -427,6 +425,7 @@ def create_app(
     ``transport`` replaces the network toward the upstream (tests use ``httpx.MockTransport``).
     """
     proxy = _Proxy(config)
+    shorten_httpx_urls()  # upstream URLs carry queries (webhooks, realtime tokens)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
