@@ -145,3 +145,13 @@ def test_an_unsupported_protocol_was_never_sent_so_it_is_a_retryable_503(
         # nothing left this machine: the call is refunded, the budget is still there
         assert server.app.state.proxy.limits.reserved(ALICE) == 0
         assert server.usage()["alice"]["submissions"] == 0
+
+
+def test_serve_proxy_names_every_option_of_the_config() -> None:
+    import dataclasses
+    import inspect
+
+    parameters = inspect.signature(serve_proxy).parameters
+    assert not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+    options = {f.name for f in dataclasses.fields(ProxyConfig) if f.init}
+    assert options <= set(parameters)

@@ -344,3 +344,17 @@ def test_cli_serves_and_reports(tmp_path: Path) -> None:
         timeout=30,
     )
     assert bad.returncode == 2 and "unknown fault" in bad.stderr
+
+
+def test_serve_names_every_option_and_takes_keywords_only() -> None:
+    import inspect
+
+    parameters = inspect.signature(serve).parameters.values()
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in parameters)
+    assert {"port", "host", "public_url", "ping_interval", "webhook_delay"} <= {
+        p.name for p in parameters
+    }
+    with pytest.raises(TypeError):
+        serve(8765, "0.0.0.0")  # type: ignore[misc]
+    with pytest.raises(TypeError, match="colour"):
+        serve(colour="red")  # type: ignore[call-arg]
