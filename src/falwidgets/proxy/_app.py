@@ -339,17 +339,17 @@ async def _forward(proxy: _Proxy, request: Request, call: _Call, body: bytes) ->
         auth = await proxy.cdn_authorization()
         if auth:
             headers["authorization"] = auth
-    timeout = (
+    timeout = (  # the client's default for the rest
         httpx.Timeout(proxy.config.run_timeout, connect=10.0, pool=30.0)
         if target.kind in ("run", "stream")
-        else None
+        else proxy.client.timeout
     )
     upstream_request = proxy.client.build_request(
         request.method,
         proxy.upstream.url_for(target),
         headers=headers,
         content=body if request.method != "GET" else None,
-        **({"timeout": timeout} if timeout else {}),
+        timeout=timeout,
     )
     maybe = " it may have been accepted upstream, so it was not re-sent" if target.billable else ""
     call.sent = True

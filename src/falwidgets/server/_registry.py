@@ -39,10 +39,10 @@ class EndpointDef:
     def __post_init__(self) -> None:
         parse_endpoint(self.endpoint_id)  # fail early on a bad id
         try:
-            params = inspect.signature(self.func).parameters
+            count = len(inspect.signature(self.func).parameters)
         except (TypeError, ValueError):  # pragma: no cover - builtins
-            params = {}
-        self.takes_context = len(params) >= 2
+            count = 0
+        self.takes_context = count >= 2
 
 
 _REGISTRY: dict[str, EndpointDef] = {}

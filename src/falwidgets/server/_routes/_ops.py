@@ -6,6 +6,8 @@ These paths are exempt from injected faults (`_middleware`), so tests and dashbo
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -66,7 +68,7 @@ class OpsRoutes:
         """Accepted queue submits per content digest; `duplicates` lists those counted twice+."""
         state = self.state
         with state.queue.lock:
-            counts = [
+            counts: list[dict[str, Any]] = [
                 {"digest": d, "endpoint": state.submission_endpoints[d], "count": n}
                 for d, n in state.submissions.items()
             ]
