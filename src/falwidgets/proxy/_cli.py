@@ -112,7 +112,8 @@ def run(args: argparse.Namespace) -> int:
 
     from falwidgets.client import AuthError
     from falwidgets.client._auth import resolve_credentials
-    from falwidgets.proxy._app import ProxyConfig, create_app
+    from falwidgets.proxy._app import create_app
+    from falwidgets.proxy._config import ProxyConfig
 
     try:
         config = ProxyConfig(

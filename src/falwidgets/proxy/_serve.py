@@ -9,7 +9,8 @@ import uvicorn
 
 from falwidgets._asgi import UvicornThread
 from falwidgets.client._auth import resolve_credentials
-from falwidgets.proxy._app import MiB, ProxyConfig, create_app
+from falwidgets.proxy._app import create_app
+from falwidgets.proxy._config import MiB, ProxyConfig
 
 
 class ProxyServer:
