@@ -60,11 +60,6 @@ class ServerState:
             self.submissions[digest] = self.submissions.get(digest, 0) + 1
             self.submission_endpoints[digest] = endpoint_id
 
-    def submission_count(self, endpoint_id: str, arguments: Any) -> int:
-        """How many times this exact input was accepted for this endpoint (duplicate detector)."""
-        with self.queue.lock:
-            return self.submissions.get(submission_digest(endpoint_id, arguments), 0)
-
 
 async def wait_set(event: asyncio.Event, timeout: float) -> bool:
     """Whether ``event`` was set within ``timeout`` s (one wake-up per job change or timeout)."""
