@@ -36,7 +36,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from falwidgets._asgi import BodyTooLarge, read_body
 from falwidgets._endpoint_id import app_id_of
@@ -389,6 +389,17 @@ async def _health(request: Request) -> Response:
     return JSONResponse({"ok": True, "upstream": request.app.state.proxy.upstream.base or "fal"})
 
 
+_METHODS: Sequence[str] = ("GET", "POST", "PUT")
+
+# The proxy's routes, matched in order. A new route (a WebSocket relay, say) is one line here,
+# before the catch-all that forwards every HTTP call; handlers find the proxy at
+# ``request.app.state.proxy``.
+ROUTES: tuple[BaseRoute, ...] = (
+    Route("/_proxy/health", _health, methods=["GET"]),
+    Route("/{path:path}", _handle, methods=list(_METHODS)),
+)
+
+
 def create_app(
     config: ProxyConfig, *, transport: httpx.AsyncBaseTransport | None = None
 ) -> Starlette:
@@ -408,17 +419,13 @@ def create_app(
             yield
         proxy.client = None
 
-    methods: Sequence[str] = ("GET", "POST", "PUT")
     app = Starlette(
-        routes=[
-            Route("/_proxy/health", _health, methods=["GET"]),
-            Route("/{path:path}", _handle, methods=list(methods)),
-        ],
+        routes=list(ROUTES),
         middleware=[
             Middleware(
                 CORSMiddleware,
                 allow_origins=list(config.cors_origins),
-                allow_methods=list(methods),
+                allow_methods=list(_METHODS),
                 allow_headers=["*"],
                 expose_headers=["x-fal-request-id", "x-fal-error-type", "retry-after"],
             )
