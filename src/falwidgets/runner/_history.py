@@ -50,7 +50,17 @@ def read_journal(limit: int | None = None, endpoint: str | None = None) -> list[
 
 
 class History(w.VBox):
-    """Cards of past runs plus a work area where loaded runs and comparisons appear."""
+    """Cards of past runs plus a work area where loaded runs and comparisons appear.
+
+    Running, the same on ``App``, ``Sweep`` and ``History``: ``run()`` blocks and returns the
+    result and ``await arun()`` is its twin, but a history starts no work of its own (so it has
+    neither; :meth:`rerun` starts a run in an app); ``wait()`` blocks until the work in flight
+    (resumed runs, followed reruns) has finished and ``await wait_async()`` is its twin; both
+    return the history.
+
+    The client is the one passed, else the app's, else the kernel's shared one; :meth:`close`
+    never closes it.
+    """
 
     def __init__(
         self,
