@@ -262,7 +262,7 @@ class App(w.VBox):
                 return run
             run.task = _loop.spawn(self._drive(run))
         self._ensure_ticker()
-        if _loop.running_loop() is None:
+        if _loop.running_loop() is None and run.task is not None:
             with contextlib.suppress(Exception):  # the outcome is on the run
                 _loop.block(run.task, self._deadline)
         return run

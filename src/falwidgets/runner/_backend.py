@@ -180,14 +180,14 @@ def close_shared(timeout: float = 5.0) -> None:
         sync_clients = list(_sync_clients.values())
         _async_clients.clear()
         _sync_clients.clear()
-    for client in sync_clients:
+    for sync in sync_clients:
         with contextlib.suppress(Exception):
-            client.close()
-    for loop, client in async_clients:
+            sync.close()
+    for loop, shared in async_clients:
         if loop.is_closed() or not loop.is_running():
             continue
         with contextlib.suppress(Exception):  # the interpreter is going: never hang or raise
-            _loop.run_sync(client.aclose(), timeout=timeout)
+            _loop.run_sync(shared.aclose(), timeout=timeout)
 
 
 def default_backend() -> Backend:

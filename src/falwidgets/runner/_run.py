@@ -133,21 +133,21 @@ async def drive(
             # shielded: a cancel must not abandon a POST the server may already have accepted
             # (the job would run unseen); _guard lets it finish and then cancels it there
             run.submitting = asyncio.ensure_future(client.submit(run.endpoint, run.arguments))
-            run.handle = await asyncio.shield(run.submitting)
+            followed = await asyncio.shield(run.submitting)
             run.submitting = None
         else:
-            run.handle = handle
-        run.request_id = run.handle.request_id
+            followed = handle
+        run.handle, run.request_id = followed, followed.request_id
         if run.state == "submitting":
             run.state = "queued"
         notify()
-        async for event in run.handle.events(logs=True):
+        async for event in followed.events(logs=True):
             new_logs = apply_status(run, event)
             run.logs.extend(new_logs)
             notify(new_logs)
             if isinstance(event, Completed):
                 break
-        run.output = await run.handle.result()
+        run.output = await followed.result()
 
     return await _guard(run, follow(), timeout, notify)
 
@@ -248,10 +248,10 @@ async def _cancel_on_server(run: Run, grace: float = 10.0) -> None:
     submitting, run.submitting = run.submitting, None
     if run.handle is None and submitting is not None:
         try:
-            run.handle = await asyncio.wait_for(submitting, grace)
+            accepted = await asyncio.wait_for(submitting, grace)
         except BaseException:  # the submit failed or hung: no job to cancel (or none we know)
             return
-        run.request_id = run.handle.request_id
+        run.handle, run.request_id = accepted, accepted.request_id
     if run.handle is not None:
         await _quiet_cancel(run.handle)
 
