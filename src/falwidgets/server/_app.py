@@ -39,6 +39,7 @@ from falwidgets.server._protocol import (
     sse,
     status_body,
 )
+from falwidgets.server._realtime import realtime_routes
 from falwidgets.server._registry import EndpointDef, endpoints, lookup
 from falwidgets.server._storage import Storage, safe_name
 from falwidgets.server._urls import rebase, request_base
@@ -519,9 +520,6 @@ def build_app(state: ServerState) -> Starlette:
             }
         )
 
-    async def realtime_token(request: Request) -> Response:
-        return json_response(uuid.uuid4().hex)
-
     async def cdn_upload(request: Request) -> Response:
         name = request.headers.get("x-fal-file-name")
         content_type = request.headers.get("content-type") or None
@@ -744,7 +742,7 @@ def build_app(state: ServerState) -> Starlette:
         Route(
             "/storage/upload/multipart/{upload_id}/{tail}", js_multipart, methods=["PUT", "POST"]
         ),
-        Route("/tokens/", realtime_token, methods=["POST"]),
+        *realtime_routes(),  # /tokens/, /tokens/realtime and the realtime WebSockets
         Route("/files/{path:path}", files_route, methods=["GET", "HEAD", "POST", "PUT"]),
         Route(f"/{RUN_PREFIX}/{{path:path}}", run_route, methods=["POST"]),
         Route("/{path:path}", queue_route, methods=["GET", "POST", "PUT"]),

@@ -23,6 +23,8 @@ _SYNC_NAMES = (
     "upload",
     "upload_file",
     "upload_image",
+    "realtime",  # realtime/ws_connect mint their JWT at REST_URL/tokens/ and dial
+    "ws_connect",  # REALTIME_URL_FORMAT (ws://<server>/run/), both served by the local server
 )
 
 

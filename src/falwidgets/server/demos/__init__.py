@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 
 SCHEMAS = Path(__file__).with_name("schemas")
-_MODULES = ("images", "video", "audio", "mesh", "detect")
+_MODULES = ("images", "video", "audio", "mesh", "detect", "realtime")
 _LOCK = threading.Lock()
 _loaded = False
 
