@@ -353,10 +353,11 @@ class AsyncRealtime:
             response = exc.response
             if response.status_code in (401, 403):
                 self._token = None  # the next connection mints a fresh one
+            kind = response.headers.get("content-type") or "text/plain"
             http = httpx.Response(
                 response.status_code,
-                headers=list(response.headers.raw_items()),
-                content=response.body or b"",
+                headers={"content-type": kind},
+                content=bytes(response.body or b""),
             )
             raise error_from_response(
                 http, action=f"realtime connection to {self.endpoint}"
@@ -454,8 +455,12 @@ class AsyncRealtime:
             if self._ws is ws:
                 self._ws = None
             if self._inflight is not None and not self._closed:
-                self._inflight = None
-                if not ended_by_timeout:
+                lost, self._inflight = self._inflight, None
+                if ended_by_timeout:  # sent as the idle session ended: send it again
+                    if self._pending is None:
+                        payload = msgpack.packb(lost[0], use_bin_type=True)
+                        self._pending = (lost[0], payload)
+                else:
                     self._push(RealtimeError("CONNECTION_CLOSED", "the socket closed mid-request"))
             if self._pending is not None and not self._closed:
                 self._spawn(self._pump())  # reconnect for the parked input
@@ -541,6 +546,9 @@ class Realtime:
         return AsyncRealtime(target, endpoint, **options)  # its Event belongs to this loop
 
     def _call(self, coro: Coroutine[Any, Any, T], timeout: float) -> T:
+        if self._loop.is_closed():
+            coro.close()
+            raise RealtimeError("CLOSED", "this realtime session was closed")
         future = asyncio.run_coroutine_threadsafe(coro, self._loop)
         try:
             return future.result(timeout)

@@ -74,7 +74,7 @@ def draw_frame(prompt: str, seed: int, strength: float, width: int, height: int)
     xs, ys = _grid(width, height)
     strength = float(min(1.0, max(0.0, strength)))
     field = np.zeros_like(xs)
-    for (fx, fy), phase in zip(waves, phases):
+    for (fx, fy), phase in zip(waves, phases, strict=True):
         field += np.sin(6.283 * (fx * xs + fy * ys) + phase)
     swirl = field * (0.6 + 2.4 * strength) + hue
     rgb = 0.5 + 0.5 * np.sin(swirl[..., None] + _PHASES)
