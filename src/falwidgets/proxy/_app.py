@@ -10,7 +10,9 @@ never forwarded; bodies and keys are never logged; every outcome (500s included)
 settles the budget exactly once.
 
 Realtime tokens (``rest.fal.ai/tokens/``) let their holder call apps on fal directly, out of the
-proxy's sight, until they expire. So each mint costs one unit of budget and counts against the rate,
+proxy's sight, until they expire; sockets opened on the proxy itself are relayed and counted
+(``_realtime``: every started block of ``frames_per_unit`` inputs costs a unit). So each mint
+costs one unit of budget and counts against the rate,
 its ``token_expiration`` is capped (:data:`TOKEN_TTL_MAX` seconds), its ``allowed_apps`` must all
 match ``--allow``; and with ``--budget`` but no ``--allow`` mints are refused, since a token for any
 app would make the budget meaningless.
@@ -38,9 +40,10 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from falwidgets.proxy._limits import Limits
+from falwidgets.proxy._realtime import RealtimeRelay
 from falwidgets.proxy._rules import (
     REST_HOST,
     Refusal,
@@ -93,6 +96,7 @@ class ProxyConfig:
     max_uploads: int | None = 500  # storage initiates and CDN upload starts, per token
     max_parts: int | None = 5000  # multipart part uploads, per token
     cors_origins: tuple[str, ...] = ("*",)
+    frames_per_unit: int = 10  # realtime inputs per budget unit (see _realtime)
     labels: tuple[str, ...] = field(init=False, default=())
 
     def __post_init__(self) -> None:
@@ -134,6 +138,7 @@ class _Proxy:
         self._cdn_auth: tuple[str, float] | None = None
         self._cdn_lock = asyncio.Lock()
         self.client: httpx.AsyncClient | None = None
+        self.realtime = RealtimeRelay(self, config.frames_per_unit)
 
     # --- checks -------------------------------------------------------------------------------
 
@@ -343,6 +348,8 @@ async def _handle(request: Request) -> Response:
             proxy.limits.admit(token, target)
             call.reserved = target.billable
             response = await _forward(proxy, request, call, body)
+            if target.kind == "token":  # realtime sockets opened with it are relayed here
+                proxy.realtime.remember(token, body, response)
         except Refusal as refusal:
             response = _refusal_response(refusal)
         except Exception as exc:  # a bug must still answer, settle and log; never the body
@@ -466,6 +473,7 @@ def create_app(
         routes=[
             Route("/_proxy/health", _health, methods=["GET"]),
             Route("/{path:path}", _handle, methods=list(methods)),
+            WebSocketRoute("/{path:path}", proxy.realtime.socket),  # see _realtime
         ],
         middleware=[
             Middleware(
