@@ -46,6 +46,10 @@ _EXPORTS: dict[str, str] = {
     "journal": "falwidgets.client",
     "JournalEntry": "falwidgets.client",
     "mark_journal": "falwidgets.client",
+    "Realtime": "falwidgets.client",
+    "AsyncRealtime": "falwidgets.client",
+    "RealtimeFrame": "falwidgets.client",
+    "RealtimeError": "falwidgets.client",
     # server
     "serve": "falwidgets.server",
     "Server": "falwidgets.server",
@@ -74,6 +78,8 @@ _EXPORTS: dict[str, str] = {
     "App": "falwidgets.runner",
     "history": "falwidgets.runner",
     "sweep": "falwidgets.runner",
+    "live": "falwidgets.runner",
+    "LivePanel": "falwidgets.runner",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])
@@ -96,6 +102,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from falwidgets.client import (
         AsyncClient,
         AsyncHandle,
+        AsyncRealtime,
         AuthError,
         Cancelled,
         Client,
@@ -109,6 +116,9 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         NotFound,
         Queued,
         RateLimited,
+        Realtime,
+        RealtimeError,
+        RealtimeFrame,
         RequestFailed,
         ServerError,
         Status,
@@ -117,7 +127,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         journal,
     )
     from falwidgets.previews import preview, register_preview
-    from falwidgets.runner import App, app, history, sweep
+    from falwidgets.runner import App, LivePanel, app, history, live, sweep
     from falwidgets.schema import EndpointSchema, FieldSpec, load_endpoint
     from falwidgets.server import Server, point_fal_client, serve
     from falwidgets.widgets import Form, form, register_widget
