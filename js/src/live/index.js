@@ -61,7 +61,7 @@ function seedControl(model, control) {
     if (Number.isFinite(seed)) setValue(model, control.name, seed);
   };
   input.addEventListener("input", send);
-  const dice = el("button", { type: "button", title: "Random seed", textContent: "🎲" });
+  const dice = el("button", { type: "button", title: "Random seed", textContent: "Random" });
   dice.addEventListener("click", () => {
     input.value = String(Math.floor(Math.random() * 2 ** 31));
     send();

@@ -21,6 +21,7 @@ import base64
 import binascii
 import collections
 import concurrent.futures
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -123,7 +124,8 @@ def live_controls(endpoint: Any) -> list[dict[str, Any]]:
     for wanted in STRENGTH_NAMES:
         found = next((f for f in bounded if wanted in f.name), None)
         if found is not None:
-            step = 1 if found.kind == "integer" else round((found.maximum - found.minimum) / 100, 6)
+            span = float(found.maximum - found.minimum) or 1.0
+            step = 1 if found.kind == "integer" else 10 ** math.floor(math.log10(span / 100))
             slider = _control(found, found.name, "slider", found.minimum)
             slider.update(min=found.minimum, max=found.maximum, step=step or 0.01)
             controls.append(slider)
