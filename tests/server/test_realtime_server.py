@@ -235,3 +235,14 @@ def test_max_buffering_drops_oldest_inputs(local_server: Any) -> None:
     finally:
         GATE.set()
     assert prompts == ["p0", "p5"]
+
+
+def test_realtime_demos_also_answer_through_the_queue(local_server: Any) -> None:
+    from falwidgets import Client
+
+    with Client(base_url=local_server.url, journal=False) as client:
+        klein = client.subscribe("fal-ai/flux-2/klein/realtime", {"prompt": "q"}, timeout=30)
+        lcm = client.subscribe("fal-ai/fast-lcm-diffusion", {"prompt": "q"}, timeout=30)
+    picture = httpx.get(klein["images"][0]["url"], timeout=10)
+    assert jpeg_size(picture.content) == (512, 512)  # JSON answers carry a file URL, not bytes
+    assert lcm["images"][0]["url"].startswith("data:image/jpeg;base64,")

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from falwidgets.server._context import seed_from
+from falwidgets.server._context import JobContext, seed_from
 from falwidgets.server._realtime import RealtimeOptions
 from falwidgets.server._registry import EndpointDef, register
 from falwidgets.server.demos import as_dict, document, models
@@ -119,16 +119,23 @@ def fast_lcm(inp: Any) -> dict[str, Any]:
     }
 
 
-def klein_realtime(inp: Any) -> dict[str, Any]:
-    """Realtime image editing (FLUX.2 klein stand-in); raw JPEG bytes in `images[].content`."""
+def klein_realtime(inp: Any, ctx: JobContext | None = None) -> dict[str, Any]:
+    """Realtime image editing (FLUX.2 klein stand-in); raw JPEG bytes in `images[].content`.
+
+    Realtime calls get no job context (`ctx` None) and answer with bytes, which msgpack carries;
+    through the queue (JSON) the picture is saved as a file and answered by URL instead.
+    """
     args = as_dict(inp)
     prompt, seed = args.get("prompt") or "", _seed(args)
     width, height = frame_size(args.get("image_size"))
     strength = args.get("output_feedback_strength")
     strength = 1.0 if strength is None else float(strength)
     data = jpeg(draw_frame(prompt, seed, strength, width, height))
-    image = {"content": data, "content_type": "image/jpeg", "width": width, "height": height}
-    return {"images": [image], "seed": seed}
+    size = {"width": width, "height": height}
+    if ctx is not None:
+        saved = ctx.save(data, f"klein-{seed}.jpg", "image/jpeg")
+        return {"images": [{**saved, **size}], "seed": seed}
+    return {"images": [{"content": data, "content_type": "image/jpeg", **size}], "seed": seed}
 
 
 def _register(endpoint_id: str, func: Any, options: RealtimeOptions) -> None:
