@@ -63,3 +63,18 @@ def test_live_panel_streams_the_latest_edit(local_server: Any) -> None:
 def test_live_rejects_a_bad_endpoint_id() -> None:
     with pytest.raises(ValueError, match="endpoint"):
         falwidgets.live("not an id")
+
+
+def test_live_panel_with_a_sync_client(local_server: Any) -> None:
+    from falwidgets.client import Client
+
+    panel = falwidgets.live(
+        "fal-ai/fast-lcm-diffusion", client=Client(base_url=local_server.url, journal=False)
+    )
+    try:
+        panel.value = {**panel.value, "prompt": "sync client"}
+        wait_until(lambda: panel.frame_prompt == "sync client", 15, "a frame")
+        assert Image.open(io.BytesIO(panel.frame)).format == "JPEG"
+        assert panel.frame_mime == "image/jpeg" and panel.frame_url == ""
+    finally:
+        panel.close()

@@ -378,6 +378,8 @@ class AsyncRealtime:
     # -- sending --------------------------------------------------------------------------------
     async def _pump(self) -> None:
         """Send the parked input if nothing is in flight and the throttle interval has passed."""
+        from websockets.exceptions import ConnectionClosed
+
         async with self._pump_lock:
             if self._closed or self._pending is None:
                 return
@@ -399,12 +401,29 @@ class AsyncRealtime:
             self._inflight = (arguments, time.monotonic())
             self._last_sent = self._inflight[1]
             try:
-                await asyncio.wait_for(self._ws.send(payload), self.target.timeout)
-            except Exception as exc:
-                self._inflight = None
-                self._pending = self._pending or (arguments, payload)  # retry on a new socket
+                await self._send_frame(payload)
+            except ConnectionClosed:  # the server ended the session (idle TIMEOUT) just now
                 self._ws = None
-                raise RealtimeError("SEND_FAILED", f"{type(exc).__name__}") from None
+                await self._connect()
+                self._inflight = (arguments, time.monotonic())
+                await self._send_frame(payload)
+
+    async def _send_frame(self, payload: bytes) -> None:
+        from websockets.exceptions import ConnectionClosed
+
+        try:
+            await asyncio.wait_for(self._ws.send(payload), self.target.timeout)
+        except ConnectionClosed:
+            raise
+        except asyncio.TimeoutError:
+            self._inflight = None
+            raise DeadlineExceeded(
+                f"realtime send to {self.endpoint} blocked for {self.target.timeout:g} s"
+            ) from None
+        except Exception as exc:
+            self._inflight = None
+            self._ws = None
+            raise RealtimeError("SEND_FAILED", f"{type(exc).__name__}") from None
 
     def _on_timer(self) -> None:
         self._timer = None

@@ -207,12 +207,22 @@ class LiveSession:
         if self._closed:
             return
         if self._session is None:
-            self._session = self.client.realtime(self.endpoint, throttle=self.throttle)
+            self._session = self._open()
             self._consumer = spawn(self._consume())
         try:
             await self._session.send(values)
         except Exception as exc:  # surfaced in the panel, never a lost task
             self.on_error(f"{type(exc).__name__}: {exc}")
+
+    def _open(self) -> Any:
+        """An async realtime session on this loop, whichever client (sync or async) was given."""
+        from falwidgets.client import AsyncClient
+        from falwidgets.client._realtime import AsyncRealtime, RealtimeTarget
+
+        if isinstance(self.client, AsyncClient):
+            return self.client.realtime(self.endpoint, throttle=self.throttle)
+        target = RealtimeTarget.from_engine(self.client._engine)
+        return AsyncRealtime(target, self.endpoint, throttle=self.throttle)
 
     async def _consume(self) -> None:
         from falwidgets.client import DeadlineExceeded, FalError
