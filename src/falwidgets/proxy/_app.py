@@ -112,6 +112,8 @@ class ProxyConfig:
                 f"no fal key for {where}: set FAL_KEY (or FAL_KEY_ID and FAL_KEY_SECRET) where "
                 "the proxy runs (only a loopback upstream such as `falwidgets serve` needs none)"
             )
+        if self.frames_per_unit < 1:
+            raise ValueError(f"frames_per_unit must be >= 1, got {self.frames_per_unit}")
         for name in ("rate_per_min", "budget", "calls_per_min", "max_uploads", "max_parts"):
             value = getattr(self, name)
             if value is not None and value < 0:
