@@ -129,3 +129,28 @@ def test_spent_budget_stops_the_session_and_refuses_new_ones(local_server: Any) 
         with student(proxy, OTHER) as other, other.realtime(LCM, throttle=0) as theirs:
             theirs.send({"prompt": "mine"})
             assert theirs.recv(timeout=10).data["prompt"] == "mine"
+
+
+def test_frame_blocks_are_counted_across_sessions(local_server: Any) -> None:
+    with start(local_server, frames_per_unit=3) as proxy:
+        token = mint_via(proxy, ["fast-lcm-diffusion"]).json()
+        url = socket_url(proxy, f"{LCM}/realtime", token)
+
+        def units() -> int:
+            return proxy.usage()["student-1"]["realtime_units"]
+
+        def one(ws: Any, prompt: str) -> None:
+            ws.send(msgpack.packb({"prompt": prompt}))
+            while not isinstance(message := ws.recv(timeout=10), bytes):
+                pass  # the timings frame
+            assert msgpack.unpackb(message)["prompt"] == prompt
+
+        with connect(url, open_timeout=5) as ws:
+            one(ws, "a1")
+            one(ws, "a2")
+        assert units() == 1  # inputs 1-2: the first block
+        with connect(url, open_timeout=5) as ws:  # a new session does not start a new block
+            one(ws, "b1")
+            assert units() == 1
+            one(ws, "b2")  # input 4 starts the second block
+            assert units() == 2

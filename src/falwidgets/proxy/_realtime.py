@@ -9,10 +9,11 @@ and the proxy relays it to the upstream (``wss://fal.run/...`` or the local serv
 
 The rule (also in the README): a realtime session is refused at the handshake when its token was
 not minted through this proxy or has expired (401), when the endpoint is outside ``--allow`` (403)
-or when the student's budget is spent (429). While it runs, every started block of
-``frames_per_unit`` inputs (default 10) costs one more budget unit, charged before the block's
-first input is forwarded; when the budget runs out the student gets an ``x-fal-error`` frame
-``BUDGET_EXHAUSTED`` and the socket closes (1008). Frames are counted, never logged or stored.
+or when the student's budget is spent (429). Every started block of ``frames_per_unit`` inputs
+(default 10) a student sends, counted across all their sessions, costs one more budget unit,
+charged before the block's first input is forwarded; when the budget runs out the student gets an
+``x-fal-error`` frame ``BUDGET_EXHAUSTED`` and the socket closes (1008). Frames are counted, never
+logged or stored.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import hashlib
 import json
 import logging
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -71,6 +72,7 @@ class RealtimeRelay:
         self.proxy = proxy
         self.frames_per_unit = frames_per_unit
         self._tokens: OrderedDict[str, tuple[str, float]] = OrderedDict()
+        self._inputs: Counter[str] = Counter()  # realtime inputs relayed, per student token
         self.sessions = 0  # open relays (for tests and the health page)
 
     # -- minting ---------------------------------------------------------------------------------
@@ -194,15 +196,15 @@ class RealtimeRelay:
                 message = await ws.receive()
                 if message["type"] == "websocket.disconnect":
                     return
-                if counted % self.frames_per_unit == 0 and not self.proxy.limits.charge(
-                    student, "realtime"
-                ):
+                block_starts = self._inputs[student] % self.frames_per_unit == 0
+                if block_starts and not self.proxy.limits.charge(student, "realtime"):
                     reason = "budget for this token is used up; ask the workshop host for more"
                     error = {"type": "x-fal-error", "error": "BUDGET_EXHAUSTED", "reason": reason}
                     await ws.send_text(json.dumps(error))
                     await ws.close(1008)
                     return
                 counted += 1
+                self._inputs[student] += 1
                 data = message.get("bytes")
                 await upstream.send(data if data is not None else message.get("text", ""))
 
