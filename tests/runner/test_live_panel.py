@@ -12,7 +12,7 @@ from PIL import Image
 import falwidgets
 from falwidgets.client import AsyncClient
 from falwidgets.runner._live import frame_image, live_controls
-from realtime_util import wait_until
+from realtime_util import realtime_test_endpoints, wait_until
 
 
 def test_controls_come_from_the_schema() -> None:
@@ -78,3 +78,17 @@ def test_live_panel_with_a_sync_client(local_server: Any) -> None:
         assert panel.frame_mime == "image/jpeg" and panel.frame_url == ""
     finally:
         panel.close()
+
+
+def test_realtime_capable_endpoints() -> None:
+    from falwidgets.runner import realtime_capable
+
+    assert realtime_capable("fal-ai/fast-lcm-diffusion")
+    assert realtime_capable("decart/lucy2-realtime/realtime")
+    assert not realtime_capable("fal-ai/flux-realism")
+    marked = {"paths": {"/realtime": {"x-fal-protocol": {"type": "realtime"}}}}
+    assert realtime_capable("me/my-app", marked)
+    assert not realtime_capable("me/my-app", {"paths": {"/": {"post": {}}}})
+    with realtime_test_endpoints():  # served here with @endpoint(..., realtime=...)
+        assert realtime_capable("test/rt-echo")
+        assert not realtime_capable("test/not-realtime")

@@ -6,7 +6,13 @@ from __future__ import annotations
 from falwidgets.runner._app import App, app
 from falwidgets.runner._errors import register_error_title
 from falwidgets.runner._history import History, history
-from falwidgets.runner._live import LivePanel, LiveSession, live, live_controls
+from falwidgets.runner._live import (
+    LivePanel,
+    LiveSession,
+    live,
+    live_controls,
+    realtime_capable,
+)
 from falwidgets.runner._sweep import Sweep, sweep
 
 __all__ = [
@@ -19,6 +25,7 @@ __all__ = [
     "history",
     "live",
     "live_controls",
+    "realtime_capable",
     "register_error_title",
     "sweep",
 ]

@@ -2,6 +2,7 @@
 
 Three parts, so the app's future "Live" switch can reuse the first two without this widget:
 
+- :func:`realtime_capable` says whether an endpoint should get a Live switch at all.
 - :func:`live_controls` picks the knobs of a realtime endpoint from its schema (the prompt, the
   seed, one strength-like slider), with their bounds and defaults.
 - :class:`LiveSession` owns one realtime connection on the runner's background loop (see
@@ -100,6 +101,31 @@ def frame_image(result: dict[str, Any]) -> FrameImage | None:
         if found is not None:
             return found
     return None
+
+
+# -- which endpoints are realtime -----------------------------------------------------------------
+# fal's realtime docs list these; ids ending in /realtime are realtime by name (fal-platform.md 3.6)
+KNOWN_REALTIME = frozenset({"fal-ai/fast-lcm-diffusion", "fal-ai/fast-turbo-diffusion"})
+
+
+def realtime_capable(endpoint: str, document: dict[str, Any] | None = None) -> bool:
+    """Whether an app should offer a Live switch for `endpoint`.
+
+    True for fal's documented realtime apps, ids ending in `/realtime`, documents whose paths carry
+    fal's `x-fal-protocol: {type: realtime}` marker, and endpoints this process serves with
+    `@endpoint(..., realtime=...)` on the local server.
+    """
+    endpoint = endpoint.strip("/")
+    if endpoint in KNOWN_REALTIME or endpoint.endswith("/realtime"):
+        return True
+    for item in ((document or {}).get("paths") or {}).values():
+        marker = item.get("x-fal-protocol") if isinstance(item, dict) else None
+        if isinstance(marker, dict) and marker.get("type") == "realtime":
+            return True
+    from falwidgets.server._registry import endpoints
+
+    found = endpoints().get(endpoint)
+    return found is not None and found.realtime is not None
 
 
 # -- controls -------------------------------------------------------------------------------------
