@@ -39,7 +39,7 @@ def test_round_trip_with_timings_and_latency(client: Client) -> None:
         assert frame.data["prompt"] == "a red fox"
         assert frame.input == {"prompt": "a red fox", "seed": 3}
         assert frame.data["images"][0]["url"].startswith("data:image/jpeg;base64,")
-        assert 0 < frame.latency < 10
+        assert frame.latency > 0
         wait_until(lambda: frame.timing is not None, 5, "the timings frame")
         assert 0 < frame.timing <= frame.latency
         assert rt.connections == 1 and rt.token_mints == 1
@@ -65,7 +65,8 @@ def test_slow_consumer_keeps_only_the_latest_input(client: Client) -> None:
 
 
 def test_throttle_collapses_a_burst_into_leading_and_trailing_sends(client: Client) -> None:
-    with client.realtime("test/rt-echo", throttle=0.3) as rt:
+    GATE.set()  # rt-gated answers at once; its sessions do not idle out during the interval
+    with client.realtime("test/rt-gated", throttle=1.0) as rt:
         for index in range(10):
             rt.send({"prompt": f"burst {index}"})
         first, last = rt.recv(timeout=10), rt.recv(timeout=10)
