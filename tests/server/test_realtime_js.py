@@ -32,11 +32,21 @@ def fal_js(js_modules: Path) -> Path:
     return js_modules.parent
 
 
+def websocket_flag(node: str) -> list[str]:
+    """Node 22+ has a global WebSocket; Node 20/21 need --experimental-websocket for it."""
+    probe = subprocess.run(
+        [node, "-e", "process.exit(typeof WebSocket === 'function' ? 0 : 1)"],
+        capture_output=True,
+        timeout=30,
+    )
+    return [] if probe.returncode == 0 else ["--experimental-websocket"]
+
+
 def run_js(js_dir: Path, base: str, credentials: str, mode: str = "direct") -> dict[str, Any]:
     node = shutil.which("node")
     assert node, "node is missing: install nodejs"
     done = subprocess.run(
-        [node, "--experimental-websocket", str(SCRIPT), str(js_dir), base, credentials, mode],
+        [node, *websocket_flag(node), str(SCRIPT), str(js_dir), base, credentials, mode],
         capture_output=True,
         text=True,
         timeout=60,

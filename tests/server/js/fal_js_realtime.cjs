@@ -1,7 +1,7 @@
 // The official JS client's fal.realtime.connect against a falwidgets server or proxy, aimed the
 // way fal-platform.md section 5.2 describes: requestMiddleware (or proxyUrl) for the token mint,
 // a replaced global WebSocket for the socket. Prints the prompts of the frames it got, as JSON.
-// Usage: node --experimental-websocket fal_js_realtime.cjs <js dir> <base url> <credentials> [proxy]
+// Usage: node [--experimental-websocket on Node < 22] fal_js_realtime.cjs <js dir> <base url> <credentials> [proxy]
 const path = require("node:path");
 const [jsDir, base, credentials, mode] = process.argv.slice(2);
 const { fal } = require(path.join(jsDir, "node_modules", "@fal-ai", "client"));
