@@ -61,7 +61,6 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def marimo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    pytest.importorskip("marimo", reason="marimo is not installed")
     folder = tmp_path_factory.mktemp("marimo-live")
     (folder / "live.py").write_text(NOTEBOOK)
     home = folder / "home"
