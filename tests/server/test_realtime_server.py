@@ -246,3 +246,23 @@ def test_realtime_demos_also_answer_through_the_queue(local_server: Any) -> None
     picture = httpx.get(klein["images"][0]["url"], timeout=10)
     assert jpeg_size(picture.content) == (512, 512)  # JSON answers carry a file URL, not bytes
     assert lcm["images"][0]["url"].startswith("data:image/jpeg;base64,")
+
+
+def test_hostile_frames_get_validation_errors_and_the_session_survives(local_server: Any) -> None:
+    token = mint(local_server, ["rt-echo"])
+    hostile: list[bytes | str] = [
+        b"\xc1\xff\x00",  # not msgpack
+        msgpack.packb([1, 2, 3]),  # not an object
+        msgpack.packb({"prompt": {"nested": [1] * 1000}}),
+        msgpack.packb({"prompt": float("nan")}),
+        msgpack.packb("just a string"),
+        "{broken json",
+        "<script>alert(1)</script>",
+    ]
+    with connect(ws_url(local_server, "test/rt-echo/realtime", token)) as ws:
+        for frame in hostile:
+            ws.send(frame)
+            error = json.loads(ws.recv(timeout=10))
+            assert error["type"] == "x-fal-error" and error["error"] == "VALIDATION_ERROR", frame
+        ws.send(msgpack.packb({"prompt": "still alive"}))
+        assert msgpack.unpackb(ws.recv(timeout=10))["prompt"] == "still alive"
