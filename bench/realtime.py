@@ -16,6 +16,7 @@ Each closed-loop figure is the median of 3 runs of FRAMES frames after WARMUP fr
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import threading
@@ -158,7 +159,11 @@ def main() -> None:
             mine, theirs = ours(server.url, endpoint), official(server.url, endpoint)
             rows.append((endpoint, mine, theirs))
             firehoses.append((endpoint, firehose(server.url, endpoint)))
+    load = os.getloadavg()[0]
     lines = [
+        f"Machine load (1 min average) at the end: {load:.1f} on {os.cpu_count()} cores; "
+        "numbers from a busy machine are lower bounds.",
+        "",
         f"Demo frame cost (draw + JPEG, 512 x 512, no socket): {draw_ms:.1f} ms. "
         f"Targets: >= 20 fps and p50 <= 50 ms through our client.",
         "",
