@@ -174,3 +174,28 @@ def test_unreachable_server_is_a_clear_error() -> None:
     with pytest.raises(RealtimeError, match="TOKEN_UNREACHABLE"):
         client.realtime("test/rt-echo").__enter__()
     client.close()
+
+
+def test_send_on_a_socket_that_just_closed_is_resent_once(local_server: Any) -> None:
+    """The idle TIMEOUT can close the socket between our check and our send: the input must go
+    out once on a fresh connection, not be lost or doubled."""
+    from websockets.asyncio.client import connect
+
+    async def main() -> None:
+        client = AsyncClient(base_url=local_server.url, journal=False)
+        try:
+            async with client.realtime("test/rt-gated", throttle=0) as rt:
+                GATE.set()
+                stale = await connect(rt._url(rt._token[0]))  # a socket that is already closed
+                await stale.close()
+                rt._ws = stale
+                await rt.send({"prompt": "resent"})
+                frame = await rt.recv(timeout=10)
+                assert frame.data["prompt"] == "resent" and frame.input == {"prompt": "resent"}
+                with pytest.raises(DeadlineExceeded):
+                    await rt.recv(timeout=0.3)  # sent once: no second frame
+                assert rt.connections == 2
+        finally:
+            await client.aclose()
+
+    asyncio.run(main())

@@ -183,7 +183,7 @@ class AsyncRealtime:
         self._ws: Any = None
         self._reader: asyncio.Task[None] | None = None
         self._pending: tuple[dict[str, Any], bytes] | None = None
-        self._inflight: tuple[dict[str, Any], float] | None = None
+        self._inflight: tuple[dict[str, Any], float, Any] | None = None  # (input, sent, socket)
         self._last_sent = -1e9
         self._last_frame: RealtimeFrame | None = None
         self._results: collections.deque[RealtimeFrame | FalError] = collections.deque(
@@ -381,38 +381,44 @@ class AsyncRealtime:
         from websockets.exceptions import ConnectionClosed
 
         async with self._pump_lock:
-            if self._closed or self._pending is None:
-                return
-            now = time.monotonic()
-            if self._inflight is not None:
-                if now - self._inflight[1] < self.result_timeout:
+            for attempt in range(2):  # a socket the idle TIMEOUT just closed gets one retry
+                if self._closed or self._pending is None:
                     return
-                self._inflight = None  # its answer is lost: do not wait for it forever
-            wait = self._last_sent + self.throttle - now
-            if wait > 0:
-                if self._timer is None:
-                    loop = asyncio.get_running_loop()
-                    self._timer = loop.call_later(wait, self._on_timer)
-                return
-            if self._ws is None:
-                await self._connect()
-            arguments, payload = self._pending
-            self._pending = None
-            self._inflight = (arguments, time.monotonic())
-            self._last_sent = self._inflight[1]
-            try:
-                await self._send_frame(payload)
-            except ConnectionClosed:  # the server ended the session (idle TIMEOUT) just now
-                self._ws = None
-                await self._connect()
-                self._inflight = (arguments, time.monotonic())
-                await self._send_frame(payload)
+                now = time.monotonic()
+                if self._inflight is not None:
+                    if now - self._inflight[1] < self.result_timeout:
+                        return
+                    self._inflight = None  # its answer is lost: do not wait for it forever
+                wait = self._last_sent + self.throttle - now
+                if wait > 0 and attempt == 0:
+                    if self._timer is None:
+                        loop = asyncio.get_running_loop()
+                        self._timer = loop.call_later(wait, self._on_timer)
+                    return
+                if self._ws is None:
+                    await self._connect()
+                ws = self._ws
+                arguments, payload = self._pending
+                self._pending = None
+                self._inflight = (arguments, time.monotonic(), ws)
+                self._last_sent = self._inflight[1]
+                try:
+                    await self._send_frame(ws, payload)
+                    return
+                except ConnectionClosed:
+                    if self._inflight is not None and self._inflight[2] is ws:
+                        self._inflight = None
+                    if self._pending is None:  # unless a newer input (or the reader) parked one
+                        self._pending = (arguments, payload)
+                    if self._ws is ws:
+                        self._ws = None
+            raise RealtimeError("SEND_FAILED", f"the socket to {self.endpoint} kept closing")
 
-    async def _send_frame(self, payload: bytes) -> None:
+    async def _send_frame(self, ws: Any, payload: bytes) -> None:
         from websockets.exceptions import ConnectionClosed
 
         try:
-            await asyncio.wait_for(self._ws.send(payload), self.target.timeout)
+            await asyncio.wait_for(ws.send(payload), self.target.timeout)
         except ConnectionClosed:
             raise
         except asyncio.TimeoutError:
@@ -422,7 +428,8 @@ class AsyncRealtime:
             ) from None
         except Exception as exc:
             self._inflight = None
-            self._ws = None
+            if self._ws is ws:
+                self._ws = None
             raise RealtimeError("SEND_FAILED", f"{type(exc).__name__}") from None
 
     def _on_timer(self) -> None:
@@ -473,7 +480,8 @@ class AsyncRealtime:
         finally:
             if self._ws is ws:
                 self._ws = None
-            if self._inflight is not None and not self._closed:
+            mine = self._inflight is not None and self._inflight[2] is ws
+            if mine and not self._closed:
                 lost, self._inflight = self._inflight, None
                 if ended_by_timeout:  # sent as the idle session ended: send it again
                     if self._pending is None:
@@ -485,7 +493,7 @@ class AsyncRealtime:
                 self._spawn(self._pump())  # reconnect for the parked input
 
     def _on_result(self, data: Any) -> None:
-        sent_input, sent_at = self._inflight or (None, time.monotonic())
+        sent_input, sent_at, _ = self._inflight or (None, time.monotonic(), None)
         self._inflight = None
         frame = RealtimeFrame(
             data if isinstance(data, dict) else {"payload": data},
