@@ -88,8 +88,8 @@ def realtime_options(value: bool | RealtimeOptions | None) -> RealtimeOptions | 
     raise TypeError(f"realtime must be a bool or RealtimeOptions, got {type(value).__name__}")
 
 
-class TokenRefused(Exception):
-    """A token that does not open this socket; `status` is the HTTP answer to the handshake."""
+class Refused(Exception):
+    """A handshake this server refuses (token, scope, route, query); `status` is its HTTP answer."""
 
     def __init__(self, status: int, detail: str) -> None:
         super().__init__(detail)
@@ -119,7 +119,7 @@ class RealtimeTokens:
         return jwt.encode(claims, self._secret, algorithm=_ALGORITHM), expires
 
     def check(self, token: str, endpoint: EndpointId, socket_path: str) -> None:
-        """Raise :class:`TokenRefused` unless `token` is ours, unexpired and names this app."""
+        """Raise :class:`Refused` unless `token` is ours, unexpired and names this app."""
         try:
             claims = jwt.decode(
                 token,
@@ -129,18 +129,16 @@ class RealtimeTokens:
                 options={"require": ["exp", "iss"]},
             )
         except jwt.ExpiredSignatureError:
-            raise TokenRefused(401, "realtime token expired: mint a new one") from None
+            raise Refused(401, "realtime token expired: mint a new one") from None
         except jwt.InvalidTokenError:
-            raise TokenRefused(401, "realtime token not issued by this server") from None
+            raise Refused(401, "realtime token not issued by this server") from None
         names = {endpoint.app, endpoint.app_id, endpoint.full, socket_path}
         apps = claims.get("allowed_apps")
         if not isinstance(apps, list) or not names.intersection(a for a in apps if a):
-            raise TokenRefused(403, f"realtime token does not allow {endpoint.full!r}")
+            raise Refused(403, f"realtime token does not allow {endpoint.full!r}")
 
 
-def _parse_token_request(
-    body: bytes, ttl_key: str
-) -> tuple[list[str], float] | Response:  # pragma: no branch
+def _parse_token_request(body: bytes, ttl_key: str) -> tuple[list[str], float] | Response:
     try:
         data = json.loads(body or b"{}")
     except ValueError:
@@ -160,19 +158,19 @@ def _refuse(status: int, detail: str) -> Response:
     return JSONResponse({"detail": detail}, status_code=status)
 
 
-def socket_target(path: str) -> tuple[EndpointDef, EndpointId, str] | TokenRefused:
+def socket_target(path: str) -> tuple[EndpointDef, EndpointId, str] | Refused:
     """(endpoint, its parsed id, the socket path) for a socket path, or why it is refused."""
     found = lookup(path)
     if found is None:
-        return TokenRefused(404, f"no endpoint {path.strip('/')!r} on this server")
+        return Refused(404, f"no endpoint {path.strip('/')!r} on this server")
     definition, rest = found
     options = definition.realtime
     if options is None:
-        return TokenRefused(404, f"{definition.endpoint_id!r} has no realtime route")
+        return Refused(404, f"{definition.endpoint_id!r} has no realtime route")
     suffix = options.path.strip("/")
     bare_ok = definition.endpoint_id.endswith("/" + suffix)  # fal-ai/flux-2/klein/realtime
     if rest != suffix and not (rest == "" and bare_ok):
-        return TokenRefused(404, f"no realtime route /{path.strip('/')} (expected /{suffix})")
+        return Refused(404, f"no realtime route /{path.strip('/')} (expected /{suffix})")
     return definition, parse_endpoint(definition.endpoint_id), path.strip("/")
 
 
@@ -318,13 +316,13 @@ async def _deny(ws: WebSocket, status: int, detail: str) -> None:
         await ws.close(1008)
 
 
-def _buffering(ws: WebSocket, default: int | None) -> int | TokenRefused | None:
+def _buffering(ws: WebSocket, default: int | None) -> int | Refused | None:
     raw = ws.query_params.get("max_buffering")
     if raw is None:
         return default
     low, high = MAX_BUFFERING
     if not raw.isdigit() or not low <= int(raw) <= high:
-        return TokenRefused(400, f"max_buffering must be a whole number from {low} to {high}")
+        return Refused(400, f"max_buffering must be a whole number from {low} to {high}")
     return int(raw)
 
 
@@ -348,7 +346,7 @@ def realtime_routes(tokens: RealtimeTokens | None = None) -> list[BaseRoute]:
 
     async def socket(ws: WebSocket) -> None:
         target = socket_target(ws.path_params["path"])
-        if isinstance(target, TokenRefused):
+        if isinstance(target, Refused):
             await _deny(ws, target.status, target.detail)
             return
         definition, endpoint, socket_path = target
@@ -360,12 +358,12 @@ def realtime_routes(tokens: RealtimeTokens | None = None) -> list[BaseRoute]:
         else:
             try:
                 tokens.check(token, endpoint, socket_path)
-            except TokenRefused as refused:
+            except Refused as refused:
                 await _deny(ws, refused.status, refused.detail)
                 return
         assert definition.realtime is not None
         buffering = _buffering(ws, definition.realtime.buffering)
-        if isinstance(buffering, TokenRefused):
+        if isinstance(buffering, Refused):
             await _deny(ws, buffering.status, buffering.detail)
             return
         await ws.accept()
