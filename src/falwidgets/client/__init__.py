@@ -7,6 +7,8 @@
   ``Handle.from_request_id``.
 - Errors under :class:`FalError`; every wait has a deadline (:class:`DeadlineExceeded` carries
   ``request_id``); the retry policy is documented in ``falwidgets.client._retry``.
+- ``client.realtime(endpoint)``: fal's realtime WebSocket endpoints (latest input wins, token
+  refresh, idle reconnect), see ``_realtime``.
 - :func:`journal` lists every call (SQLite under ``FALWIDGETS_HOME``): queue submits before
   ``submit`` returns, and ``run``/``stream`` calls and refused submits once they end (under the
   server's ``x-fal-request-id`` or a ``local-…`` id; errors carry it as ``journal_id``);
@@ -32,6 +34,12 @@ from falwidgets.client._errors import (
     ValidationError,
 )
 from falwidgets.client._journal import JournalEntry, journal, mark_journal
+from falwidgets.client._realtime import (
+    AsyncRealtime,
+    Realtime,
+    RealtimeError,
+    RealtimeFrame,
+)
 from falwidgets.client._retry import RetryPolicy
 from falwidgets.client._status import Completed, InProgress, Queued, Status
 from falwidgets.client._sync import Client, Handle
@@ -39,6 +47,7 @@ from falwidgets.client._sync import Client, Handle
 __all__ = [
     "AsyncClient",
     "AsyncHandle",
+    "AsyncRealtime",
     "AuthError",
     "Cancelled",
     "Client",
@@ -52,6 +61,9 @@ __all__ = [
     "NotFound",
     "Queued",
     "RateLimited",
+    "Realtime",
+    "RealtimeError",
+    "RealtimeFrame",
     "RequestFailed",
     "RetryPolicy",
     "ServerError",

@@ -6,7 +6,7 @@ import functools
 import inspect
 import ssl
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -20,6 +20,9 @@ from falwidgets.client._pool import SHARDS, Pool
 from falwidgets.client._retry import RetryPolicy
 from falwidgets.client._status import Status
 from falwidgets.client._upload import upload_op
+
+if TYPE_CHECKING:
+    from falwidgets.client._realtime import Realtime
 
 __all__ = ["Client", "Handle"]
 
@@ -176,6 +179,24 @@ class Client(ClientInfo):
 
     def __repr__(self) -> str:
         return _client_repr("Client", self._engine)
+
+    def realtime(
+        self,
+        endpoint: str,
+        *,
+        path: str = "/realtime",
+        max_buffering: int | None = None,
+        throttle: float = 0.128,
+        **options: Any,
+    ) -> Realtime:
+        """A realtime WebSocket session (``with client.realtime(id) as rt: rt.send(...);
+        rt.recv()``): latest input wins, timings, reconnect after idle; see ``_realtime``."""
+        from falwidgets.client._realtime import Realtime, RealtimeTarget
+
+        target = RealtimeTarget.from_engine(self._engine)
+        return Realtime(
+            target, endpoint, path=path, max_buffering=max_buffering, throttle=throttle, **options
+        )
 
     def close(self) -> None:
         self._http.close()
