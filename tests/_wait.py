@@ -22,7 +22,9 @@ INTERVAL = 0.02
 
 
 def _failure(message: str, timeout: float, last: object) -> AssertionError:
-    return AssertionError(f"timed out after {timeout} s waiting for {message} (last seen: {last!r})")
+    return AssertionError(
+        f"timed out after {timeout} s waiting for {message} (last seen: {last!r})"
+    )
 
 
 def wait_until(
