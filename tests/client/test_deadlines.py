@@ -13,6 +13,7 @@ import httpx
 import pytest
 from client_fakes import async_client, submitted
 
+from _wait import wait_until
 from falwidgets.client import Client, DeadlineExceeded
 
 STREAM = "/fal-ai/flux/requests/req-1/status/stream"
@@ -189,7 +190,5 @@ def test_watchdog_leaves_finished_streams_alone() -> None:
     entry = _WATCHDOG.arm(time.monotonic() + 0.05, lambda: fired.append(1))
     entry[0] = None  # what closing the stream does
     live = _WATCHDOG.arm(time.monotonic() + 0.05, lambda: fired.append(2))
-    deadline = time.monotonic() + 2
-    while not fired and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_until(lambda: fired, 2, "the live alarm to fire")
     assert fired == [2] and live[0] is None

@@ -15,6 +15,7 @@ import ipywidgets as w
 import pytest
 from widget_specs import field, obj
 
+from _wait import async_wait_until
 from falwidgets.schema import FieldSpec
 from falwidgets.widgets import Form, form
 
@@ -106,10 +107,7 @@ def test_on_a_running_loop_the_result_is_applied_on_the_loop_thread() -> None:
 
     async def scenario() -> None:
         made.fields["image_url"].upload.value = (upfile("k.png", "image/png", b"k"),)
-        for _ in range(200):
-            if "image_url" in made.value:
-                return
-            await asyncio.sleep(0.01)
+        await async_wait_until(lambda: "image_url" in made.value, 5, "the uploaded URL")
 
     asyncio.run(scenario())
     assert made.value["image_url"] == "https://cdn.example/k.png"
