@@ -102,6 +102,13 @@ def corpus_dir(schemas_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def corpus_stride() -> int:
+    """Corpus loops that are slow per document (building widgets) test every Nth document by
+    default, about 170 of 1,337, and all of them with the shared corpus (``.ci/run``)."""
+    return 1 if SHARED is not None else 8
+
+
+@pytest.fixture(scope="session")
 def seeds_dir(schemas_dir: Path) -> Path:
     """The hand-checked seed documents (same file naming)."""
     return schemas_dir / "seeds"
