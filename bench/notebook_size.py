@@ -122,7 +122,7 @@ def measure_latency(
     forms: list[tuple[int, int, str, str]], workdir: Path
 ) -> list[tuple[str, list[float], list[float]]]:
     """Seconds from running the cell to the form being visible, three times per form."""
-    sys.path.insert(0, str(ROOT / "tests" / "browser"))
+    sys.path[:0] = [str(ROOT / "tests" / "browser"), str(ROOT / "tests")]
     from browser_harness import CHROMIUM_FLAGS, Lab, LabServer, chromium_path
     from playwright.sync_api import sync_playwright
 
