@@ -18,6 +18,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Hypothesis's per-example deadline and its "too slow" health check time the machine, not the
+# code: on a loaded 2-core box they fail at random. Timings belong in bench/.
+settings.register_profile("falwidgets", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "falwidgets"))
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_ENV = "FALWIDGETS_SHARED"
