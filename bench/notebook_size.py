@@ -24,9 +24,6 @@ from nbclient import NotebookClient
 from _results import write_section
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = (
-    Path(os.environ.get("FALWIDGETS_SHARED", ROOT.parent / "shared")) / "fal-schemas" / "endpoints"
-)
 SIZE_BUDGET = 100 * 1024
 LATENCY_BUDGET = 1.5
 RUNS, IMAGES = 20, 4
@@ -65,12 +62,13 @@ def measure_size(workdir: Path) -> tuple[int, int]:
     return base, grown
 
 
-def largest_forms(count: int = 2) -> list[tuple[int, int, str, Path]]:
-    """``(nodes, top-level fields, endpoint id, path)`` of the biggest input forms in the corpus."""
-    from falwidgets.schema import load_endpoint
+def largest_forms(count: int = 2) -> list[tuple[int, int, str, str]]:
+    """``(nodes, top-level fields, endpoint id, source)`` of the biggest input forms in the
+    bundled catalog (the corpus)."""
+    from falwidgets.schema import catalog, load_endpoint
 
     found = []
-    for path in sorted(CORPUS.glob("*.json")):
+    for path in catalog():
         try:
             schema = load_endpoint(path)
         except Exception:
@@ -121,10 +119,10 @@ async ([index, budget]) => {
 
 
 def measure_latency(
-    forms: list[tuple[int, int, str, Path]], workdir: Path
+    forms: list[tuple[int, int, str, str]], workdir: Path
 ) -> list[tuple[str, list[float], list[float]]]:
     """Seconds from running the cell to the form being visible, three times per form."""
-    sys.path.insert(0, str(ROOT / "tests" / "browser"))
+    sys.path[:0] = [str(ROOT / "tests" / "browser"), str(ROOT / "tests")]
     from browser_harness import CHROMIUM_FLAGS, Lab, LabServer, chromium_path
     from playwright.sync_api import sync_playwright
 
@@ -148,7 +146,7 @@ def measure_latency(
             "import falwidgets\nfalwidgets.app('fal-ai/flux-realism')",  # warm: imports, server
             *(
                 f"from falwidgets.schema import load_endpoint\n"
-                f"falwidgets.app(load_endpoint({str(path)!r}))"
+                f"falwidgets.app(load_endpoint({path!r}))"
                 for _, _, _, path in forms
             ),
         ]

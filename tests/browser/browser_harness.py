@@ -16,7 +16,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,8 @@ from typing import Any
 
 import httpx
 import nbformat
+
+from _wait import wait_until
 
 CHROMIUM_FLAGS = [
     "--headless",
@@ -122,8 +123,7 @@ class LabServer:
         return self
 
     def _wait_ready(self) -> None:
-        deadline = time.monotonic() + SERVER_START_S
-        while time.monotonic() < deadline:
+        def ready() -> bool:
             assert self.process is not None
             if self.process.poll() is not None:
                 raise RuntimeError(f"JupyterLab exited at start:\n{self.log_tail()}")
@@ -131,13 +131,17 @@ class LabServer:
                 answer = httpx.get(
                     f"{self.url}/api/status", params={"token": self.token}, timeout=2
                 )
-                if answer.status_code == 200:
-                    return
             except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"JupyterLab not ready in {SERVER_START_S:.0f} s:\n{self.log_tail()}")
+                return False
+            return answer.status_code == 200
+
+        try:
+            wait_until(ready, SERVER_START_S, "JupyterLab's /api/status", interval=0.2)
+        except AssertionError:
+            self.stop()
+            raise RuntimeError(
+                f"JupyterLab not ready in {SERVER_START_S:.0f} s:\n{self.log_tail()}"
+            ) from None
 
     def log_tail(self, lines: int = 40) -> str:
         try:
@@ -232,17 +236,23 @@ class VoilaServer:
             start_new_session=True,
         )
         log.close()
-        deadline = time.monotonic() + SERVER_START_S
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
+        process = self.process
+
+        def listening() -> bool:
+            if process.poll() is not None:
                 raise RuntimeError("Voila exited at start (see voila.log in the lab workdir)")
             try:
                 httpx.get(f"{self.url}/voila/__ready__", timeout=2)
-                return self
             except httpx.HTTPError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"Voila not listening in {SERVER_START_S:.0f} s")
+                return False
+            return True
+
+        try:
+            wait_until(listening, SERVER_START_S, "Voila listening", interval=0.2)
+        except AssertionError:
+            self.stop()
+            raise RuntimeError(f"Voila not listening in {SERVER_START_S:.0f} s") from None
+        return self
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

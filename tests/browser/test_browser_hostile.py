@@ -58,7 +58,10 @@ def test_hostile_output_executes_nothing_in_the_browser(run_notebook: Any, lab: 
     page = run_notebook(CELLS, "hostile-output")
     page.wait_for_selector(".fw-app", timeout=60_000)
     page.wait_for_function("() => document.querySelectorAll('.fw-app').length >= 3", timeout=60_000)
-    page.wait_for_timeout(1500)  # let images fail to load and any handler fire
+    page.wait_for_function(  # every image loaded or failed: an onerror handler had its turn
+        "() => [...document.querySelectorAll('.jp-Notebook img')].every(i => i.complete)",
+        timeout=30_000,
+    )
     text = page.inner_text(".jp-Notebook")
     assert "window.__pwned" in text, "the hostile text is shown to the user, as text"
     assert page.evaluate("() => window.__pwned === undefined"), page.evaluate(

@@ -13,13 +13,14 @@ import httpx
 import pytest
 from client_fakes import async_client, submitted
 
+from _wait import wait_until
 from falwidgets.client import Client, DeadlineExceeded
 
 STREAM = "/fal-ai/flux/requests/req-1/status/stream"
 STATUS = "/fal-ai/flux/requests/req-1/status"
 QUEUED = b'data: {"status": "IN_QUEUE", "queue_position": 3}\n\n'
 LIMIT = 1.0  # the caller's timeout in these tests
-SLACK = 0.7  # scheduling slack on a loaded 2-core machine; the old code overran by 3.6 s+
+SLACK = 2.0  # scheduling slack on a loaded 2-core machine; the old code overran by 3.6 s+
 
 
 def _pings(first: bytes = QUEUED, every: float = 0.1, stop_after: float = 5.0) -> Iterator[bytes]:
@@ -159,7 +160,7 @@ def test_sync_read_blocked_past_the_deadline_is_cut_by_the_watchdog(silent_serve
         handle = client.handle("fal-ai/flux", "req-1")
         elapsed, error = _timed(lambda: list(handle.events(timeout=1.5)))
     assert isinstance(error, DeadlineExceeded), error
-    assert 1.45 <= elapsed < 2.2
+    assert 1.45 <= elapsed < 2.5  # the overrun this catches ends at ~2.7 s
     assert error.request_id == "req-1"
 
 
@@ -178,7 +179,7 @@ def test_async_read_blocked_past_the_deadline_ends_on_time(silent_server: str) -
 
     elapsed, error = asyncio.run(main())
     assert isinstance(error, DeadlineExceeded), error
-    assert 1.45 <= elapsed < 2.2
+    assert 1.45 <= elapsed < 2.5  # the overrun this catches ends at ~2.7 s
 
 
 def test_watchdog_leaves_finished_streams_alone() -> None:
@@ -189,7 +190,5 @@ def test_watchdog_leaves_finished_streams_alone() -> None:
     entry = _WATCHDOG.arm(time.monotonic() + 0.05, lambda: fired.append(1))
     entry[0] = None  # what closing the stream does
     live = _WATCHDOG.arm(time.monotonic() + 0.05, lambda: fired.append(2))
-    deadline = time.monotonic() + 2
-    while not fired and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_until(lambda: fired, 2, "the live alarm to fire")
     assert fired == [2] and live[0] is None

@@ -14,6 +14,7 @@ import httpx
 import pytest
 import trustme
 
+from _wait import async_wait_until
 from falwidgets.client import AsyncClient
 from falwidgets.client._net import AsyncioBackend, async_transport
 from falwidgets.client._sync import _ssl_context
@@ -134,6 +135,7 @@ def test_silent_server_is_read_timeout_and_dropped_answer_is_not_connect_error()
 
 def test_an_idle_connection_the_server_closed_is_not_reused() -> None:
     connections = []
+    closed: list[int] = []
 
     async def once(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         connections.append(writer)
@@ -142,6 +144,8 @@ def test_an_idle_connection_the_server_closed_is_not_reused() -> None:
         await writer.drain()
         await asyncio.sleep(0.05)
         writer.close()
+        await writer.wait_closed()
+        closed.append(len(connections))
 
     async def main() -> None:
         server = await _serve(once)
@@ -150,7 +154,9 @@ def test_an_idle_connection_the_server_closed_is_not_reused() -> None:
             for _ in range(3):
                 response = await client.get(url)
                 assert response.text == "ok"
-                await asyncio.sleep(0.2)
+                await async_wait_until(
+                    lambda: len(closed) == len(connections), 5, "the server to close"
+                )
         assert len(connections) == 3
         server.close()
 

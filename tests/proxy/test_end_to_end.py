@@ -6,7 +6,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from _wait import wait_until
 from falwidgets.proxy import ProxyServer, serve_proxy
 from loop_helpers import run_coroutine
 
@@ -40,14 +40,12 @@ def via(proxy: ProxyServer, method: str, target: str, token: str = STUDENT, **kw
 
 
 def wait_done(proxy: ProxyServer, status_url: str, deadline: float = 20.0) -> dict[str, Any]:
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
+    def completed() -> dict[str, Any] | None:
         answer = via(proxy, "GET", status_url + "?logs=1")
         assert answer.status_code in (200, 202), answer.text
-        if answer.json()["status"] == "COMPLETED":
-            return answer.json()
-        time.sleep(0.05)
-    raise AssertionError("request did not complete through the proxy in time")
+        return answer.json() if answer.json()["status"] == "COMPLETED" else None
+
+    return wait_until(completed, deadline, f"{status_url} to complete through the proxy")
 
 
 def test_submit_status_result_through_the_proxy(proxy: ProxyServer) -> None:
@@ -197,15 +195,15 @@ def test_the_cli_serves_a_class(local_server: Any, tmp_path: Path) -> None:
     )
     try:
         url = f"http://127.0.0.1:{port}"
-        end = time.monotonic() + 30
-        while True:
+
+        def healthy() -> bool:
+            assert process.poll() is None, process.stderr.read() if process.stderr else ""
             try:
-                if httpx.get(f"{url}/_proxy/health").status_code == 200:
-                    break
+                return httpx.get(f"{url}/_proxy/health").status_code == 200
             except httpx.TransportError:
-                if time.monotonic() > end or process.poll() is not None:
-                    raise
-                time.sleep(0.1)
+                return False
+
+        wait_until(healthy, 30, "the proxy CLI to answer /_proxy/health")
         headers = {
             # a query the upstream gets, and no log line may keep
             "x-fal-target-url": f"https://queue.fal.run/{IMAGE}?fal_max_queue_length=4242",

@@ -18,13 +18,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-import time
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
 import httpx
 import uvicorn
+
+from _wait import wait_until
 
 Plan = Callable[[str, str], str | None]
 _HOP = {b"connection", b"keep-alive", b"transfer-encoding"}
@@ -133,11 +134,13 @@ class Relay:
 
     def __enter__(self) -> Relay:
         self._thread.start()
-        deadline = time.monotonic() + 15
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("the relay did not start")
-            time.sleep(0.01)
+
+        def started() -> bool:
+            if not self._thread.is_alive():
+                raise RuntimeError("the relay's server thread ended before it started")
+            return bool(self._server.started)
+
+        wait_until(started, 15, "the relay to start")
         host, port = self._server.servers[0].sockets[0].getsockname()[:2]
         self.url = f"http://{host}:{port}"
         return self

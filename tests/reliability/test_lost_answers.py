@@ -20,6 +20,7 @@ import pytest
 from relay import Relay
 
 import falwidgets
+from _wait import wait_until
 from loop_helpers import run_coroutine
 
 TOKEN = "fwt_lost_answer_tok1"
@@ -70,7 +71,8 @@ def test_a_submit_enqueued_then_cut_is_not_resent_and_is_reported_ambiguous(
 
             with pytest.raises(falwidgets.FalError) as caught:
                 run_coroutine(submit())
-        time.sleep(0.2)  # a re-send, if the client made one, would be counted by now
+        # the client is closed: a re-send it made was counted before submit raised
+        wait_until(lambda: _submissions(local_server) > before, 10, "the cut submit enqueued")
         after = _submissions(local_server)
         sent = relay.count("POST", endpoint)
     assert sent == 1, relay.actions  # the client did not re-send on its own

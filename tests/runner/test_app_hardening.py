@@ -13,6 +13,7 @@ import pytest
 from app_fixtures import accepted_stuck
 
 import falwidgets
+from _wait import async_wait_until
 from falwidgets.client import AsyncClient, RetryPolicy
 from falwidgets.runner import App, Sweep
 from falwidgets.runner._panes import LogPane
@@ -164,10 +165,9 @@ def test_sweep_cancel_ends_every_point(local_server: object, echo_endpoint: str)
             concurrency=2,
             client=_client(local_server),
         )
-        for _ in range(300):  # two points run on the server, four wait for the semaphore
-            if sum(p.run.state == "running" for p in s.points) == 2:
-                break
-            await asyncio.sleep(0.02)
+        await async_wait_until(  # two points run on the server, four wait for the semaphore
+            lambda: sum(p.run.state == "running" for p in s.points) == 2, 10, "two points running"
+        )
         assert [p.run.state for p in s.points].count("submitting") == 4
         s.cancel_button.click()
         await asyncio.wait_for(s.wait_async(), 15)

@@ -12,6 +12,7 @@ import pytest
 from app_fixtures import STUCK, accepted_stuck
 
 import falwidgets
+from _wait import async_wait_until
 from falwidgets.client import AsyncClient, RetryPolicy
 from falwidgets.client._journal import default_journal
 from falwidgets.runner import Sweep
@@ -54,23 +55,15 @@ class SlowServer:
         )
 
 
-async def _until(check: Any, seconds: float = 10.0) -> None:
-    """Poll ``check()``: a cancelled run's future ends at once, its clean-up a little later."""
-    for _ in range(int(seconds / 0.02)):
-        if check():
-            return
-        await asyncio.sleep(0.02)
-
-
 def test_cancel_during_submit_lets_the_submit_finish_then_cancels_on_the_server() -> None:
     server = SlowServer()
 
     async def scenario() -> Any:
         ui = falwidgets.app("fal-ai/flux-realism", client=server.client(), timeout=30)
         run = ui.submit({"prompt": "x"})
-        await asyncio.sleep(0.1)  # the POST is in flight
+        await async_wait_until(lambda: server.posts == 1, 5, "the POST in flight")
         ui.cancel()
-        await _until(lambda: run.done and server.cancels)
+        await async_wait_until(lambda: run.done and server.cancels, 10, "the run cancelled")
         return run
 
     run = asyncio.run(scenario())
@@ -85,12 +78,9 @@ def test_close_while_queued_cancels_on_the_server_and_closes_every_widget() -> N
     async def scenario() -> Any:
         ui = falwidgets.app("fal-ai/flux-realism", client=server.client(), timeout=30)
         run = ui.submit({"prompt": "y"})
-        for _ in range(100):
-            if run.state == "queued":
-                break
-            await asyncio.sleep(0.02)
+        await async_wait_until(lambda: run.state == "queued", 5, "the run queued")
         ui.close()
-        await _until(lambda: run.done and server.cancels)
+        await async_wait_until(lambda: run.done and server.cancels, 10, "the run cancelled")
         return ui, run
 
     ui, run = asyncio.run(scenario())
@@ -105,10 +95,10 @@ def test_sweep_cancel_during_submit_cancels_on_the_server() -> None:
     async def scenario() -> Sweep:
         s = Sweep("fal-ai/flux-realism", {}, {"seed": [1, 2]}, client=server.client())
         s.start()
-        await asyncio.sleep(0.1)
+        await async_wait_until(lambda: server.posts == 2, 5, "both POSTs in flight")
         s.cancel()
         await s.wait_async(10)
-        await _until(lambda: len(server.cancels) == 2)
+        await async_wait_until(lambda: len(server.cancels) == 2, 10, "two cancels")
         return s
 
     s = asyncio.run(scenario())
@@ -210,8 +200,10 @@ def test_closed_history_stops_following_and_builds_no_cards(
         run = h.rerun(h.entries[0])
         own = list(h.apps.values())
         h.close()  # closes the app it made, which cancels the rerun
-        await _until(lambda: run.done)
-        await asyncio.sleep(0.3)  # a follower would refresh now
+        await async_wait_until(lambda: run.done, 10, "the rerun cancelled")
+        await async_wait_until(  # a follower refreshes when its run ends
+            lambda: all(f.done() for f in h._followers), 10, "the history's followers to end"
+        )
         return h, own
 
     h, own = asyncio.run(scenario())

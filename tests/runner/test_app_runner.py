@@ -11,6 +11,7 @@ from app_fixtures import EchoIn, _echo
 from ipywidgets.widgets.widget import _instances
 
 import falwidgets
+from _wait import async_wait_until
 from falwidgets.client import AsyncClient
 from falwidgets.runner import App
 
@@ -87,10 +88,7 @@ def test_cancel_stops_a_long_job(local_server: object, echo_endpoint: str) -> No
     async def scenario() -> App:
         ui = falwidgets.app(echo_endpoint, client=_client(local_server))
         run = ui.submit({"text": "slow", "steps": 2000})
-        for _ in range(200):  # until the job runs on the server
-            if run.state == "running":
-                break
-            await asyncio.sleep(0.02)
+        await async_wait_until(lambda: run.state == "running", 10, "the job running")
         assert run.state == "running" and not ui.cancel_button.disabled
         ui.cancel()
         await asyncio.wait_for(ui.wait_async(), 15)
@@ -131,18 +129,17 @@ def test_status_reports_queue_position(local_server: object, echo_endpoint: str)
         seen: list[str] = []
         blockers = [falwidgets.app(echo_endpoint, client=client) for _ in range(4)]
         runs = [b.submit({"text": "busy", "steps": 2000}) for b in blockers]
-        for _ in range(300):  # the server's 4 workers are all busy
-            if all(r.state == "running" for r in runs):
-                break
-            await asyncio.sleep(0.02)
+        await async_wait_until(  # the server's 4 workers are all busy
+            lambda: all(r.state == "running" for r in runs), 10, "four blockers running"
+        )
         ui = falwidgets.app(echo_endpoint, client=client)
         ui.status.observe(lambda ch: seen.append(ui.status.text), names="value")
         late = ui.submit({"text": "late", "steps": 1})
-        for _ in range(300):
-            if late.state == "queued" and late.request_id:
-                break
-            await asyncio.sleep(0.02)
-        await asyncio.sleep(0.3)
+        await async_wait_until(
+            lambda: late.request_id and any(t.startswith("Queued · position 0") for t in seen),
+            10,
+            "the queue position in the status line",
+        )
         for b in blockers:
             b.cancel()
         await asyncio.wait_for(ui.wait_async(), 30)

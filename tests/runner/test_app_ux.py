@@ -12,6 +12,7 @@ import time
 import httpx
 
 import falwidgets
+from _wait import async_wait_until
 from falwidgets.client import AsyncClient, Client, JournalEntry
 from falwidgets.runner import App
 from falwidgets.runner._cards import inputs_html, thumb_html, varying_keys
@@ -147,13 +148,13 @@ def test_cancel_while_waiting_for_uploads_sends_nothing(local_server: object) ->
 
     async def scenario() -> None:
         run = ui.submit()
-        await asyncio.sleep(0.1)
+        await async_wait_until(
+            lambda: ui.status.text.startswith("Waiting for uploads"), 5, "the run waiting"
+        )
         ui.cancel()
         await asyncio.wait_for(ui.wait_async(), 10)
-        for _ in range(50):  # the runner loop folds the cancel into the run
-            if run.done:
-                break
-            await asyncio.sleep(0.02)
+        # the runner loop folds the cancel into the run
+        await async_wait_until(lambda: run.done, 5, "the cancel folded into the run")
         assert run.state == "cancelled" and run.request_id is None
         gate.set()
 
@@ -247,16 +248,13 @@ def test_history_work_area_above_a_scrolling_list_and_rerun_adds_a_card(
 
     async def scenario() -> None:
         run = h.rerun(h.entries[1])  # a running loop: returns at once
-        for _ in range(100):  # the card appears once the run has a request id
-            if len(h.cards) == 3:
-                break
-            await asyncio.sleep(0.05)
+        # the card appears once the run has a request id
+        await async_wait_until(lambda: len(h.cards) == 3, 5, "a third card")
         assert len(h.cards) == 3 and h.cards[0].view.request_id == run.request_id
         await asyncio.wait_for(h.apps[IMAGE].wait_async(), 60)
-        for _ in range(100):
-            if h.cards[0].view.status == "COMPLETED":
-                break
-            await asyncio.sleep(0.05)
+        await async_wait_until(
+            lambda: h.cards[0].view.status == "COMPLETED", 5, "the new card completed"
+        )
 
     asyncio.run(scenario())
     assert "3 runs" in h.header.value and h.cards[0].view.status == "COMPLETED"

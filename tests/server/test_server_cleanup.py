@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from server_util import submission_count, wait_completed
 
+from _wait import wait_until
 from falwidgets.server import endpoint, serve
 from falwidgets.server._jobs import Job
 from falwidgets.server._registry import unregister
@@ -38,22 +39,13 @@ def raw_post(server: Any, path: str, body: dict[str, Any]) -> socket.socket:
     return sock
 
 
-def wait_for(check: Callable[[], Any], deadline: float = 3.0) -> Any:
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError("condition not met in time")
-
-
 def running_hidden_job(server: Any) -> Job:
     """The run/stream job the raw call started, once a worker has it."""
-    return wait_for(
+    return wait_until(
         lambda: next(
             (j for j in list(server.queue.jobs.values()) if not j.visible and j.logs), None
-        )
+        ),
+        message="a worker to start the hidden run job",
     )
 
 
@@ -104,7 +96,7 @@ def test_a_dropped_run_or_stream_is_forgotten_and_never_served(
             assert http.get(url).status_code == 404
     sock.close()
     assert job.done_event.wait(2.0) and job.error_type == "client_cancelled"
-    wait_for(lambda: server.queue.get(job.request_id) is None, deadline=1.0)
+    wait_until(lambda: server.queue.get(job.request_id) is None, 1.0, "the job to be forgotten")
     assert server.queue.watcher_count() == 0
 
 
@@ -129,7 +121,7 @@ def test_stop_answers_open_streams_before_it_closes(caplog: pytest.LogCaptureFix
     readers = [threading.Thread(target=follow, args=(b,), daemon=True) for b in bodies]
     for reader in readers:
         reader.start()
-    time.sleep(0.3)  # both streams open
+    wait_until(lambda: len(finals) == 2, 10, "a first event on both streams")
     started = time.monotonic()
     with caplog.at_level("ERROR"):
         server.stop()

@@ -16,6 +16,7 @@ import pytest
 from PIL import Image
 from server_util import demo_inputs
 
+from _wait import wait_until
 from falwidgets.server import point_fal_client, serve
 
 ENDPOINTS = sorted(demo_inputs("x"))
@@ -84,12 +85,14 @@ def test_cancel_every_endpoint(tmp_path: Path) -> None:
             with pytest.raises(fal_client.FalClientHTTPError):
                 handle.cancel()  # ALREADY_COMPLETED is a 400
         fal_client.cancel("fal-ai/flux-realism", blocker.request_id)
-        status = blocker.status()
-        deadline = 50
-        while not isinstance(status, fal_client.Completed) and deadline:
-            status, deadline = blocker.status(), deadline - 1
-            asyncio.run(asyncio.sleep(0.05))
-        assert isinstance(status, fal_client.Completed) and status.error_type == "client_cancelled"
+        status = wait_until(
+            lambda: next(
+                (s for s in [blocker.status()] if isinstance(s, fal_client.Completed)), None
+            ),
+            10,
+            "the cancelled blocker to complete",
+        )
+        assert status.error_type == "client_cancelled"
 
 
 def test_run_stream_and_upload_variants(patched: Any, uploaded: str) -> None:

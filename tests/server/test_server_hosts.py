@@ -7,7 +7,6 @@ import json
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
@@ -17,6 +16,7 @@ import pytest
 from PIL import Image
 from server_util import wait_completed
 
+from _wait import wait_until
 from falwidgets.server import serve
 from falwidgets.server._cli import lan_addresses
 
@@ -120,9 +120,7 @@ def test_webhook_payload_uses_the_submit_base(
             f"/{FLUX}", params={"fal_webhook": url}, json={"prompt": "hook", "seed": 1}
         ).json()
         wait_completed(http, body["status_url"].replace(alias, wide.url))
-    deadline = time.monotonic() + 10
-    while not received and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_until(lambda: received, 10, "the webhook")
     (payload,) = received
     assert payload["payload"]["images"][0]["url"].startswith(alias + "/files/")
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 import socket
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from _wait import wait_until
 from falwidgets.server import serve
 
 FLUX = "fal-ai/flux-realism"
@@ -64,21 +64,12 @@ def part_files(root: Path) -> list[Path]:
     return [p for p in root.rglob("*") if p.name.endswith(".part") or p.name.startswith(".part-")]
 
 
-def wait_until(check: Any, deadline: float = 3.0) -> bool:
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        if check():
-            return True
-        time.sleep(0.02)
-    return False
-
-
 def drop_mid_upload(server: Any, method: str, path: str) -> None:
     """Send half a body, wait for the server to spool it, then vanish."""
     sock = socket.create_connection(("127.0.0.1", server.port))
     head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000\r\n"
     sock.sendall(head.encode() + b"x-fal-file-name: cut.bin\r\n\r\n" + b"x" * 100_000)
-    assert wait_until(lambda: part_files(server.data_dir)), (path, "never reached the disk")
+    wait_until(lambda: part_files(server.data_dir), 3, f"{path}: the spooled part on disk")
     sock.close()
 
 
@@ -94,7 +85,7 @@ def test_a_dropped_upload_leaves_no_part_file_and_no_traceback(
         put_url = started["upload_url"].replace(server.url, "")
         for method, path in (("POST", "/files/upload"), ("PUT", put_url), ("PUT", part_url)):
             drop_mid_upload(server, method, path)
-            assert wait_until(lambda: not part_files(server.data_dir)), (path, "left a .part")
+            wait_until(lambda: not part_files(server.data_dir), 3, f"{path}: no .part left")
         assert not records.records, [r.getMessage() for r in records.records]
         # the reservation survives the dropped PUT: the client can try again
         assert http.put(started["upload_url"], content=b"whole").status_code == 200
