@@ -30,6 +30,7 @@ from falwidgets.server._jobs import Job, JobQueue
 from falwidgets.server._json import BadJson, loads_strict
 from falwidgets.server._limits import check_limits
 from falwidgets.server._metrics import Metrics
+from falwidgets.server._platform import platform_routes
 from falwidgets.server._protocol import (
     PING,
     error_response,
@@ -747,6 +748,7 @@ def build_app(state: ServerState) -> Starlette:
         Route("/tokens/", realtime_token, methods=["POST"]),
         Route("/files/{path:path}", files_route, methods=["GET", "HEAD", "POST", "PUT"]),
         Route(f"/{RUN_PREFIX}/{{path:path}}", run_route, methods=["POST"]),
+        *platform_routes(state),  # /v1/...: fal's platform API (history)
         Route("/{path:path}", queue_route, methods=["GET", "POST", "PUT"]),
     ]
     return Starlette(routes=routes, lifespan=lifespan)
