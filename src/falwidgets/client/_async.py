@@ -18,6 +18,8 @@ from falwidgets.client._direct import AsyncStreamIterator
 from falwidgets.client._drive import aiterate, run_async
 from falwidgets.client._info import ClientInfo
 from falwidgets.client._journal import JournalEntry
+from falwidgets.client._platform import RequestRecord, requests_op
+from falwidgets.client._platform import query as platform_query
 from falwidgets.client._retry import RetryPolicy
 from falwidgets.client._status import Status
 from falwidgets.client._sync import _client_repr, _http_pair
@@ -219,6 +221,36 @@ class AsyncClient(ClientInfo):
             file_name=file_name,
         )
         return await self._run(op)
+
+    def requests(
+        self,
+        endpoint_id: str | list[str],
+        *,
+        since: Any = None,
+        until: Any = None,
+        status: str | None = None,
+        request_id: str | None = None,
+        payloads: bool = False,
+        timeout: float | None = None,
+    ) -> AsyncIterator[RequestRecord]:
+        """fal's server-side history of ``endpoint_id`` (1-50 ids), newest first, page by page.
+
+        ``since``/``until``: datetime, epoch seconds, ISO text or a timedelta ago (fal's default
+        is the last 24 h; 90 days with ``request_id``). ``status``: ``success``, ``error`` or
+        ``user_error``. ``payloads=True`` adds each request's ``json_input``/``json_output``.
+        Each page is fetched within ``timeout`` seconds (default: the client's read timeout).
+        Yields :class:`RequestRecord`; runs made anywhere (Playground, other machines) appear.
+        """
+        params = platform_query(
+            endpoint_id,
+            since=since,
+            until=until,
+            status=status,
+            request_id=request_id,
+            payloads=payloads,
+        )
+        op = requests_op(self._engine, params, timeout)
+        return aiterate(op, self._http, self._streams)
 
     def handle(self, endpoint: str, request_id: str) -> AsyncHandle:
         return AsyncHandle.from_request_id(self, endpoint, request_id)
