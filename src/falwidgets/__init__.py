@@ -26,6 +26,8 @@ _EXPORTS: dict[str, str] = {
     # client
     "Client": "falwidgets.client",
     "AsyncClient": "falwidgets.client",
+    "AmbiguousSubmit": "falwidgets.client",
+    "RequestRecord": "falwidgets.client",
     "Handle": "falwidgets.client",
     "AsyncHandle": "falwidgets.client",
     "Status": "falwidgets.client",

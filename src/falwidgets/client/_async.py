@@ -20,6 +20,7 @@ from falwidgets.client._info import ClientInfo
 from falwidgets.client._journal import JournalEntry
 from falwidgets.client._platform import RequestRecord, requests_op
 from falwidgets.client._platform import query as platform_query
+from falwidgets.client._reconcile import AmbiguousSubmit, resolve_entry
 from falwidgets.client._retry import RetryPolicy
 from falwidgets.client._status import Status
 from falwidgets.client._sync import _client_repr, _http_pair
@@ -86,6 +87,7 @@ class AsyncClient(ClientInfo):
         retry: RetryPolicy | None = None,
         journal: bool = True,
         use_sse: bool = True,
+        on_ambiguous: str = "reconcile",
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._engine = Engine(
@@ -101,6 +103,7 @@ class AsyncClient(ClientInfo):
             retry=retry,
             journal=journal,
             use_sse=use_sse,
+            on_ambiguous=on_ambiguous,
         )
         self._http, self._streams = _http_pair(httpx.AsyncClient, transport)
 
@@ -251,6 +254,24 @@ class AsyncClient(ClientInfo):
         )
         op = requests_op(self._engine, params, timeout)
         return aiterate(op, self._http, self._streams)
+
+    async def recover(
+        self, entry_or_id: JournalEntry | str, *, timeout: float | None = None
+    ) -> AsyncHandle:
+        """The request behind an ``AMBIGUOUS`` journal entry (a submit whose answer was lost),
+        looked up once in fal's request history; its row then names the request. Raises
+        :class:`AmbiguousSubmit` while the history does not list it (see ``_reconcile``)."""
+        entry = self._engine.ambiguous_entry(entry_or_id)
+        op = resolve_entry(self._engine, entry, self._engine.deadline(timeout or 60.0))
+        ref = await self._run(op)
+        if ref is None:
+            raise AmbiguousSubmit(
+                f"request history does not list the submit journalled as {entry.request_id} "
+                f"({entry.endpoint}, input digest {entry.arguments_sha256[:16]}) yet",
+                digest=entry.arguments_sha256,
+                journal_id=entry.request_id,
+            )
+        return AsyncHandle(self, ref)
 
     def handle(self, endpoint: str, request_id: str) -> AsyncHandle:
         return AsyncHandle.from_request_id(self, endpoint, request_id)

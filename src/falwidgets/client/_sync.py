@@ -19,6 +19,7 @@ from falwidgets.client._net import async_transport, lean_backend_usable
 from falwidgets.client._platform import RequestRecord, requests_op
 from falwidgets.client._platform import query as platform_query
 from falwidgets.client._pool import SHARDS, Pool
+from falwidgets.client._reconcile import AmbiguousSubmit, resolve_entry
 from falwidgets.client._retry import RetryPolicy
 from falwidgets.client._status import Status
 from falwidgets.client._upload import upload_op
@@ -158,6 +159,7 @@ class Client(ClientInfo):
         retry: RetryPolicy | None = None,
         journal: bool = True,
         use_sse: bool = True,
+        on_ambiguous: str = "reconcile",
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self._engine = Engine(
@@ -173,6 +175,7 @@ class Client(ClientInfo):
             retry=retry,
             journal=journal,
             use_sse=use_sse,
+            on_ambiguous=on_ambiguous,
         )
         self._http, self._streams = _http_pair(httpx.Client, transport)
 
@@ -337,6 +340,22 @@ class Client(ClientInfo):
         )
         op = requests_op(self._engine, params, timeout)
         return iterate_sync(op, self._http, self._streams)
+
+    def recover(self, entry_or_id: JournalEntry | str, *, timeout: float | None = None) -> Handle:
+        """The request behind an ``AMBIGUOUS`` journal entry (a submit whose answer was lost),
+        looked up once in fal's request history; its row then names the request. Raises
+        :class:`AmbiguousSubmit` while the history does not list it (see ``_reconcile``)."""
+        entry = self._engine.ambiguous_entry(entry_or_id)
+        op = resolve_entry(self._engine, entry, self._engine.deadline(timeout or 60.0))
+        ref = self._run(op)
+        if ref is None:
+            raise AmbiguousSubmit(
+                f"request history does not list the submit journalled as {entry.request_id} "
+                f"({entry.endpoint}, input digest {entry.arguments_sha256[:16]}) yet",
+                digest=entry.arguments_sha256,
+                journal_id=entry.request_id,
+            )
+        return Handle(self, ref)
 
     def handle(self, endpoint: str, request_id: str) -> Handle:
         return Handle.from_request_id(self, endpoint, request_id)
