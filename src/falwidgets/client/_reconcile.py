@@ -50,7 +50,7 @@ from typing import Any
 
 import httpx
 
-from falwidgets.client._errors import FalError, ServerError
+from falwidgets.client._errors import DeadlineExceeded, FalError, ServerError
 from falwidgets.client._journal import AMBIGUOUS, JournalEntry, digest
 from falwidgets.client._ops import Blocking, Op, Sleep, Wait
 from falwidgets.client._platform import RequestRecord, page_op
@@ -71,7 +71,6 @@ ON_AMBIGUOUS = ("reconcile", "resubmit", "raise")
 PREFIX = "ambiguous-"
 MARGIN = 300.0  # seconds before the send time the search starts (clock skew between hosts)
 SETTLE = 1.0  # a listing proves absence only this long after the failure (a submit in transit)
-MIN_WAIT = 10.0  # a reconciliation looks at least this long, even after a short submit timeout
 MAX_INTERVAL = 5.0
 MAX_RESUBMITS = 3  # proven-absent resubmissions of one call (each one's answer lost again)
 _LOST_STATUSES = frozenset({502, 504})
@@ -107,6 +106,10 @@ class AmbiguousSubmit(ServerError):
         super().__init__(message, **kw)
         self.digest = digest
         self.journal_id = journal_id
+
+
+class AmbiguousTimeout(AmbiguousSubmit, DeadlineExceeded):
+    """:class:`AmbiguousSubmit` after a read timeout: still a :class:`DeadlineExceeded`."""
 
 
 def canonical_digest(arguments: Any) -> str:
@@ -230,12 +233,15 @@ def reconcile(
     if mode == "raise":
         _count("unresolved")
         raise _unresolved(error, want, placeholder, "on_ambiguous='raise'")
-    total = deadline if deadline.remaining() >= MIN_WAIT else Deadline(MIN_WAIT)
+    total = deadline
     settle_at = time.monotonic() + SETTLE
     interval, resubmits, why = 0.1, 0, "not listed in the request history yet"
     while True:
+        if total.remaining() < 0.05:  # no time to look: the caller's deadline comes first
+            _count("unresolved")
+            raise _unresolved(error, want, placeholder, "the call's deadline passed")
         owned = yield Blocking(_owned, (engine, endpoint, want))
-        look = Deadline(max(1.0, min(engine.timeout.read or 60.0, total.remaining())))
+        look = Deadline(min(engine.timeout.read or 60.0, total.remaining()))
         try:
             matches, complete = yield from _look(engine, endpoint, want, sent_at, look)
         except FalError as failure:
@@ -271,7 +277,7 @@ def reconcile(
         elif proven:
             _count("unresolved")
             raise _unresolved(error, want, placeholder, "proven absent after every resubmission")
-        if total.expired:
+        if total.remaining() < 0.05:
             _count("unresolved")
             raise _unresolved(error, want, placeholder, why)
         yield Sleep(max(0.0, min(interval, total.remaining())))
@@ -285,7 +291,8 @@ def _unresolved(error: FalError, want: str, placeholder: str | None, why: str) -
         if placeholder
         else ""
     )
-    return AmbiguousSubmit(
+    kind = AmbiguousTimeout if isinstance(error, DeadlineExceeded) else AmbiguousSubmit
+    return kind(
         f"{error} The answer was lost after sending and the request may exist ({why}; input "
         f"digest {want[:16]}).{where}",
         digest=want,

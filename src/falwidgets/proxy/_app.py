@@ -171,6 +171,21 @@ class _Proxy:
                 while len(self._owners) > _OWNERS_MAX:
                     self._owners.popitem(last=False)
 
+    def own_history(self, token: str, body: bytes) -> bytes:
+        """A history page without the requests another token submitted (students do not see
+        each other's inputs). Requests the proxy never saw answered (a submit whose answer was
+        lost, runs made elsewhere) have no known owner and stay listed: that is how a client
+        finds its own lost submit again."""
+        try:
+            page = json.loads(body)
+            items = page["items"]
+            page["items"] = [
+                i for i in items if self._owners.get(i.get("request_id"), token) == token
+            ]
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return body
+        return json.dumps(page).encode()
+
     def check_token_request(self, body: bytes) -> bytes:
         """The realtime token request to forward: apps within ``--allow``, expiration capped.
 
@@ -415,6 +430,8 @@ async def _forward(proxy: _Proxy, request: Request, call: _Call, body: bytes) ->
         await upstream.aclose()
     if target.kind == "submit" and 200 <= upstream.status_code < 300:
         proxy.remember_owner(token, content)
+    if target.kind == "history" and 200 <= upstream.status_code < 300:
+        content = proxy.own_history(token, content)
     return Response(content, upstream.status_code, headers=_response_headers(upstream))
 
 

@@ -13,13 +13,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
+
+from falwidgets._platform_wire import API_HOST, API_PREFIX, REQUESTS_PATH
 
 QUEUE_HOST = "queue.fal.run"
 RUN_HOST = "fal.run"
 REST_HOST = "rest.fal.ai"
 CDN_HOST = "v3.fal.media"
-FAL_HOSTS = (QUEUE_HOST, RUN_HOST, REST_HOST, CDN_HOST)
+FAL_HOSTS = (QUEUE_HOST, RUN_HOST, REST_HOST, CDN_HOST, API_HOST)
 
 # rest.fal.ai paths a client needs (fal_client and the JS client, uploads and realtime tokens)
 STORAGE_PATHS = frozenset(
@@ -72,7 +74,7 @@ class Refusal(Exception):
 class Target:
     """A classified destination: which fal host, which kind of call, which endpoint."""
 
-    kind: str  # submit | request | run | stream | storage | token | cdn
+    kind: str  # submit | request | run | stream | storage | token | cdn | history
     host: str  # the canonical fal host (even when the upstream is a local server)
     path: str  # starts with "/"
     query: str  # without "?"
@@ -144,6 +146,8 @@ class Upstream:
             return REST_HOST, path
         if path.startswith("/files/"):
             return CDN_HOST, path
+        if path.startswith(API_PREFIX + "/"):
+            return API_HOST, path
         return QUEUE_HOST, path
 
 
@@ -218,6 +222,12 @@ def classify(method: str, url: str, upstream: Upstream, allow: Sequence[str] = (
         raise Refusal(
             403, f"endpoint {target.endpoint!r} is not allowed here", "endpoint_not_allowed"
         )
+    if target.kind == "history" and not all(
+        endpoint_allowed(e, allow) for e in target.endpoint.split(",")
+    ):
+        raise Refusal(
+            403, f"endpoint {target.endpoint!r} is not allowed here", "endpoint_not_allowed"
+        )
     if target.kind == "request" and not app_allowed(target.endpoint, allow):
         raise Refusal(
             403, f"endpoint {target.endpoint!r} is not allowed here", "endpoint_not_allowed"
@@ -246,6 +256,13 @@ def _classify_on_host(method: str, host: str, path: str, segments: list[str], qu
         if segments[-1] == "stream" and len(segments) > 2:
             return Target("stream", host, path, query, "/".join(segments[:-1]))
         return Target("run", host, path, query, "/".join(segments))
+    if host == API_HOST:  # the platform API: only the request history (GET, by endpoint)
+        if method != "GET" or path != REQUESTS_PATH:
+            raise refuse("a request-history call")
+        ids = [e.strip() for v in parse_qs(query).get("endpoint_id", []) for e in v.split(",")]
+        if not [e for e in ids if e]:
+            raise Refusal(400, "a request-history call needs endpoint_id", "bad_request")
+        return Target("history", host, path, query, ",".join(e for e in ids if e))
     if host == REST_HOST:
         if method != "POST" or path not in STORAGE_PATHS:
             raise refuse("a storage or token call")
