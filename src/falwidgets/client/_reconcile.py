@@ -72,6 +72,7 @@ PREFIX = "ambiguous-"
 MARGIN = 300.0  # seconds before the send time the search starts (clock skew between hosts)
 SETTLE = 1.0  # a listing proves absence only this long after the failure (a submit in transit)
 MAX_INTERVAL = 5.0
+MAX_LOOKUP_FAILURES = 2  # consecutive failed (already retried) lookups before giving up
 MAX_RESUBMITS = 3  # proven-absent resubmissions of one call (each one's answer lost again)
 _LOST_STATUSES = frozenset({502, 504})
 
@@ -235,7 +236,7 @@ def reconcile(
         raise _unresolved(error, want, placeholder, "on_ambiguous='raise'")
     total = deadline
     settle_at = time.monotonic() + SETTLE
-    interval, resubmits, why = 0.1, 0, "not listed in the request history yet"
+    interval, resubmits, failures, why = 0.1, 0, 0, "not listed in the request history yet"
     while True:
         if total.remaining() < 0.05:  # no time to look: the caller's deadline comes first
             _count("unresolved")
@@ -250,7 +251,15 @@ def reconcile(
                 raise _unresolved(
                     error, want, placeholder, f"history unavailable: {failure}"
                 ) from failure
+            failures += 1
+            if failures >= MAX_LOOKUP_FAILURES:  # each one already retried: unreachable
+                _count("unresolved")
+                raise _unresolved(
+                    error, want, placeholder, f"history unreachable: {failure}"
+                ) from failure
             matches, complete, why = [], False, f"history lookup failed: {failure}"
+        else:
+            failures = 0
         found = _claim(matches, owned, sent_at)
         if found is not None:
             ref = engine.ref_for(endpoint, found.request_id)
