@@ -46,9 +46,12 @@ from pydantic import BaseModel
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-DEFAULT_FAULTS = "http_5xx=0.05,http_429=0.05,drop=0.02,sse_cut=0.1,slow=0.05,requeue=0.05,seed=1"
+DEFAULT_FAULTS = (
+    "http_5xx=0.05,http_429=0.05,drop=0.02,sse_cut=0.1,slow=0.05,requeue=0.05,"
+    "accepted_drop=0.05,seed=1"
+)
 ENDPOINT = "reliability/campaign"
-FAULT_KINDS = ("http_5xx", "http_429", "drop", "sse_cut", "slow", "requeue")
+FAULT_KINDS = ("http_5xx", "http_429", "drop", "sse_cut", "slow", "requeue", "accepted_drop")
 
 
 class CampaignIn(BaseModel):
@@ -78,9 +81,11 @@ _RETRYABLE = frozenset({408, 429, 500, 502, 503, 504})
 
 
 def call_kind(request: httpx.Request) -> str:
-    """submit / status / sse / result / cancel / upload / other, also through a proxy."""
+    """submit / status / sse / result / cancel / history / other, also through a proxy."""
     url = request.headers.get("x-fal-target-url") or str(request.url)
     path = urlsplit(url).path
+    if path.startswith("/v1/"):
+        return "history"  # request-history lookups of the client's reconciliation
     if "/requests/" not in path:
         return "submit" if request.method == "POST" and path.count("/") >= 2 else "other"
     if path.endswith("/status/stream"):
@@ -202,6 +207,7 @@ class CampaignReport:
     duplicates: int = 0
     submissions_counted: int = 0
     resubmits: int = 0  # submits the server refused (error status, no id), re-sent by the driver
+    reconciled: dict[str, int] = field(default_factory=dict)  # the client's (_reconcile)
     overruns: int = 0  # finished (or failed) after their deadline + grace
     errors: list[str] = field(default_factory=list)
     ambiguous_errors: list[str] = field(default_factory=list)
@@ -231,9 +237,15 @@ class CampaignReport:
             ("wrong results", str(self.wrong)),
             ("lost (failed, not an ambiguous submit)", str(self.lost)),
             (
-                "ambiguous submit failures (answer lost after sending; not re-sent, error says "
-                "it may have been accepted)",
+                "ambiguous submit errors reaching the caller (answer lost, not found nor "
+                "proven absent)",
                 str(self.ambiguous),
+            ),
+            (
+                "lost submit answers reconciled by the client: found in history and resumed / "
+                "proven absent and resubmitted / unresolved",
+                f"{self.reconciled.get('ambiguous', 0)}: {self.reconciled.get('found', 0)} / "
+                f"{self.reconciled.get('resubmitted', 0)} / {self.reconciled.get('unresolved', 0)}",
             ),
             ("submits refused before enqueue (re-sent by the caller)", str(self.resubmits)),
             ("submissions counted by server", str(self.submissions_counted)),
@@ -276,8 +288,10 @@ def submit_failure(error: Exception) -> str:
     came back after the body was sent (a dropped connection), or the proxy says the upstream may
     have accepted it (its 502 ``upstream_error``).
     """
-    from falwidgets import DeadlineExceeded, FalError
+    from falwidgets import AmbiguousSubmit, DeadlineExceeded, FalError
 
+    if isinstance(error, AmbiguousSubmit):
+        return "ambiguous"  # the client could neither find it in the history nor prove it absent
     if not isinstance(error, FalError) or error.request_id:
         return "other"
     if isinstance(error.__cause__, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)):
@@ -308,8 +322,10 @@ async def run_campaign(
     ``check=False`` skips asking the server for its counters (for a server that is not there).
     """
     from falwidgets import AsyncClient, FalError
+    from falwidgets.client import reconcile_stats
 
     report = CampaignReport(jobs, concurrency, faults_spec, deadline=job_deadline)
+    reconcile_stats(reset=True)
     transport = CountingTransport()
     options: dict[str, Any] = {"proxy_url": proxy_url} if proxy_url else {"base_url": server_url}
     client = AsyncClient(transport=transport, wait=job_deadline, **options)
@@ -365,6 +381,7 @@ async def run_campaign(
     finally:
         report.wall = time.monotonic() - started
         await client.aclose()
+    report.reconciled = reconcile_stats(reset=True)
     report.http_calls = transport.calls
     report.calls_by_kind = dict(transport.by_kind)
     report.failed_by_kind = dict(transport.failed_by_kind)
