@@ -340,6 +340,17 @@ class Journal:
         rows = conn.execute(sql, params).fetchall()
         return [_entry(row) for row in rows]
 
+    def owners(self, endpoint: str, arguments_sha256: str) -> set[str]:
+        """Request ids of committed rows (not AMBIGUOUS) with this endpoint and input digest: the
+        requests other calls already own (see ``_reconcile``). No flush: a submit's row is
+        committed before ``submit`` returns, and waiting on other calls' writes would stall."""
+        rows = self._connect().execute(
+            "SELECT request_id FROM requests WHERE endpoint = ? AND arguments_sha256 = ?"
+            " AND status != ?",
+            (endpoint, arguments_sha256, AMBIGUOUS),
+        )
+        return {row[0] for row in rows.fetchall()}
+
     def get(self, request_id: str, flush: bool = True) -> JournalEntry | None:
         found = self.entries(limit=1, request_id=request_id, flush=flush)
         return found[0] if found else None

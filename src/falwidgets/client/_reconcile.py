@@ -131,13 +131,7 @@ def answer_lost(error: BaseException) -> bool:
 def _owned(engine: Any, endpoint: str, want: str) -> set[str]:
     """Request ids of this digest the journal already gives to other calls."""
     journal = engine.journal
-    if journal is None:
-        return set()
-    return {
-        e.request_id
-        for e in journal.entries(endpoint=endpoint)
-        if e.arguments_sha256 == want and e.status != AMBIGUOUS
-    }
+    return set() if journal is None else journal.owners(endpoint, want)
 
 
 def _claim(records: list[RequestRecord], owned: set[str], sent_at: float) -> RequestRecord | None:
@@ -157,10 +151,11 @@ def _claim(records: list[RequestRecord], owned: set[str], sent_at: float) -> Req
 
 
 def _look(
-    engine: Any, endpoint: str, want: str, sent_at: float, deadline: Deadline
+    engine: Any, endpoint: str, want: str, sent_at: float, deadline: Deadline, owned: set[str]
 ) -> Op[tuple[list[RequestRecord], bool]]:
-    """Every listed request of ``endpoint`` with this digest since ``sent_at - MARGIN``, and
-    whether the server promised the listing is complete."""
+    """Listed requests of ``endpoint`` with this digest since ``sent_at - MARGIN`` (paging stops
+    at the first page with one nobody owns: newest first, it is usually the first page), and
+    whether the server promised that the listing is complete."""
     since = datetime.fromtimestamp(sent_at - MARGIN, timezone.utc)
     params = history_query(endpoint, since=since, payloads=True)
     cursor: str | None = None
@@ -170,7 +165,7 @@ def _look(
         page = yield from page_op(engine, params, cursor, deadline)
         complete = complete and page.complete
         matches += [r for r in page.records if _digest_of(r.json_input) == want]
-        if page.next_cursor is None:
+        if page.next_cursor is None or any(r.request_id not in owned for r in matches):
             break
         cursor = page.next_cursor
     return matches, complete
@@ -244,7 +239,7 @@ def reconcile(
         owned = yield Blocking(_owned, (engine, endpoint, want))
         look = Deadline(min(engine.timeout.read or 60.0, total.remaining()))
         try:
-            matches, complete = yield from _look(engine, endpoint, want, sent_at, look)
+            matches, complete = yield from _look(engine, endpoint, want, sent_at, look, owned)
         except FalError as failure:
             if _definitive(failure):
                 _count("unresolved")
@@ -318,7 +313,7 @@ def resolve_entry(engine: Any, entry: JournalEntry, deadline: Deadline) -> Op[An
         raise ValueError(f"journal entry {entry.request_id} is {entry.status}, not AMBIGUOUS")
     owned = yield Blocking(_owned, (engine, entry.endpoint, entry.arguments_sha256))
     matches, _ = yield from _look(
-        engine, entry.endpoint, entry.arguments_sha256, entry.created, deadline
+        engine, entry.endpoint, entry.arguments_sha256, entry.created, deadline, owned
     )
     found = _claim(matches, owned, entry.created)
     if found is None:

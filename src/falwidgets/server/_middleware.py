@@ -27,8 +27,10 @@ _NOT_SUBMIT = ("/run/", "/storage/", "/files/", "/tokens", "/v1/")
 
 def _is_submit(scope: Scope) -> bool:
     path = scope["path"]
-    return scope.get("method") == "POST" and "/requests/" not in path and not path.startswith(
-        _NOT_SUBMIT
+    return (
+        scope.get("method") == "POST"
+        and "/requests/" not in path
+        and not path.startswith(_NOT_SUBMIT)
     )
 
 
