@@ -41,6 +41,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from falwidgets.proxy._limits import Limits
+from falwidgets.proxy._local import local_routes, rewriter_for
 from falwidgets.proxy._rules import (
     REST_HOST,
     Refusal,
@@ -377,6 +378,9 @@ async def _forward(proxy: _Proxy, request: Request, call: _Call, body: bytes) ->
     assert proxy.client is not None and call.token is not None and call.target is not None
     token, target = call.token, call.target
     headers = proxy.headers_for(request, target)
+    rewriter = rewriter_for(proxy, request)  # a local upstream: URLs a student can reach
+    if rewriter is not None and target.kind in ("submit", "run", "stream"):
+        body = rewriter.inward(body)
     if target.kind == "cdn":
         auth = await proxy.cdn_authorization()
         if auth:
@@ -410,8 +414,11 @@ async def _forward(proxy: _Proxy, request: Request, call: _Call, body: bytes) ->
     if upstream.headers.get("content-type", "").startswith("text/event-stream"):
 
         async def relay() -> AsyncIterator[bytes]:
+            chunks = upstream.aiter_bytes()
+            if rewriter is not None:
+                chunks = rewriter.outward_lines(chunks)
             try:
-                async for chunk in upstream.aiter_bytes():
+                async for chunk in chunks:
                     yield chunk
             except httpx.HTTPError:
                 return  # a cut event stream ends ours too; clients resume from status
@@ -428,6 +435,8 @@ async def _forward(proxy: _Proxy, request: Request, call: _Call, body: bytes) ->
         ) from None
     finally:
         await upstream.aclose()
+    if rewriter is not None:
+        content = rewriter.outward(content)
     if target.kind == "submit" and 200 <= upstream.status_code < 300:
         proxy.remember_owner(token, content)
     if target.kind == "history" and 200 <= upstream.status_code < 300:
@@ -482,6 +491,7 @@ def create_app(
     app = Starlette(
         routes=[
             Route("/_proxy/health", _health, methods=["GET"]),
+            *local_routes(),  # files and upload targets of a local upstream (offline room)
             Route("/{path:path}", _handle, methods=list(methods)),
         ],
         middleware=[
