@@ -15,14 +15,15 @@ in flight; every run must end done (right output shown) or failed (banner shown)
 ``tests/reliability/test_app_faults.py`` runs 100 of those.
 
 What the driver re-sends, and what it does not: a submit the server *answered* with an error status
-and no request id (an injected 429 or gateway 5xx that outlived the client's own retries) was
-refused before it was enqueued (this server never enqueues a submit it refuses), so the driver
-re-sends it, as a user would, and counts it. A submit whose answer was lost after the body was sent
-(a dropped connection, or the proxy's "may have been accepted upstream" 502) is *ambiguous*: the
-driver does not re-send it and counts it apart; the server's per-submission counter then shows
-whether any of those had in fact been enqueued. (The injected drops are decided before the server's
-app runs, so here they never were; ``tests/reliability/test_lost_answers.py`` cuts answers *after*
-enqueueing and checks the client never re-sends and says the submit may have been accepted.)
+and no request id (an injected 429 or 503 that outlived the client's own retries) was refused before
+it was enqueued (this server never enqueues a submit it refuses), so the driver re-sends it, as a
+user would, and counts it. A submit whose answer was lost after the body was sent (a dropped
+connection, ``accepted_drop``: enqueued then cut, a gateway 502/504, or the proxy's "may have been
+accepted upstream" 502) is reconciled by the client itself (``client/_reconcile.py``): found in the
+server's request history and resumed, or, since this server promises its listing includes queued
+requests, proven absent and resubmitted once. The table counts both; an ``AmbiguousSubmit`` that
+still reached the caller would be counted apart and fails the campaign. The server's
+per-submission counter shows that no job was enqueued twice.
 """
 
 from __future__ import annotations
@@ -671,18 +672,18 @@ def main(argv: list[str] | None = None) -> int:
         body = (
             f"Faults: `{args.faults}`; endpoint `{ENDPOINT}` (4 steps of 30 ms), "
             "16 server workers. Latency is submit to result in hand, per job. Faults hit every "
-            "kind of call (submit, status, SSE, result), and are decided before the server's app "
-            "runs. The client retries status, SSE and result calls on any failure, and submits "
-            "only when the server provably refused them (429, 503, connection refused). What "
-            "the driver does with a submit that still failed: one the server *answered* with a "
-            "429/5xx and no request id was refused before enqueue, so the driver re-sends it (as "
-            "a user would) and counts it; one whose answer was lost after sending (a dropped "
-            "connection, or the proxy's 502 'may have been accepted upstream') is ambiguous: "
-            "the client raised an error saying so, the driver does not re-send it, and it is "
-            "counted apart, not as a result. The server's own per-submission counter equals the "
-            "results retrieved, so no ambiguous submit had been enqueued and no job was enqueued "
-            "twice. Enqueued-then-cut answers (which these faults cannot make) are tested in "
-            "`tests/reliability/test_lost_answers.py`: the client never re-sends them.\n\n"
+            "kind of call (submit, status, SSE, result, history lookups); all but "
+            "`accepted_drop` are decided before the server's app runs, and `accepted_drop` "
+            "enqueues the submit, then drops the connection before the answer. The client "
+            "retries status, SSE, result and history calls on any failure, and re-sends a submit "
+            "only when the server provably refused it (429, 503 without a request id, connection "
+            "refused). A submit whose answer was lost after sending is reconciled by the client "
+            "(`client/_reconcile.py`): looked up in the server's request history by endpoint and "
+            "input digest and resumed when found; resubmitted only when absence is proven (this "
+            "server promises, in a response header, that its listing includes queued requests). "
+            "The reconciliation row counts both; a submit refused with a status the client does "
+            "not retry is re-sent by the driver and counted. The server's own per-submission "
+            "counter equals the jobs: no job was enqueued twice, and none was lost.\n\n"
             + "\n\n".join(sections)
         )
         write_section("faults", command.strip(), body)
