@@ -367,7 +367,7 @@ class Engine:
                 total = uploads or deadline
 
                 def again() -> Op[RequestRef]:
-                    post = Deadline(max(1.0, min(self.timeout.read or 60.0, total.remaining())))
+                    post = Deadline(max(0.01, min(self.timeout.read or 60.0, total.remaining())))
                     return self.submit(
                         eid.full,
                         arguments,
