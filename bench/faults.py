@@ -694,9 +694,8 @@ def main(argv: list[str] | None = None) -> int:
             "The reconciliation row counts both; a submit refused with a status the client does "
             "not retry is re-sent by the driver and counted. The server's own per-submission "
             "counter equals the jobs: no job was enqueued twice, and none was lost.\n\n"
-            + "The machine (2 cores) was shared with other heavy jobs during this run (load "
-            "average above 10): latencies are higher than on an idle machine; the counts are what "
-            "this table is for.\n\n" + "\n\n".join(sections)
+            + "The machine (2 cores) was shared with other jobs during this run: latencies vary "
+            "with their load; the counts are what this table is for.\n\n" + "\n\n".join(sections)
         )
         write_section("faults", command.strip(), body)
     return 0 if ok else 1
