@@ -101,3 +101,19 @@ def test_history_resumes_a_lost_submit_answer_from_the_server_history() -> None:
             == 1
         )
         h.close()
+
+
+def test_a_lost_answer_from_an_earlier_local_server_is_looked_up_there() -> None:
+    """The entry was recorded against another loopback server than the one runs go to now: it
+    is looked up in that server's history (key-less), not on fal."""
+    arguments = {"prompt": "elsewhere", "seed": 4, "num_inference_steps": 2}
+    with serve(port=0, speed=0.05, faults="accepted_drop=1") as earlier, serve(port=0) as now:
+        client = Client(base_url=earlier.url, on_ambiguous="raise")
+        with client, pytest.raises(falwidgets.AmbiguousSubmit):
+            client.submit(FLUX, arguments)
+        h = falwidgets.history(client=AsyncClient(base_url=now.url))
+        assert [r.state for r in h.resumed] == ["done"], [r.error for r in h.resumed]
+        (entry,) = falwidgets.journal()
+        assert entry.status == "COMPLETED" and entry.base == earlier.url
+        assert earlier.submission_count(FLUX, arguments) == 1
+        h.close()

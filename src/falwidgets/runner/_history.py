@@ -578,6 +578,8 @@ class History(w.VBox):
             return self.backend.client
         from falwidgets.client import AsyncClient, RetryPolicy
 
+        if view.status == AMBIGUOUS:  # looked up in that server's own request history
+            return AsyncClient(base_url=_base(view), retry=RetryPolicy(max_attempts=1))
         return AsyncClient(retry=RetryPolicy(max_attempts=1))
 
     async def _resume_one(self, view: EntryView) -> Run:
