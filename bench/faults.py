@@ -15,14 +15,15 @@ in flight; every run must end done (right output shown) or failed (banner shown)
 ``tests/reliability/test_app_faults.py`` runs 100 of those.
 
 What the driver re-sends, and what it does not: a submit the server *answered* with an error status
-and no request id (an injected 429 or gateway 5xx that outlived the client's own retries) was
-refused before it was enqueued (this server never enqueues a submit it refuses), so the driver
-re-sends it, as a user would, and counts it. A submit whose answer was lost after the body was sent
-(a dropped connection, or the proxy's "may have been accepted upstream" 502) is *ambiguous*: the
-driver does not re-send it and counts it apart; the server's per-submission counter then shows
-whether any of those had in fact been enqueued. (The injected drops are decided before the server's
-app runs, so here they never were; ``tests/reliability/test_lost_answers.py`` cuts answers *after*
-enqueueing and checks the client never re-sends and says the submit may have been accepted.)
+and no request id (an injected 429 or 503 that outlived the client's own retries) was refused before
+it was enqueued (this server never enqueues a submit it refuses), so the driver re-sends it, as a
+user would, and counts it. A submit whose answer was lost after the body was sent (a dropped
+connection, ``accepted_drop``: enqueued then cut, a gateway 502/504, or the proxy's "may have been
+accepted upstream" 502) is reconciled by the client itself (``client/_reconcile.py``): found in the
+server's request history and resumed, or, since this server promises its listing includes queued
+requests, proven absent and resubmitted once. The table counts both; an ``AmbiguousSubmit`` that
+still reached the caller would be counted apart and fails the campaign. The server's
+per-submission counter shows that no job was enqueued twice.
 """
 
 from __future__ import annotations
@@ -46,9 +47,12 @@ from pydantic import BaseModel
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-DEFAULT_FAULTS = "http_5xx=0.05,http_429=0.05,drop=0.02,sse_cut=0.1,slow=0.05,requeue=0.05,seed=1"
+DEFAULT_FAULTS = (
+    "http_5xx=0.05,http_429=0.05,drop=0.02,sse_cut=0.1,slow=0.05,requeue=0.05,"
+    "accepted_drop=0.05,seed=1"
+)
 ENDPOINT = "reliability/campaign"
-FAULT_KINDS = ("http_5xx", "http_429", "drop", "sse_cut", "slow", "requeue")
+FAULT_KINDS = ("http_5xx", "http_429", "drop", "sse_cut", "slow", "requeue", "accepted_drop")
 
 
 class CampaignIn(BaseModel):
@@ -78,9 +82,11 @@ _RETRYABLE = frozenset({408, 429, 500, 502, 503, 504})
 
 
 def call_kind(request: httpx.Request) -> str:
-    """submit / status / sse / result / cancel / upload / other, also through a proxy."""
+    """submit / status / sse / result / cancel / history / other, also through a proxy."""
     url = request.headers.get("x-fal-target-url") or str(request.url)
     path = urlsplit(url).path
+    if path.startswith("/v1/"):
+        return "history"  # request-history lookups of the client's reconciliation
     if "/requests/" not in path:
         return "submit" if request.method == "POST" and path.count("/") >= 2 else "other"
     if path.endswith("/status/stream"):
@@ -202,6 +208,7 @@ class CampaignReport:
     duplicates: int = 0
     submissions_counted: int = 0
     resubmits: int = 0  # submits the server refused (error status, no id), re-sent by the driver
+    reconciled: dict[str, int] = field(default_factory=dict)  # the client's (_reconcile)
     overruns: int = 0  # finished (or failed) after their deadline + grace
     errors: list[str] = field(default_factory=list)
     ambiguous_errors: list[str] = field(default_factory=list)
@@ -231,9 +238,15 @@ class CampaignReport:
             ("wrong results", str(self.wrong)),
             ("lost (failed, not an ambiguous submit)", str(self.lost)),
             (
-                "ambiguous submit failures (answer lost after sending; not re-sent, error says "
-                "it may have been accepted)",
+                "ambiguous submit errors reaching the caller (answer lost, not found nor "
+                "proven absent)",
                 str(self.ambiguous),
+            ),
+            (
+                "lost submit answers reconciled by the client: found in history and resumed / "
+                "proven absent and resubmitted / unresolved",
+                f"{self.reconciled.get('ambiguous', 0)}: {self.reconciled.get('found', 0)} / "
+                f"{self.reconciled.get('resubmitted', 0)} / {self.reconciled.get('unresolved', 0)}",
             ),
             ("submits refused before enqueue (re-sent by the caller)", str(self.resubmits)),
             ("submissions counted by server", str(self.submissions_counted)),
@@ -276,8 +289,10 @@ def submit_failure(error: Exception) -> str:
     came back after the body was sent (a dropped connection), or the proxy says the upstream may
     have accepted it (its 502 ``upstream_error``).
     """
-    from falwidgets import DeadlineExceeded, FalError
+    from falwidgets import AmbiguousSubmit, DeadlineExceeded, FalError
 
+    if isinstance(error, AmbiguousSubmit):
+        return "ambiguous"  # the client could neither find it in the history nor prove it absent
     if not isinstance(error, FalError) or error.request_id:
         return "other"
     if isinstance(error.__cause__, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)):
@@ -308,8 +323,10 @@ async def run_campaign(
     ``check=False`` skips asking the server for its counters (for a server that is not there).
     """
     from falwidgets import AsyncClient, FalError
+    from falwidgets.client import reconcile_stats
 
     report = CampaignReport(jobs, concurrency, faults_spec, deadline=job_deadline)
+    reconcile_stats(reset=True)
     transport = CountingTransport()
     options: dict[str, Any] = {"proxy_url": proxy_url} if proxy_url else {"base_url": server_url}
     client = AsyncClient(transport=transport, wait=job_deadline, **options)
@@ -365,6 +382,7 @@ async def run_campaign(
     finally:
         report.wall = time.monotonic() - started
         await client.aclose()
+    report.reconciled = reconcile_stats(reset=True)
     report.http_calls = transport.calls
     report.calls_by_kind = dict(transport.by_kind)
     report.failed_by_kind = dict(transport.failed_by_kind)
@@ -403,6 +421,7 @@ class AppCampaignReport:
     submissions_counted: int = 0
     duplicates: int = 0
     http_calls: int = 0
+    reconciled: dict[str, int] = field(default_factory=dict)  # the client's (_reconcile)
     faults: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     latencies: list[float] = field(default_factory=list)
@@ -431,6 +450,11 @@ class AppCampaignReport:
                 "failed, banner shown: ambiguous submit / refused submit / other",
                 f"{self.failed}: {kinds.get('ambiguous', 0)} / {kinds.get('refused', 0)} / "
                 f"{kinds.get('other', 0)}",
+            ),
+            (
+                "lost submit answers reconciled by the client: found / resubmitted / unresolved",
+                f"{self.reconciled.get('ambiguous', 0)}: {self.reconciled.get('found', 0)} / "
+                f"{self.reconciled.get('resubmitted', 0)} / {self.reconciled.get('unresolved', 0)}",
             ),
             ("failed without a banner, or status line not final", str(self.unshown)),
             ("cancelled (nobody pressed Cancel)", str(self.cancelled)),
@@ -475,6 +499,9 @@ async def run_app_campaign(
 
     report = AppCampaignReport(runs, concurrency, faults_spec, deadline=run_deadline)
     transport = CountingTransport()
+    from falwidgets.client import reconcile_stats
+
+    reconcile_stats(reset=True)
     client = falwidgets.AsyncClient(base_url=server_url, transport=transport, wait=run_deadline)
     started = time.monotonic()
     apps = [falwidgets.app(ENDPOINT, client=client, timeout=run_deadline) for _ in range(runs)]
@@ -528,6 +555,7 @@ async def run_app_campaign(
     finally:
         report.wall = time.monotonic() - started
         report.failed_by_kind = dict(failed)
+        report.reconciled = reconcile_stats(reset=True)
         report.run_disabled = sum(1 for a in apps if a.run_button.disabled)
         report.http_calls = transport.calls
     if check:
@@ -654,19 +682,20 @@ def main(argv: list[str] | None = None) -> int:
         body = (
             f"Faults: `{args.faults}`; endpoint `{ENDPOINT}` (4 steps of 30 ms), "
             "16 server workers. Latency is submit to result in hand, per job. Faults hit every "
-            "kind of call (submit, status, SSE, result), and are decided before the server's app "
-            "runs. The client retries status, SSE and result calls on any failure, and submits "
-            "only when the server provably refused them (429, 503, connection refused). What "
-            "the driver does with a submit that still failed: one the server *answered* with a "
-            "429/5xx and no request id was refused before enqueue, so the driver re-sends it (as "
-            "a user would) and counts it; one whose answer was lost after sending (a dropped "
-            "connection, or the proxy's 502 'may have been accepted upstream') is ambiguous: "
-            "the client raised an error saying so, the driver does not re-send it, and it is "
-            "counted apart, not as a result. The server's own per-submission counter equals the "
-            "results retrieved, so no ambiguous submit had been enqueued and no job was enqueued "
-            "twice. Enqueued-then-cut answers (which these faults cannot make) are tested in "
-            "`tests/reliability/test_lost_answers.py`: the client never re-sends them.\n\n"
-            + "\n\n".join(sections)
+            "kind of call (submit, status, SSE, result, history lookups); all but "
+            "`accepted_drop` are decided before the server's app runs, and `accepted_drop` "
+            "enqueues the submit, then drops the connection before the answer. The client "
+            "retries status, SSE, result and history calls on any failure, and re-sends a submit "
+            "only when the server provably refused it (429, 503 without a request id, connection "
+            "refused). A submit whose answer was lost after sending is reconciled by the client "
+            "(`client/_reconcile.py`): looked up in the server's request history by endpoint and "
+            "input digest and resumed when found; resubmitted only when absence is proven (this "
+            "server promises, in a response header, that its listing includes queued requests). "
+            "The reconciliation row counts both; a submit refused with a status the client does "
+            "not retry is re-sent by the driver and counted. The server's own per-submission "
+            "counter equals the jobs: no job was enqueued twice, and none was lost.\n\n"
+            + "The machine (2 cores) was shared with other jobs during this run: latencies vary "
+            "with their load; the counts are what this table is for.\n\n" + "\n\n".join(sections)
         )
         write_section("faults", command.strip(), body)
     return 0 if ok else 1

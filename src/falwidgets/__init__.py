@@ -26,6 +26,8 @@ _EXPORTS: dict[str, str] = {
     # client
     "Client": "falwidgets.client",
     "AsyncClient": "falwidgets.client",
+    "AmbiguousSubmit": "falwidgets.client",
+    "RequestRecord": "falwidgets.client",
     "Handle": "falwidgets.client",
     "AsyncHandle": "falwidgets.client",
     "Status": "falwidgets.client",
@@ -102,6 +104,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs; a test keeps it == _EXPORTS
     from falwidgets.client import (
+        AmbiguousSubmit,
         AsyncClient,
         AsyncHandle,
         AsyncRealtime,
@@ -121,6 +124,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs; a test keeps
         Realtime,
         RealtimeError,
         RealtimeFrame,
+        RequestRecord,
         RequestFailed,
         RetryPolicy,
         ServerError,

@@ -63,7 +63,7 @@ def test_every_fal_call_a_client_needs_is_allowed(
         ("POST", "https://queue.fal.run.evil.example/fal-ai/flux", 403, "host_not_allowed"),
         ("POST", "http://queue.fal.run/fal-ai/flux/dev", 403, "host_not_allowed"),
         ("POST", "https://queue.fal.run:8443/fal-ai/flux/dev", 403, "host_not_allowed"),
-        ("POST", "https://api.fal.ai/v1/keys", 403, "host_not_allowed"),
+        ("POST", "https://api.fal.ai/v1/keys", 403, "path_not_allowed"),
         ("POST", "https://user:pw@queue.fal.run/fal-ai/flux/dev", 400, "bad_request"),
         ("POST", "https://rest.fal.ai/billing/top-up", 403, "path_not_allowed"),
         ("GET", "https://rest.fal.ai/storage/upload/initiate", 403, "path_not_allowed"),

@@ -1,8 +1,8 @@
 """Answers lost after the server acted, and stalls under short deadlines (a relay, not --faults).
 
-The server's own faults are decided before its app runs, so they can never make a duplicate. Here
-the relay in ``relay.py`` lets the submit reach the queue and then cuts the answer: the client must
-not re-send it (the server's counter stays at one) and must say the submit may have been accepted.
+The relay in ``relay.py`` lets the submit reach the queue and then cuts the answer: the client must
+not re-send it (the server's counter stays at one); it finds the request in the server's request
+history (``_reconcile``), or with ``on_ambiguous="raise"`` says the submit may have been accepted.
 The short-deadline campaign holds connections silent and checks every job ends on time.
 """
 
@@ -20,7 +20,6 @@ import pytest
 from relay import Relay
 
 import falwidgets
-from _wait import wait_until
 from loop_helpers import run_coroutine
 
 TOKEN = "fwt_lost_answer_tok1"
@@ -43,8 +42,39 @@ def _cut_first_submit(endpoint: str) -> Any:
     return plan
 
 
+def _submit_through(
+    route: str, relay: Relay, endpoint: str, arguments: dict, **options: Any
+) -> Any:
+    """Submit once by ``route``; the handle's request id, or the error raised."""
+    if route == "proxy":  # student -> proxy -> (cut) -> server
+        from falwidgets.proxy import serve_proxy
+
+        with serve_proxy([TOKEN], upstream=relay.url, key="local") as proxy:
+            client = falwidgets.Client(key=TOKEN, proxy_url=proxy.url, journal=False, **options)
+            with client:
+                try:
+                    return client.submit(endpoint, arguments).request_id
+                except falwidgets.FalError as error:
+                    return error
+    if route == "sync":
+        with falwidgets.Client(base_url=relay.url, journal=False, **options) as client:
+            try:
+                return client.submit(endpoint, arguments).request_id
+            except falwidgets.FalError as error:
+                return error
+
+    async def submit() -> Any:
+        async with falwidgets.AsyncClient(base_url=relay.url, journal=False, **options) as client:
+            try:
+                return (await client.submit(endpoint, arguments)).request_id
+            except falwidgets.FalError as error:
+                return error
+
+    return run_coroutine(submit())
+
+
 @pytest.mark.parametrize("route", ["sync", "async", "proxy"])
-def test_a_submit_enqueued_then_cut_is_not_resent_and_is_reported_ambiguous(
+def test_a_submit_enqueued_then_cut_is_found_in_the_history_not_resent(
     local_server: Any, fault_bench: ModuleType, route: str
 ) -> None:
     fault_bench.register_endpoint()
@@ -52,33 +82,38 @@ def test_a_submit_enqueued_then_cut_is_not_resent_and_is_reported_ambiguous(
     arguments = {"job": 7000 + ["sync", "async", "proxy"].index(route), "steps": 1}
     with Relay(local_server.url, _cut_first_submit(endpoint)) as relay:
         before = _submissions(local_server)
-        if route == "proxy":  # student -> proxy -> (cut) -> server
-            from falwidgets.proxy import serve_proxy
-
-            with serve_proxy([TOKEN], upstream=relay.url, key="local") as proxy:
-                client = falwidgets.Client(key=TOKEN, proxy_url=proxy.url, journal=False)
-                with client, pytest.raises(falwidgets.FalError) as caught:
-                    client.submit(endpoint, arguments)
-        elif route == "sync":
-            client = falwidgets.Client(base_url=relay.url, journal=False)
-            with client, pytest.raises(falwidgets.FalError) as caught:
-                client.submit(endpoint, arguments)
-        else:
-
-            async def submit() -> None:
-                async with falwidgets.AsyncClient(base_url=relay.url, journal=False) as client:
-                    await client.submit(endpoint, arguments)
-
-            with pytest.raises(falwidgets.FalError) as caught:
-                run_coroutine(submit())
-        # the client is closed: a re-send it made was counted before submit raised
-        wait_until(lambda: _submissions(local_server) > before, 10, "the cut submit enqueued")
+        outcome = _submit_through(route, relay, endpoint, arguments)
         after = _submissions(local_server)
         sent = relay.count("POST", endpoint)
-    assert sent == 1, relay.actions  # the client did not re-send on its own
-    assert after == before + 1  # the server did enqueue it, exactly once
-    message = str(caught.value)
-    assert caught.value.request_id is None
+    assert isinstance(outcome, str), outcome  # the lost answer was resolved: a request id
+    assert sent == 1, relay.actions  # the client did not re-send
+    assert after == before + 1  # the server enqueued it exactly once
+    listed = httpx.get(
+        f"{local_server.url}/v1/models/requests/by-endpoint",
+        params={"endpoint_id": endpoint, "request_id": outcome, "expand": "payloads"},
+        timeout=10,
+    ).json()["items"]
+    assert [i["json_input"] for i in listed] == [arguments]  # the very request that was cut
+
+
+@pytest.mark.parametrize("route", ["sync", "proxy"])
+def test_on_ambiguous_raise_keeps_the_old_error(
+    local_server: Any, fault_bench: ModuleType, route: str
+) -> None:
+    fault_bench.register_endpoint()
+    endpoint = fault_bench.ENDPOINT
+    arguments = {"job": 7100 + ["sync", "proxy"].index(route), "steps": 1}
+    with Relay(local_server.url, _cut_first_submit(endpoint)) as relay:
+        before = _submissions(local_server)
+        caught = _submit_through(route, relay, endpoint, arguments, on_ambiguous="raise")
+        after = _submissions(local_server)
+        sent = relay.count("POST", endpoint)
+    assert sent == 1, relay.actions
+    assert after == before + 1
+    assert isinstance(caught, falwidgets.AmbiguousSubmit), caught
+    assert caught.request_id is None
+    assert caught.digest == falwidgets.client._journal.digest(arguments)
+    message = str(caught)
     assert "may have" in message and "accepted" in message, message  # ambiguous, and says so
 
 

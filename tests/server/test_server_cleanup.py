@@ -9,8 +9,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from server_util import submission_count, wait_completed
+from server_util import wait_completed
 
+from _counts import submission_count
 from _wait import wait_until
 from falwidgets.server import endpoint, serve
 from falwidgets.server._jobs import Job

@@ -12,8 +12,9 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from server_util import submission_count, wait_completed, wait_state
+from server_util import wait_completed, wait_state
 
+from _counts import submission_count
 from _wait import wait_until
 from falwidgets.server import endpoint, serve
 from falwidgets.server._json import MAX_DEPTH

@@ -17,8 +17,9 @@ from typing import Any
 import httpx
 import pytest
 from pydantic import BaseModel, Field
-from server_util import submission_count, submissions, wait_completed
+from server_util import wait_completed
 
+from _counts import submission_count, submissions
 from _wait import wait_until
 from falwidgets._endpoint_id import parse_endpoint
 from falwidgets.server import FieldError, endpoint, serve

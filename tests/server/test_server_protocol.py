@@ -8,7 +8,9 @@ from typing import Any
 
 import httpx
 import pytest
-from server_util import submission_count, wait_completed, wait_state
+from server_util import wait_completed, wait_state
+
+from _counts import submission_count
 
 FLUX = "fal-ai/flux-realism"
 

@@ -15,6 +15,9 @@
   :func:`mark_journal` records a final state the client could not observe.
 - Read-only ``hosts``, ``base_url``, ``proxy_url`` (token redacted), ``proxy_origin``,
   ``journalling`` and ``has_key`` say where a client sends calls, never its key.
+- ``client.requests(endpoint_id, ...)`` lists fal's server-side history (:class:`RequestRecord`);
+  a submit whose answer was lost is found there (``_reconcile``) or ends in
+  :class:`AmbiguousSubmit`, and ``client.recover(journal_id)`` attaches it later.
 
 This package never imports widgets or the server.
 """
@@ -34,17 +37,20 @@ from falwidgets.client._errors import (
     ValidationError,
 )
 from falwidgets.client._journal import JournalEntry, journal, mark_journal
+from falwidgets.client._platform import RequestRecord
 from falwidgets.client._realtime import (
     AsyncRealtime,
     Realtime,
     RealtimeError,
     RealtimeFrame,
 )
+from falwidgets.client._reconcile import AmbiguousSubmit, reconcile_stats
 from falwidgets.client._retry import RetryPolicy
 from falwidgets.client._status import Completed, InProgress, Queued, Status
 from falwidgets.client._sync import Client, Handle
 
 __all__ = [
+    "AmbiguousSubmit",
     "AsyncClient",
     "AsyncHandle",
     "AsyncRealtime",
@@ -65,6 +71,7 @@ __all__ = [
     "RealtimeError",
     "RealtimeFrame",
     "RequestFailed",
+    "RequestRecord",
     "RetryPolicy",
     "ServerError",
     "Status",
@@ -72,4 +79,5 @@ __all__ = [
     "data_uri",
     "journal",
     "mark_journal",
+    "reconcile_stats",
 ]

@@ -18,6 +18,9 @@ from falwidgets.client._direct import AsyncStreamIterator
 from falwidgets.client._drive import aiterate, run_async
 from falwidgets.client._info import ClientInfo
 from falwidgets.client._journal import JournalEntry
+from falwidgets.client._platform import RequestRecord, requests_op
+from falwidgets.client._platform import query as platform_query
+from falwidgets.client._reconcile import AmbiguousSubmit, resolve_entry
 from falwidgets.client._retry import RetryPolicy
 from falwidgets.client._status import Status
 from falwidgets.client._sync import _client_repr, _http_pair
@@ -87,6 +90,7 @@ class AsyncClient(ClientInfo):
         retry: RetryPolicy | None = None,
         journal: bool = True,
         use_sse: bool = True,
+        on_ambiguous: str = "reconcile",
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._engine = Engine(
@@ -102,6 +106,7 @@ class AsyncClient(ClientInfo):
             retry=retry,
             journal=journal,
             use_sse=use_sse,
+            on_ambiguous=on_ambiguous,
         )
         self._http, self._streams = _http_pair(httpx.AsyncClient, transport)
 
@@ -240,6 +245,54 @@ class AsyncClient(ClientInfo):
             file_name=file_name,
         )
         return await self._run(op)
+
+    def requests(
+        self,
+        endpoint_id: str | list[str],
+        *,
+        since: Any = None,
+        until: Any = None,
+        status: str | None = None,
+        request_id: str | None = None,
+        payloads: bool = False,
+        timeout: float | None = None,
+    ) -> AsyncIterator[RequestRecord]:
+        """fal's server-side history of ``endpoint_id`` (1-50 ids), newest first, page by page.
+
+        ``since``/``until``: datetime, epoch seconds, ISO text or a timedelta ago (fal's default
+        is the last 24 h; 90 days with ``request_id``). ``status``: ``success``, ``error`` or
+        ``user_error``. ``payloads=True`` adds each request's ``json_input``/``json_output``.
+        Each page is fetched within ``timeout`` seconds (default: the client's read timeout).
+        Yields :class:`RequestRecord`; runs made anywhere (Playground, other machines) appear.
+        """
+        params = platform_query(
+            endpoint_id,
+            since=since,
+            until=until,
+            status=status,
+            request_id=request_id,
+            payloads=payloads,
+        )
+        op = requests_op(self._engine, params, timeout)
+        return aiterate(op, self._http, self._streams)
+
+    async def recover(
+        self, entry_or_id: JournalEntry | str, *, timeout: float | None = None
+    ) -> AsyncHandle:
+        """The request behind an ``AMBIGUOUS`` journal entry (a submit whose answer was lost),
+        looked up once in fal's request history; its row then names the request. Raises
+        :class:`AmbiguousSubmit` while the history does not list it (see ``_reconcile``)."""
+        entry = self._engine.ambiguous_entry(entry_or_id)
+        op = resolve_entry(self._engine, entry, self._engine.deadline(timeout or 60.0))
+        ref = await self._run(op)
+        if ref is None:
+            raise AmbiguousSubmit(
+                f"request history does not list the submit journalled as {entry.request_id} "
+                f"({entry.endpoint}, input digest {entry.arguments_sha256[:16]}) yet",
+                digest=entry.arguments_sha256,
+                journal_id=entry.request_id,
+            )
+        return AsyncHandle(self, ref)
 
     def handle(self, endpoint: str, request_id: str) -> AsyncHandle:
         return AsyncHandle.from_request_id(self, endpoint, request_id)

@@ -152,9 +152,13 @@ def _follow(args: argparse.Namespace, handle: Any, started: float, err: TextIO) 
 
 
 def _earlier(client: Any, endpoint: str, request_id: str) -> Any:
-    """A handle on an earlier request: the journal's stored URLs, else the endpoint-id rules."""
+    """A handle on an earlier request: the journal's stored URLs, else the endpoint-id rules;
+    a submit whose answer was lost (``ambiguous-…``) is looked up in fal's request history."""
     from falwidgets.client import Handle
+    from falwidgets.client._reconcile import PREFIX
 
+    if request_id.startswith(PREFIX):
+        return client.recover(request_id)
     try:
         handle = client.resume(request_id)
     except KeyError:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -34,7 +35,7 @@ from falwidgets.client._errors import (
     error_from_response,
     redact_url,
 )
-from falwidgets.client._journal import Journal, JournalEntry, default_journal
+from falwidgets.client._journal import AMBIGUOUS, Journal, JournalEntry, default_journal
 from falwidgets.client._ops import (
     _UNSET,
     Call,
@@ -49,6 +50,7 @@ from falwidgets.client._ops import (
     Wait,
     send,
 )
+from falwidgets.client._reconcile import ON_AMBIGUOUS, answer_lost, reconcile
 from falwidgets.client._retry import Deadline, RetryPolicy
 from falwidgets.client._sse import SSEDecoder
 from falwidgets.client._status import (
@@ -179,7 +181,11 @@ class Engine:
         use_sse: bool = True,
         poll_interval: float = 0.1,
         max_poll_interval: float = 1.0,
+        on_ambiguous: str = "reconcile",
     ) -> None:
+        if on_ambiguous not in ON_AMBIGUOUS:
+            raise ValueError(f"on_ambiguous must be one of {ON_AMBIGUOUS}, got {on_ambiguous!r}")
+        self.on_ambiguous = on_ambiguous
         self.hosts = Hosts.build(
             base_url, queue_url=queue_url, run_url=run_url, rest_url=rest_url, cdn_url=cdn_url
         )
@@ -323,6 +329,7 @@ class Engine:
         start_timeout: float | None = None,
         hint: str | None = None,
         headers: dict[str, str] | None = None,
+        reconciling: bool = False,
     ) -> Op[RequestRef]:
         eid = parse_endpoint(endpoint)
         extra = dict(headers or {})
@@ -343,6 +350,7 @@ class Engine:
             "POST", self.hosts.submit_url(eid), params=params, json=arguments, headers=extra
         )
         refused = DirectRecord(self, eid.full, arguments, queued=True)
+        sent_at = time.time()
         try:
             response = yield from self.send(call, deadline, action, creates=True)
             if not response.is_success:
@@ -352,8 +360,36 @@ class Engine:
             request_id = body.get("request_id") if isinstance(body, dict) else None
             if not isinstance(request_id, str) or not request_id:
                 raise ServerError(f"{action}: the answer has no request_id: {str(body)[:200]!r}")
-        except FalError as error:  # no queue entry exists: journal the attempt as FAILED
-            yield from refused.failed(error)
+        except FalError as error:
+            if reconciling:  # a resubmission: _reconcile decides what its failure means
+                raise
+            if answer_lost(error):  # sent, answer lost: find it in the history (_reconcile)
+                total = uploads or deadline
+
+                def again() -> Op[RequestRef]:
+                    post = Deadline(max(0.01, min(self.timeout.read or 60.0, total.remaining())))
+                    return self.submit(
+                        eid.full,
+                        arguments,
+                        deadline=post,
+                        webhook_url=webhook_url,
+                        headers=extra,
+                        reconciling=True,
+                    )
+
+                return (
+                    yield from reconcile(
+                        self,
+                        eid.full,
+                        arguments,
+                        error,
+                        sent_at=sent_at,
+                        deadline=total,
+                        resubmit=again,
+                        mode=self.on_ambiguous,
+                    )
+                )
+            yield from refused.failed(error)  # no queue entry exists: journal it as FAILED
             raise
         default = self.hosts.request_url(eid, request_id)
         ref = RequestRef(
@@ -364,7 +400,7 @@ class Engine:
             cancel_url=body.get("cancel_url") or f"{default}/cancel",
             base=self.hosts.queue,
         )
-        if self.journal is not None:  # on disk before submit returns (a failure is only logged)
+        if self.journal is not None and not reconciling:  # on disk before submit returns
             yield Wait(
                 self.journal.write_submit(
                     request_id=ref.request_id,
@@ -395,6 +431,23 @@ class Engine:
             f"request {entry_or_request_id!r} is not in the journal; use "
             "Handle.from_request_id(client, endpoint, request_id)"
         )
+
+    def ambiguous_entry(self, entry_or_request_id: JournalEntry | str) -> JournalEntry:
+        """The journal's AMBIGUOUS row for ``Client.recover`` (this client's journal, then the
+        default); ValueError when the row is not (or no longer) ambiguous."""
+        entry = entry_or_request_id
+        if not isinstance(entry, JournalEntry):
+            rid = str(entry).strip()
+            journals = [j for j in (self.journal, default_journal()) if j is not None]
+            found = [e for j in dict.fromkeys(journals) if (e := j.get(rid)) is not None]
+            if not found:
+                raise KeyError(f"request {rid!r} is not in the journal")
+            entry = found[0]
+        if entry.status != AMBIGUOUS:
+            raise ValueError(
+                f"journal entry {entry.request_id} is {entry.status}, not AMBIGUOUS: use resume()"
+            )
+        return entry
 
     def ref_for(self, endpoint: str, request_id: str) -> RequestRef:
         """URLs of an existing request from the endpoint-id rules (``owner/app/requests/id``)."""

@@ -29,6 +29,7 @@ from falwidgets._home import home
 from falwidgets.client._journal_writer import JournalWriter
 
 __all__ = [
+    "AMBIGUOUS",
     "FINAL_STATES",
     "Journal",
     "JournalEntry",
@@ -39,6 +40,9 @@ __all__ = [
 ]
 
 SUBMITTED = "SUBMITTED"
+# a submit whose answer was lost after sending (see ``_reconcile``): the row has a placeholder id
+# (``ambiguous-…``) and no URLs until the request is found in the platform history
+AMBIGUOUS = "AMBIGUOUS"
 FINAL_STATES = ("COMPLETED", "FAILED", "CANCELLED")
 DATA_URI_CAP = 64 * 1024
 READ_FLUSH_SECONDS = 2.0
@@ -225,9 +229,11 @@ class Journal:
         response_url: str,
         cancel_url: str,
         arguments: Any,
+        status: str = SUBMITTED,
     ) -> Future[None]:
         """Queue the submit's row; the future resolves once it is committed (``submit`` waits
-        for it before returning) or its failure is logged."""
+        for it before returning) or its failure is logged. ``status`` AMBIGUOUS journals a
+        submit whose answer was lost (see ``_reconcile``)."""
         return self._writer.put(
             "INSERT OR IGNORE INTO requests (request_id, endpoint, base, status_url,"
             " response_url, cancel_url, arguments, arguments_sha256, created, status)"
@@ -242,9 +248,28 @@ class Journal:
                 _dumps_small(arguments),
                 digest(arguments),
                 time.time(),
-                SUBMITTED,
+                status,
             ),
             what="submit",
+            request_id=request_id,
+        )
+
+    def write_resolved(
+        self,
+        placeholder: str,
+        *,
+        request_id: str,
+        status_url: str,
+        response_url: str,
+        cancel_url: str,
+    ) -> Future[None]:
+        """An AMBIGUOUS row becomes the request it was found to be (or was resubmitted as):
+        one row per call, SUBMITTED with its real id and URLs, followed like any other."""
+        return self._writer.put(
+            "UPDATE OR IGNORE requests SET request_id = ?, status_url = ?, response_url = ?,"
+            " cancel_url = ?, status = ? WHERE request_id = ? AND status = ?",
+            (request_id, status_url, response_url, cancel_url, SUBMITTED, placeholder, AMBIGUOUS),
+            what="resolved submit",
             request_id=request_id,
         )
 
@@ -314,6 +339,17 @@ class Journal:
         conn.row_factory = sqlite3.Row
         rows = conn.execute(sql, params).fetchall()
         return [_entry(row) for row in rows]
+
+    def owners(self, endpoint: str, arguments_sha256: str) -> set[str]:
+        """Request ids of committed rows (not AMBIGUOUS) with this endpoint and input digest: the
+        requests other calls already own (see ``_reconcile``). No flush: a submit's row is
+        committed before ``submit`` returns, and waiting on other calls' writes would stall."""
+        rows = self._connect().execute(
+            "SELECT request_id FROM requests WHERE endpoint = ? AND arguments_sha256 = ?"
+            " AND status != ?",
+            (endpoint, arguments_sha256, AMBIGUOUS),
+        )
+        return {row[0] for row in rows.fetchall()}
 
     def get(self, request_id: str, flush: bool = True) -> JournalEntry | None:
         found = self.entries(limit=1, request_id=request_id, flush=flush)

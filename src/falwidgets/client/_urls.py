@@ -4,7 +4,8 @@ Submit and run use the full endpoint id (``fal-ai/flux-pro/kontext/max``); statu
 cancel use only ``[namespace/]owner/app`` (``fal-ai/flux-pro``), though the client prefers the URLs
 the submit response returned. ``base_url`` points every host at one server laid out like
 ``falwidgets serve``: queue, rest (storage) and CDN at ``base_url``, the ``fal.run`` path at
-``base_url/run``.
+``base_url/run``. The platform API (``https://api.fal.ai/v1/...``, request history) is at
+``base_url/v1/...``: ``api`` is the base URL itself (see ``falwidgets._platform_wire``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class Hosts:
     run: str = "https://fal.run"
     rest: str = "https://rest.fal.ai"
     cdn: str = "https://v3.fal.media"
+    api: str = "https://api.fal.ai"  # the platform API; paths start with /v1
 
     @classmethod
     def build(
@@ -35,6 +37,7 @@ class Hosts:
         run_url: str | None = None,
         rest_url: str | None = None,
         cdn_url: str | None = None,
+        api_url: str | None = None,
     ) -> Hosts:
         """Defaults, then ``base_url`` for every host, then any single-host override."""
         base = _clean(base_url) if base_url else None
@@ -44,6 +47,7 @@ class Hosts:
             run=_clean(run_url) if run_url else (f"{base}/{RUN_PREFIX}" if base else d.run),
             rest=_clean(rest_url) if rest_url else base or d.rest,
             cdn=_clean(cdn_url) if cdn_url else base or d.cdn,
+            api=_clean(api_url) if api_url else base or d.api,
         )
 
     def submit_url(self, endpoint: EndpointId) -> str:

@@ -46,6 +46,7 @@ from falwidgets._endpoint_id import app_id_of
 from falwidgets.client._retry import never_sent
 from falwidgets.proxy._config import ProxyConfig
 from falwidgets.proxy._limits import Limits
+from falwidgets.proxy._local import Rewriter, local_routes, rewriter_for
 from falwidgets.proxy._logs import logger, shorten_httpx_urls
 from falwidgets.proxy._realtime import RealtimeRelay
 from falwidgets.proxy._rules import REST_HOST, Refusal, Target, Upstream, classify
@@ -116,6 +117,21 @@ class _Proxy:
                 self._owners[request_id] = token
                 while len(self._owners) > _OWNERS_MAX:
                     self._owners.popitem(last=False)
+
+    def own_history(self, token: str, body: bytes) -> bytes:
+        """A history page without the requests another token submitted (students do not see
+        each other's inputs). Requests the proxy never saw answered (a submit whose answer was
+        lost, runs made elsewhere) have no known owner and stay listed: that is how a client
+        finds its own lost submit again."""
+        try:
+            page = json.loads(body)
+            items = page["items"]
+            page["items"] = [
+                i for i in items if self._owners.get(i.get("request_id"), token) == token
+            ]
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return body
+        return json.dumps(page).encode()
 
     def check_token_request(self, body: bytes) -> bytes:
         """The realtime token request to forward: apps within ``--allow``, expiration capped.
@@ -303,6 +319,9 @@ async def _forward(proxy: _Proxy, request: Request, call: _Call, body: bytes) ->
     assert proxy.client is not None and call.token is not None and call.target is not None
     target = call.target
     headers = proxy.headers_for(request, target)
+    rewriter = rewriter_for(proxy, request)  # a local upstream: URLs a student can reach
+    if rewriter is not None and target.kind in ("submit", "run", "stream"):
+        body = rewriter.inward(body)
     if target.kind == "cdn":
         auth = await proxy.cdn_authorization()
         if auth:
@@ -322,7 +341,7 @@ async def _forward(proxy: _Proxy, request: Request, call: _Call, body: bytes) ->
     upstream = await _send(proxy.client, upstream_request, call)
     if upstream.headers.get("content-type", "").startswith("text/event-stream"):
         return StreamingResponse(
-            _relay(upstream), upstream.status_code, headers=_response_headers(upstream)
+            _relay(upstream, rewriter), upstream.status_code, headers=_response_headers(upstream)
         )
     try:
         content = await upstream.aread()
@@ -330,8 +349,12 @@ async def _forward(proxy: _Proxy, request: Request, call: _Call, body: bytes) ->
         raise Refusal(502, _failed("upstream answer cut", exc, target), "upstream_error") from None
     finally:
         await upstream.aclose()
+    if rewriter is not None:
+        content = rewriter.outward(content)
     if target.kind == "submit" and 200 <= upstream.status_code < 300:
         proxy.remember_owner(call.token, content)
+    if target.kind == "history" and 200 <= upstream.status_code < 300:
+        content = proxy.own_history(call.token, content)
     return Response(content, upstream.status_code, headers=_response_headers(upstream))
 
 
@@ -361,9 +384,14 @@ def _failed(what: str, exc: Exception, target: Target) -> str:
     )
 
 
-async def _relay(upstream: httpx.Response) -> AsyncIterator[bytes]:
+async def _relay(
+    upstream: httpx.Response, rewriter: Rewriter | None = None
+) -> AsyncIterator[bytes]:
+    chunks = upstream.aiter_bytes()
+    if rewriter is not None:  # a local upstream: URLs in events a student can reach
+        chunks = rewriter.outward_lines(chunks)
     try:
-        async for chunk in upstream.aiter_bytes():
+        async for chunk in chunks:
             yield chunk
     except httpx.HTTPError:
         return  # a cut event stream ends ours too; clients resume from status
@@ -407,6 +435,7 @@ _METHODS: Sequence[str] = ("GET", "POST", "PUT")
 # ``request.app.state.proxy``.
 ROUTES: tuple[BaseRoute, ...] = (
     Route("/_proxy/health", _health, methods=["GET"]),
+    *local_routes(),  # files and upload targets of a local upstream (offline room)
     Route("/{path:path}", _handle, methods=list(_METHODS)),
     WebSocketRoute("/{path:path}", _realtime_socket),  # relayed and counted (see _realtime)
 )

@@ -12,19 +12,21 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from falwidgets._endpoint_id import app_id_of, is_segment, parse_endpoint
 from falwidgets._hosts import is_fal_host, is_this_machine
+from falwidgets._platform_wire import API_HOST, API_PREFIX, REQUESTS_PATH
 
 QUEUE_HOST = "queue.fal.run"
 RUN_HOST = "fal.run"
 REST_HOST = "rest.fal.ai"
 CDN_HOST = "v3.fal.media"
 # The proxy's own policy: the fal hosts it FORWARDS to (a subset of what `_hosts.is_fal_host`
-# calls a fal host). Other fal hosts (api.fal.ai, fal.ai itself) can spend money or change an
+# calls a fal host). Of the platform API (api.fal.ai) only the request
+# history is forwarded. Other fal hosts (fal.ai itself) can spend money or change an
 # account in ways a workshop token must not; they are refused as `host_not_allowed`.
-FORWARDED_HOSTS = (QUEUE_HOST, RUN_HOST, REST_HOST, CDN_HOST)
+FORWARDED_HOSTS = (QUEUE_HOST, RUN_HOST, REST_HOST, CDN_HOST, API_HOST)
 
 # rest.fal.ai paths a client needs (fal_client and the JS client, uploads and realtime tokens)
 STORAGE_PATHS = frozenset(
@@ -62,7 +64,7 @@ class Refusal(Exception):
 class Target:
     """A classified destination: which fal host, which kind of call, which endpoint."""
 
-    kind: str  # submit | request | run | stream | storage | token | cdn
+    kind: str  # submit | request | run | stream | storage | token | cdn | history
     host: str  # the canonical fal host (even when the upstream is a local server)
     path: str  # starts with "/"
     query: str  # without "?"
@@ -134,6 +136,8 @@ class Upstream:
             return REST_HOST, path
         if path.startswith("/files/"):
             return CDN_HOST, path
+        if path.startswith(API_PREFIX + "/"):
+            return API_HOST, path
         return QUEUE_HOST, path
 
 
@@ -213,6 +217,8 @@ def _check_allowed(target: Target, allow: Sequence[str]) -> None:
     refused = (
         target.kind in ENDPOINT_KINDS and not any(endpoint_allowed(n, allow) for n in names)
     ) or (target.kind == "request" and not app_allowed(target.endpoint, allow))
+    if target.kind == "history":  # every endpoint a history page lists must be allowed
+        refused = not all(endpoint_allowed(e, allow) for e in target.endpoint.split(","))
     if refused:
         raise Refusal(
             403, f"endpoint {target.endpoint!r} is not allowed here", "endpoint_not_allowed"
@@ -275,6 +281,16 @@ def _rest_target(method: str, method_host: str, base: Target, segments: list[str
     return _with(base, "token" if base.path in TOKEN_PATHS else "storage")
 
 
+def _api_target(method: str, method_host: str, base: Target, segments: list[str]) -> Target:
+    """The platform API: only the request history (GET, by endpoint)."""
+    if method != "GET" or base.path != REQUESTS_PATH:
+        raise _refuse(method_host, "a request-history call")
+    ids = [e.strip() for v in parse_qs(base.query).get("endpoint_id", []) for e in v.split(",")]
+    if not [e for e in ids if e]:
+        raise Refusal(400, "a request-history call needs endpoint_id", "bad_request")
+    return _with(base, "history", ",".join(e for e in ids if e))
+
+
 def _cdn_target(method: str, method_host: str, base: Target, segments: list[str]) -> Target:
     """Single upload, multipart initiate, part PUTs and complete; nothing else on the CDN."""
     if segments[:1] == ["files"]:
@@ -298,4 +314,5 @@ _CLASSIFIERS: dict[str, Callable[[str, str, Target, list[str]], Target]] = {
     RUN_HOST: _run_target,
     REST_HOST: _rest_target,
     CDN_HOST: _cdn_target,
+    API_HOST: _api_target,
 }

@@ -134,14 +134,21 @@ def shared_client(base_url: str | None) -> AsyncClient:
     return _async_for(base_url, lambda: AsyncClient(base_url=base_url))
 
 
-def resume_client() -> AsyncClient:
+def resume_client(base_url: str | None = None) -> AsyncClient:
     """A key-less, no-retry client for runs recorded against a local server of another kernel.
 
     It follows the URLs stored in the journal; a key from the environment is only ever sent to
     fal hosts, and none is passed here. No retries: a dead server should be marked gone at once.
+    With ``base_url`` it is aimed at that server (a lost submit is looked up in its request
+    history, which lives beside its queue); one such client per base, shared like the others.
     """
     from falwidgets.client import AsyncClient, RetryPolicy
 
+    if base_url:
+        return _async_for(
+            f"{RESUME_KEY}@{base_url}",
+            lambda: AsyncClient(base_url=base_url, retry=RetryPolicy(max_attempts=1)),
+        )
     return _async_for(RESUME_KEY, lambda: AsyncClient(retry=RetryPolicy(max_attempts=1)))
 
 

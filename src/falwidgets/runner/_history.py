@@ -70,8 +70,11 @@ class History(w.VBox):
         limit: int = 50,
         endpoint: str | None = None,
         resume: bool = True,
+        remote: bool = False,
     ) -> None:
         self.limit, self.endpoint = limit, endpoint
+        self._remote_views: list[EntryView] = []  # fal's history minus the journal (_remote)
+        self.remote_error: str | None = None
         self._client = client
         self._backend: Backend | None = None
         self.apps: dict[str, App] = {}
@@ -95,15 +98,29 @@ class History(w.VBox):
 
         self.header = w.HTML()
         self.refresh_button = w.Button(description="Refresh", icon="refresh")
-        self.refresh_button.on_click(lambda _b: self.refresh())
+        self.refresh_button.on_click(lambda _b: self._refresh_all())
+        # runs fal lists that the journal does not (Playground, other machines): off by default,
+        # since listing them asks fal's platform API
+        self.remote_toggle = w.ToggleButton(
+            value=False,
+            description="fal history",
+            icon="cloud",
+            tooltip="Also show runs fal knows about that this machine's journal does not",
+        )
+        self.remote_toggle.add_class("fw-history-remote")
         # the list scrolls inside a fixed height, so the work area (above it) stays next to the
         # buttons that fill it however many runs there are
         self.list = w.VBox([], layout={"max_height": LIST_HEIGHT, "overflow": "auto"})
         self.list.add_class("fw-history-list")
         self.work = w.VBox([])
         self.work.add_class("fw-history-work")
-        super().__init__([w.HBox([self.header, self.refresh_button]), self.work, self.list])
+        bar = w.HBox([self.header, self.refresh_button, self.remote_toggle])
+        super().__init__([bar, self.work, self.list])
         self.add_class("fw-history")
+        self.remote_toggle.value = remote
+        self.remote_toggle.observe(lambda ch: self._set_remote(ch["new"]), names="value")
+        if remote:
+            self.refresh_remote()
         self.refresh()
         if resume:
             self.resume_pending()
@@ -136,6 +153,10 @@ class History(w.VBox):
             if self._closed:  # a follower finishing after close() must not build cards
                 return
             views = read_journal(self.limit, self.endpoint)
+            if self.remote_toggle.value and self._remote_views:
+                mine = {v.request_id for v in views}
+                extra = [v for v in self._remote_views if v.request_id not in mine]
+                views = sorted([*views, *extra], key=_newest_first)
             varying = varying_keys(views)
             existing = {card.view.request_id: card for card in self.cards}
             cards = []
@@ -152,9 +173,45 @@ class History(w.VBox):
             self.list.children = cards
             for widget in existing.values():
                 close_tree(widget)
-            pending = sum(not v.final for v in views)
+            pending = sum(not v.final and not _is_remote(v) for v in views)
             extra = f" · {pending} in flight" if pending else ""
+            if self.remote_toggle.value and self.remote_error:
+                extra += f" · {self.remote_error}"
             self.header.value = f'<b class="fw-history-count">{len(views)} runs</b>{esc(extra)}'
+
+    def refresh_remote(self) -> None:
+        """Ask fal's request history for runs the journal does not have (see ``_remote``);
+        shown while the toggle is on. A failure is shown in the header, never raised."""
+        from falwidgets.runner._remote import remote_entries
+
+        endpoints = [self.endpoint] if self.endpoint else None
+        if endpoints is None:
+            endpoints = sorted({v.endpoint for v in read_journal()} | set(self.apps))
+        try:
+            found = remote_entries(self.backend.client, endpoints=endpoints, limit=self.limit)
+        except Exception as exc:  # no platform API there, no key, a timeout: say so
+            title, detail, _ = describe(exc)
+            self.remote_error = f"fal history unavailable: {title}: {detail}"[:300]
+            return
+        self.remote_error = None
+        self._remote_views = [EntryView.of(entry) for entry in found]
+        for view in self._remote_views:
+            self.notes[view.request_id] = "from fal's request history (not in this journal)"
+
+    def _set_remote(self, on: bool) -> None:
+        if on:
+            self.refresh_remote()
+        self.refresh()
+
+    def _refresh_all(self) -> None:
+        if self.remote_toggle.value:
+            self.refresh_remote()
+        self.refresh()
+
+    @property
+    def remote_entries(self) -> list[EntryView]:
+        """The cards' views that came from fal's history (with the toggle on)."""
+        return [c.view for c in self.cards if _is_remote(c.view)]
 
     def _card(
         self, view: EntryView, varying: tuple[str, ...] = (), note: str | None = None
@@ -292,7 +349,8 @@ class History(w.VBox):
 
     # -- resume ------------------------------------------------------------------------------
     def pending(self) -> list[EntryView]:
-        return [card.view for card in self.cards if not card.view.final]
+        """Journalled runs without an end (fal-history cards are never followed)."""
+        return [c.view for c in self.cards if not c.view.final and not _is_remote(c.view)]
 
     def resume_pending(self) -> concurrent.futures.Future[None] | None:
         """Follow every in-flight entry to its end through the client, then refresh the cards.
@@ -360,6 +418,14 @@ class History(w.VBox):
         super().close()
 
 
+def _is_remote(view: EntryView) -> bool:
+    return bool(getattr(view.raw, "remote", False))
+
+
+def _newest_first(view: EntryView) -> float:
+    return -(view.created.timestamp() if view.created else 0.0)
+
+
 def history(
     app: App | None = None,
     *,
@@ -367,9 +433,14 @@ def history(
     limit: int = 50,
     endpoint: str | None = None,
     resume: bool = True,
+    remote: bool = False,
 ) -> History:
     """Past runs from the journal as cards (newest first); resumes runs left in flight.
 
-    Pass ``app`` to load past inputs into that app's form instead of a new one.
+    Pass ``app`` to load past inputs into that app's form instead of a new one. ``remote=True``
+    (the "fal history" toggle) adds the runs fal's request history lists that the journal does
+    not (Playground runs, other machines), marked as such; they load and preview like the rest.
     """
-    return History(app=app, client=client, limit=limit, endpoint=endpoint, resume=resume)
+    return History(
+        app=app, client=client, limit=limit, endpoint=endpoint, resume=resume, remote=remote
+    )

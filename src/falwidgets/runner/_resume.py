@@ -22,7 +22,7 @@ from falwidgets.client import (
     NotFound,
     mark_journal,
 )
-from falwidgets.client._journal import default_journal
+from falwidgets.client._journal import AMBIGUOUS, default_journal
 from falwidgets.client._retry import never_sent
 from falwidgets.runner._backend import resume_client
 from falwidgets.runner._entry import EntryView
@@ -77,7 +77,10 @@ def not_resumed_note(view: EntryView) -> str:
 def client_for(view: EntryView, client: AsyncClient) -> AsyncClient:
     """``client`` when the entry was recorded against its host, else the key-less resume client
     (a loopback entry of another server; a key is only ever sent to fal hosts)."""
-    return client if origin(view.base) in client_origins(client) else resume_client()
+    if origin(view.base) in client_origins(client):
+        return client
+    # a lost submit answer is looked up in that server's own request history
+    return resume_client(view.base if view.status == AMBIGUOUS else None)
 
 
 async def resume_one(
@@ -91,7 +94,10 @@ async def resume_one(
     if track is not None:
         track(run)
     try:
-        handle = client.resume(view.raw)
+        if view.status == AMBIGUOUS:  # a lost submit answer: look for it in fal's history
+            handle = await client.recover(view.raw)
+        else:
+            handle = client.resume(view.raw)
     except Exception as exc:  # an entry the client cannot follow: record why on the run
         run.state, run.error = "failed", exc
     else:

@@ -23,6 +23,7 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
+from falwidgets.server._platform import platform_routes
 from falwidgets.server._realtime import realtime_routes
 from falwidgets.server._routes import _cdn, _ops, _queue, _run, _storage
 from falwidgets.server._state import ServerState
@@ -36,6 +37,7 @@ ROUTERS: tuple[Router, ...] = (
     _cdn.routes,
     lambda state: realtime_routes(),  # /tokens/, /tokens/realtime, the realtime WebSockets
     _run.routes,
+    platform_routes,  # /v1/...: fal's platform API (request history)
     _queue.routes,
 )
 

@@ -35,7 +35,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "--faults",
         default=None,
         help='fault injection, e.g. "http_5xx=0.05,http_429=0.05,drop=0.02,'
-        'sse_cut=0.1,slow=0.05,requeue=0.05,seed=1"',
+        'sse_cut=0.1,slow=0.05,requeue=0.05,accepted_drop=0.05,seed=1" (accepted_drop: a '
+        "submit is enqueued, then its answer is dropped)",
     )
     parser.add_argument(
         "--data-dir", default=None, help="keep files and results here so they survive a restart"

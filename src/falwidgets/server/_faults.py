@@ -1,6 +1,10 @@
 """Fault injection from a spec such as
 `"http_5xx=0.05,http_429=0.05,drop=0.02,sse_cut=0.1,slow=0.05,requeue=0.05,seed=1"`.
 
+``accepted_drop`` applies to queue submits only: the submit is handled (validated and enqueued),
+then the connection is dropped before the answer, so the caller cannot know its request exists
+(the lost answer that request-history reconciliation resolves).
+
 Every rate is the probability that one call (or, for `requeue`, one job) gets that fault. Faults are
 decided *before* a call is handled, so a refused submit is never enqueued. A seeded generator makes
 a run reproducible.
@@ -12,7 +16,7 @@ import random
 import threading
 from dataclasses import dataclass, field, fields
 
-KINDS = ("http_5xx", "http_429", "drop", "sse_cut", "slow", "requeue")
+KINDS = ("http_5xx", "http_429", "drop", "sse_cut", "slow", "requeue", "accepted_drop")
 
 
 @dataclass
@@ -23,6 +27,7 @@ class Faults:
     sse_cut: float = 0.0
     slow: float = 0.0
     requeue: float = 0.0
+    accepted_drop: float = 0.0
     seed: int | None = None
     slow_seconds: float = 0.5
     _rng: random.Random = field(init=False, repr=False)
@@ -76,9 +81,11 @@ class Faults:
         with self._lock:
             return self._rng.random() < rate
 
-    def pick_http(self, *, streaming: bool) -> str | None:
+    def pick_http(self, *, streaming: bool, submit: bool = False) -> str | None:
         """The fault for one HTTP call, if any (at most one per call)."""
         kinds = ["http_5xx", "http_429", "drop", "slow"] + (["sse_cut"] if streaming else [])
+        if submit:
+            kinds.append("accepted_drop")
         for kind in kinds:
             if self.roll(kind):
                 return kind

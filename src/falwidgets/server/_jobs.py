@@ -32,6 +32,7 @@ from falwidgets.server._context import (
     timestamp,
 )
 from falwidgets.server._faults import Faults
+from falwidgets.server._history import RequestHistory
 from falwidgets.server._metrics import Metrics
 from falwidgets.server._registry import EndpointDef
 from falwidgets.server._storage import Storage
@@ -153,6 +154,7 @@ class JobQueue:
         self.lock = threading.Lock()
         self._cond = threading.Condition(self.lock)
         self.jobs: dict[str, Job] = {}
+        self.history = RequestHistory()  # every queue request, listed by /v1 (see _history)
         self.pending: deque[Job] = deque()
         # (finished, request_id) oldest first, for pruning; ids, not jobs: forget() frees at once
         self._by_finish: deque[tuple[float, str]] = deque()
@@ -230,6 +232,8 @@ class JobQueue:
             job.start_deadline = job.created + start_timeout
         with self._cond:
             self.jobs[job.request_id] = job
+            if visible:  # listed before the submit is answered: a listing is complete
+                self.history.record(job)
             if priority == "low":
                 self.pending.append(job)
             else:  # ahead of every low-priority request, behind the other normal ones

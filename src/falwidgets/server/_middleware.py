@@ -21,6 +21,17 @@ Send = Any
 
 # operational routes never get faults: tests and dashboards must be able to read them
 _EXEMPT = ("/metrics", "/health", "/_falwidgets/")
+# POSTs under these paths are not queue submits (run host, storage, CDN, tokens, platform API)
+_NOT_SUBMIT = ("/run/", "/storage/", "/files/", "/tokens", "/v1/")
+
+
+def _is_submit(scope: Scope) -> bool:
+    path = scope["path"]
+    return (
+        scope.get("method") == "POST"
+        and "/requests/" not in path
+        and not path.startswith(_NOT_SUBMIT)
+    )
 
 
 class _DropFilter(logging.Filter):
@@ -62,7 +73,7 @@ class FaultMiddleware:
         streaming = b"text/event-stream" in headers.get(b"accept", b"") or scope["path"].endswith(
             ("/status/stream", "/stream")
         )
-        kind = self.faults.pick_http(streaming=streaming)
+        kind = self.faults.pick_http(streaming=streaming, submit=_is_submit(scope))
         if kind is None:
             await self.app(scope, receive, send)
             return
@@ -92,16 +103,15 @@ class FaultMiddleware:
             # event arrive, then the connection closes without the stream's end (clients that
             # read events must survive that and fall back, e.g. to polling)
             await self.app(scope, receive, _cut_after_first_event(send))
+        elif kind == "accepted_drop":
+            # the submit is handled (enqueued), then its answer is lost on the way out
+            async def swallow(message: Any) -> None:
+                return None
+
+            await self.app(scope, receive, swallow)
+            await _drop(send)
         elif kind == "drop":
-            # promise a body and close the connection before sending it
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 200,
-                    "headers": [(b"content-length", b"64"), (b"content-type", b"application/json")],
-                }
-            )
-            raise InjectedDrop
+            await _drop(send)
 
     def metrics_count(self, kind: str) -> int:
         return int(self.metrics.value("falwidgets_faults_total", kind=kind))
@@ -118,6 +128,18 @@ def _cut_after_first_event(send: Send) -> Send:
             raise InjectedDrop
 
     return cutting
+
+
+async def _drop(send: Send) -> None:
+    """Promise a body and close the connection before sending it."""
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-length", b"64"), (b"content-type", b"application/json")],
+        }
+    )
+    raise InjectedDrop
 
 
 class LoopbackHostMiddleware:
