@@ -480,9 +480,9 @@ class AsyncRealtime:
         finally:
             if self._ws is ws:
                 self._ws = None
-            mine = self._inflight is not None and self._inflight[2] is ws
-            if mine and not self._closed:
-                lost, self._inflight = self._inflight, None
+            lost = self._inflight
+            if lost is not None and lost[2] is ws and not self._closed:
+                self._inflight = None
                 if ended_by_timeout:  # sent as the idle session ended: send it again
                     if self._pending is None:
                         payload = msgpack.packb(lost[0], use_bin_type=True)

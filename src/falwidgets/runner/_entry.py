@@ -11,10 +11,13 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from falwidgets.client import JournalEntry
 from falwidgets.previews import find_media, safe_url
+
+if TYPE_CHECKING:
+    from falwidgets.runner._remote import RemoteEntry
 
 # what the journal keeps instead of a data URI over 64 KB (client/_journal.py ``shrink``)
 OMITTED = re.compile(r"<data:[^<>]{0,200} omitted: \d+ chars>")
@@ -70,7 +73,7 @@ def safe_src(url: str | None) -> str | None:
 class EntryView:
     """The parts of a journal entry the history shows and reuses."""
 
-    raw: JournalEntry
+    raw: JournalEntry | RemoteEntry
     request_id: str
     endpoint: str
     status: str
@@ -81,7 +84,7 @@ class EntryView:
     metrics: dict[str, Any]
 
     @classmethod
-    def of(cls, entry: JournalEntry) -> EntryView:
+    def of(cls, entry: JournalEntry | RemoteEntry) -> EntryView:
         return cls(
             raw=entry,
             request_id=entry.request_id,

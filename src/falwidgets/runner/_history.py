@@ -174,10 +174,10 @@ class History(w.VBox):
             for widget in existing.values():
                 close_tree(widget)
             pending = sum(not v.final and not _is_remote(v) for v in views)
-            extra = f" · {pending} in flight" if pending else ""
+            note = f" · {pending} in flight" if pending else ""
             if self.remote_toggle.value and self.remote_error:
-                extra += f" · {self.remote_error}"
-            self.header.value = f'<b class="fw-history-count">{len(views)} runs</b>{esc(extra)}'
+                note += f" · {self.remote_error}"
+            self.header.value = f'<b class="fw-history-count">{len(views)} runs</b>{esc(note)}'
 
     def refresh_remote(self) -> None:
         """Ask fal's request history for runs the journal does not have (see ``_remote``);

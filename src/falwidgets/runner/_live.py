@@ -81,7 +81,7 @@ def _url_image(result: dict[str, Any]) -> FrameImage | None:
         except (binascii.Error, ValueError):
             return None
     if url.startswith(("http://", "https://")):
-        return FrameImage(url=url, mime=str(image.get("content_type") or "image/jpeg"))
+        return FrameImage(url=url, mime=str((image or {}).get("content_type") or "image/jpeg"))
     return None
 
 
@@ -90,7 +90,9 @@ def _content_image(result: dict[str, Any]) -> FrameImage | None:
     image = _first_image(result)
     content = image.get("content") if image else None
     if isinstance(content, (bytes, bytearray)):
-        return FrameImage(bytes(content), mime=str(image.get("content_type") or "image/jpeg"))
+        return FrameImage(
+            bytes(content), mime=str((image or {}).get("content_type") or "image/jpeg")
+        )
     return None
 
 

@@ -18,6 +18,7 @@ from falwidgets.client import (
     AsyncClient,
     AuthError,
     FalError,
+    JournalEntry,
     MissingCredentials,
     NotFound,
     mark_journal,
@@ -93,11 +94,12 @@ async def resume_one(
     run.request_id = view.request_id
     if track is not None:
         track(run)
+    entry = view.raw if isinstance(view.raw, JournalEntry) else view.request_id
     try:
         if view.status == AMBIGUOUS:  # a lost submit answer: look for it in fal's history
-            handle = await client.recover(view.raw)
+            handle = await client.recover(entry)
         else:
-            handle = client.resume(view.raw)
+            handle = client.resume(entry)
     except Exception as exc:  # an entry the client cannot follow: record why on the run
         run.state, run.error = "failed", exc
     else:

@@ -31,6 +31,7 @@ import logging
 import secrets
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -189,7 +190,7 @@ def encode_output(value: Any) -> bytes:
     return msgpack.packb(value, use_bin_type=True, default=_pack_default)
 
 
-def decode_input(message: dict[str, Any]) -> Any:
+def decode_input(message: Mapping[str, Any]) -> Any:
     """A received frame as a Python value; ValueError when it is neither msgpack nor JSON."""
     if message.get("bytes") is not None:
         try:
