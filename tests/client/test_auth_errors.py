@@ -13,11 +13,11 @@ from falwidgets.client import (
     AuthError,
     Client,
     DeadlineExceeded,
+    InputRejected,
     MissingCredentials,
     NotFound,
     RateLimited,
     ServerError,
-    ValidationError,
 )
 from falwidgets.client._auth import resolve_credentials
 
@@ -131,7 +131,7 @@ def test_proxy_mode_sends_target_header_and_no_key(monkeypatch, mock_client) -> 
 )
 def test_422_list_and_string_details(mock_client, detail, expected) -> None:
     client, _ = mock_client(lambda r: httpx.Response(422, json={"detail": detail}))
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(InputRejected) as info:
         client.submit("fal-ai/flux/dev", {"num_images": 9})
     err = info.value.errors[0]
     assert [err["loc"], err["msg"], err["type"]] == expected

@@ -4,9 +4,12 @@
   ``stream``, ``upload``, ``resume``; ``base_url`` points every host at one server (e.g. the local
   server), ``proxy_url`` goes through a key-holding proxy.
 - :class:`Handle`: ``status``, ``events`` (SSE with polling fallback), ``result``, ``cancel``,
-  ``Handle.from_request_id``.
-- Errors under :class:`FalError`; every wait has a deadline (:class:`DeadlineExceeded` carries
-  ``request_id``); the retry policy is documented in ``falwidgets.client._retry``.
+  ``Handle.from_request_id``. fal_client's names work too (``with_logs``, ``on_queue_update``,
+  ``client_timeout``, ``on_enqueue``, ``get_handle``, ``handle.get``, ``iter_events``,
+  ``client.status/result/cancel(app, request_id)``), so its code ports by changing the import.
+- Errors under :class:`FalError` (a 422 is :class:`InputRejected`); every wait has a deadline
+  (:class:`DeadlineExceeded` carries ``request_id``); the retry policy is documented in
+  ``falwidgets.client._retry``.
 - :func:`journal` lists every call (SQLite under ``FALWIDGETS_HOME``): queue submits before
   ``submit`` returns, and ``run``/``stream`` calls and refused submits once they end (under the
   server's ``x-fal-request-id`` or a ``local-…`` id; errors carry it as ``journal_id``);
@@ -24,12 +27,12 @@ from falwidgets.client._errors import (
     Cancelled,
     DeadlineExceeded,
     FalError,
+    InputRejected,
     MissingCredentials,
     NotFound,
     RateLimited,
     RequestFailed,
     ServerError,
-    ValidationError,
 )
 from falwidgets.client._journal import JournalEntry, journal, mark_journal
 from falwidgets.client._retry import RetryPolicy
@@ -47,6 +50,7 @@ __all__ = [
     "FalError",
     "Handle",
     "InProgress",
+    "InputRejected",
     "JournalEntry",
     "MissingCredentials",
     "NotFound",
@@ -56,7 +60,6 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "Status",
-    "ValidationError",
     "data_uri",
     "journal",
     "mark_journal",

@@ -211,10 +211,6 @@ class Journal:
         """Wait (at most ``timeout`` s) for this process's queued writes to reach the file."""
         self._writer.flush(timeout)
 
-    def record_submit(self, **fields: Any) -> None:
-        """Append a submit and wait until it is on disk (see :meth:`write_submit`)."""
-        self.write_submit(**fields).result()
-
     def write_submit(
         self,
         *,

@@ -259,18 +259,18 @@ class App(w.VBox):
         return run
 
     def _refusal(self) -> BaseException | None:
-        """A ``ValidationError`` when the form shows errors: their fields would be dropped, so
+        """An ``InputRejected`` when the form shows errors: their fields would be dropped, so
         sending would ask for something else (or lose a required field). The marks stay."""
         errors = list(getattr(self.form, "errors", None) or [])
         if not errors:
             return None
-        from falwidgets.client import ValidationError
+        from falwidgets.client import InputRejected
 
         listed = "; ".join(
             f"{'.'.join(map(str, e.get('loc') or ())) or 'input'}: {e.get('msg')}" for e in errors
         )
         n = len(_field_names(errors))
-        return ValidationError(
+        return InputRejected(
             f"fix {n} field{'s' * (n != 1)} first (nothing was sent): {listed}",
             errors=[{**e, "loc": ["body", *(e.get("loc") or ())]} for e in errors],
         )
@@ -298,7 +298,7 @@ class App(w.VBox):
         """Start a run on the runner loop and return it at once (what the Run button does).
 
         While the form shows errors nothing is sent: the returned run is ``failed`` with a
-        ``ValidationError`` and the banner says how many fields to fix. In a plain script (no
+        ``InputRejected`` and the banner says how many fields to fix. In a plain script (no
         event loop in the calling thread) the run has finished when this returns, so a script's
         ``button.click()`` behaves like ``run()``.
         """
@@ -553,8 +553,11 @@ def unserved_notice(endpoint: str, served: list[str]) -> str:
     )
 
 
+_INVALID = ("InputRejected", "ValidationError")  # the client's 422 and pydantic's error
+
+
 def _is_validation(exc: BaseException | None) -> bool:
-    return exc is not None and any(k.__name__ == "ValidationError" for k in type(exc).__mro__)
+    return exc is not None and any(k.__name__ in _INVALID for k in type(exc).__mro__)
 
 
 def _field_loc(error: Any) -> list[Any]:

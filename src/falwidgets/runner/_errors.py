@@ -12,6 +12,7 @@ _TITLES: dict[str, str] = {
     "MissingCredentials": "No fal credentials",
     "AuthError": "Authentication failed",
     "RateLimited": "Rate limited",
+    "InputRejected": "Invalid input",
     "ValidationError": "Invalid input",
     "DeadlineExceeded": "Deadline exceeded",
     "Cancelled": "Cancelled",

@@ -366,7 +366,7 @@ def _error_items(errors: Any) -> list[dict[str, Any]]:
             return list(found(include_url=False))
         except TypeError:
             return list(found())
-    if isinstance(found, list):  # falwidgets.ValidationError (the client's 422)
+    if isinstance(found, list):  # falwidgets.InputRejected (the client's 422)
         return _error_items(found)
     for attr in ("detail", "body"):
         inner = getattr(errors, attr, None)

@@ -74,7 +74,7 @@ def test_timeout_on_a_real_server_prints_shell_commands_that_work(
 def test_ctrl_c_cancels_the_request(
     local_server: Any, capsys: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import falwidgets.client._cli as cli
+    import falwidgets._run_cli as cli
 
     def interrupted(*_: Any) -> Any:
         raise KeyboardInterrupt
