@@ -62,6 +62,7 @@ def _check(scope: dict[str, Any]) -> None:
 
 def test_the_snippet_is_real_fal_client_code(local_server: Any) -> None:
     import fal_client
+
     from falwidgets.server import point_fal_client
 
     with point_fal_client(local_server.url):
