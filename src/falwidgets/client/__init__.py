@@ -17,6 +17,10 @@
 - Read-only ``hosts``, ``base_url``, ``proxy_url`` (token redacted), ``proxy_origin``,
   ``journalling`` and ``has_key`` say where a client sends calls, never its key.
 
+- HTTP options the httpx way (``verify``, ``limits``, ``event_hooks``, ``transport``, ``proxy``,
+  ``http2``); :class:`AsyncShardedTransport` / :class:`ShardedTransport` are opt-in transports
+  for many requests in flight (a sweep): see ``falwidgets.client._sharded`` for why.
+
 This package never imports widgets or the server.
 """
 
@@ -36,12 +40,14 @@ from falwidgets.client._errors import (
 )
 from falwidgets.client._journal import JournalEntry, journal, mark_journal
 from falwidgets.client._retry import RetryPolicy
+from falwidgets.client._sharded import AsyncShardedTransport, ShardedTransport
 from falwidgets.client._status import Completed, InProgress, Queued, Status
 from falwidgets.client._sync import Client, Handle
 
 __all__ = [
     "AsyncClient",
     "AsyncHandle",
+    "AsyncShardedTransport",
     "AuthError",
     "Cancelled",
     "Client",
@@ -59,6 +65,7 @@ __all__ = [
     "RequestFailed",
     "RetryPolicy",
     "ServerError",
+    "ShardedTransport",
     "Status",
     "data_uri",
     "journal",

@@ -35,10 +35,8 @@ async def _call(callback: Callable[..., Any] | None, *args: Any) -> None:
 
 
 class AsyncClient(ClientBase[httpx.AsyncClient]):
-    __doc__ = (
-        "The asyncio twin of :class:`Client` (same arguments, methods awaited).\n\n"
-        + (ClientBase.__doc__ or "").split("\n\n", 1)[1]
-    )
+    """The asyncio twin of :class:`Client`: the same arguments (see ``__init__``) and methods,
+    awaited; ``events()`` and ``stream()`` are async iterators."""
 
     _http_class = httpx.AsyncClient
 

@@ -25,21 +25,7 @@ H = TypeVar("H", httpx.Client, httpx.AsyncClient)
 
 
 class ClientBase(Generic[H]):
-    """fal's queue protocol over one httpx client (``H``: blocking or asyncio).
-
-    ``key``: a fal key (default: ``FAL_KEY``, else ``FAL_KEY_ID`` + ``FAL_KEY_SECRET``); a key
-    from the environment is only ever sent to fal's own hosts. ``base_url`` points queue, run,
-    rest and CDN at one server (e.g. ``falwidgets serve``); ``queue_url``/``run_url``/
-    ``rest_url``/``cdn_url`` set one host each. ``proxy_url`` sends every call through a
-    key-holding fal proxy (``x-fal-target-url``); there ``key`` is your proxy token and a key
-    from the environment is never sent. ``timeout`` bounds each HTTP call; ``wait`` is the
-    default total for ``subscribe``/``result``; ``retry`` is the :class:`RetryPolicy`;
-    ``journal=False`` records nothing; ``use_sse=False`` polls status instead of streaming it.
-
-    HTTP, the httpx way (see ``_transport``): ``transport``, ``verify``, ``limits``,
-    ``event_hooks``, ``proxy`` (an HTTP forward proxy) and ``http2`` are handed to the one
-    ``httpx.Client``/``httpx.AsyncClient`` this client owns and closes.
-    """
+    """fal's queue protocol over one httpx client (``H``: blocking or asyncio)."""
 
     _http_class: type[H]
 
@@ -65,6 +51,23 @@ class ClientBase(Generic[H]):
         proxy: str | httpx.Proxy | httpx.URL | None = None,
         http2: bool = False,
     ) -> None:
+        """Configure the client; nothing connects until the first call.
+
+        ``key``: a fal key (default: ``FAL_KEY``, else ``FAL_KEY_ID`` + ``FAL_KEY_SECRET``); a
+        key from the environment is only ever sent to fal's own hosts. ``base_url`` points
+        queue, run, rest and CDN at one server (e.g. ``falwidgets serve``); ``queue_url``/
+        ``run_url``/``rest_url``/``cdn_url`` set one host each. ``proxy_url`` sends every call
+        through a key-holding fal proxy (``x-fal-target-url``); there ``key`` is your proxy
+        token and a key from the environment is never sent. ``timeout`` bounds each HTTP call;
+        ``wait`` is the default total for ``subscribe``/``result``; ``retry`` is the
+        :class:`RetryPolicy`; ``journal=False`` records nothing; ``use_sse=False`` polls status
+        instead of streaming it.
+
+        HTTP, the httpx way (see ``_transport``): ``transport``, ``verify``, ``limits``,
+        ``event_hooks``, ``proxy`` (an HTTP forward proxy) and ``http2`` (needs
+        ``httpx[http2]``) go to the one ``httpx.Client``/``httpx.AsyncClient`` this client owns
+        and closes.
+        """
         self._engine = Engine(  # first: a bad argument raises before any connection pool exists
             key,
             base_url=base_url,

@@ -22,10 +22,11 @@ __all__ = ["Client", "Handle"]
 
 
 class Client(ClientBase[httpx.Client]):
-    __doc__ = (
-        "fal's queue protocol over httpx (blocking). Safe to share between threads.\n\n"
-        + (ClientBase.__doc__ or "").split("\n\n", 1)[1]
-    )
+    """fal's queue protocol over httpx (blocking). Safe to share between threads.
+
+    ``Client(key=None, *, base_url=None, proxy_url=None, timeout=None, wait=900, ...)``: the
+    arguments are described on ``__init__`` (shared with :class:`AsyncClient`).
+    """
 
     _http_class = httpx.Client
 

@@ -5,7 +5,8 @@ Every call, short or streamed, goes through the one httpx client and its connect
 explicit :data:`DEFAULT_LIMITS`. ``verify``, ``limits``, ``event_hooks``, ``transport``,
 ``proxy`` (an HTTP forward proxy; fal's key-holding proxy is ``proxy_url``) and ``http2`` (needs
 ``httpx[http2]``) mean exactly what they mean to ``httpx.Client``; no private httpx or httpcore
-attribute is touched.
+attribute is touched. For many concurrent jobs (a sweep), ``_sharded`` has opt-in transports
+that spread requests over several pools.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-__all__ = ["DEFAULT_LIMITS", "EventHooks", "http_client"]
+__all__ = ["DEFAULT_LIMITS", "EventHooks", "default_ssl_context", "http_client"]
 
 # A notebook rarely has more than a few requests in flight; a sweep or a bench may have 64, each
 # holding one status stream plus short calls, and keep-alive keeps their connections warm.
@@ -28,7 +29,7 @@ H = TypeVar("H", httpx.Client, httpx.AsyncClient)
 
 
 @functools.cache
-def _default_ssl_context() -> ssl.SSLContext:
+def default_ssl_context() -> ssl.SSLContext:
     """One verifying TLS context for every client that keeps the default ``verify=True``:
     loading the CA bundle costs ~25 ms, and every client would otherwise load its own."""
     return httpx.create_ssl_context()
@@ -51,7 +52,7 @@ def http_client(
     """
     return cls(
         transport=transport,  # type: ignore[arg-type]
-        verify=_default_ssl_context() if verify is True else verify,
+        verify=default_ssl_context() if verify is True else verify,
         limits=limits or DEFAULT_LIMITS,
         event_hooks={k: list(v) for k, v in (event_hooks or {}).items()},
         proxy=proxy,
