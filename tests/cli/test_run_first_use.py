@@ -88,6 +88,16 @@ def test_ctrl_c_cancels_the_request(
         Handle.from_request_id(client, FLUX, found.group(1)).result(timeout=30)
 
 
+def test_a_whitespace_key_is_no_key_so_the_embedded_server_runs(
+    capsys: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("FAL_KEY", "   ")
+    monkeypatch.chdir(tmp_path)
+    code, out, err = _run(capsys, FLUX, "-i", '{"prompt": "x", "num_inference_steps": 2}')
+    assert code == 0, err
+    assert "using the embedded local server" in err and json.loads(out)["images"]
+
+
 def test_resume_needs_a_server(capsys: Any) -> None:
     code, _, err = _run(capsys, FLUX, "--resume", "abc")
     assert code == 1 and "--base-url" in err

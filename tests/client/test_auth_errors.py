@@ -19,7 +19,7 @@ from falwidgets.client import (
     RateLimited,
     ServerError,
 )
-from falwidgets.client._auth import resolve_credentials
+from falwidgets.client._auth import has_credentials, resolve_credentials
 
 SECRET = "kid-123:very-secret-value"
 
@@ -34,6 +34,23 @@ def test_credentials_order(monkeypatch: pytest.MonkeyPatch) -> None:
     assert resolve_credentials().key == "env-key"
     assert resolve_credentials("explicit").source == "argument"
     assert "env-key" not in repr(resolve_credentials())
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"FAL_KEY": "  \t "}, False),  # whitespace only is no key
+        ({"FAL_KEY_ID": " ", "FAL_KEY_SECRET": "s"}, False),
+        ({"FAL_KEY_ID": "id", "FAL_KEY_SECRET": "secret"}, True),
+        ({"FAL_KEY": " id:secret\n"}, True),
+        ({"FAL_KEY": "id:\x07secret"}, True),  # a broken key is still the user's key
+        ({}, False),
+    ],
+)
+def test_has_credentials_is_resolve_credentials(monkeypatch, env, expected) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert has_credentials() is expected
 
 
 def test_control_characters_in_key_are_named_not_shown(monkeypatch: pytest.MonkeyPatch) -> None:
