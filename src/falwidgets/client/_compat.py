@@ -6,7 +6,7 @@ Python says for any argument given twice.
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import TypeVar, overload
 
 __all__ = ["FAL_CLIENT_ALIASES", "pick"]
 
@@ -20,7 +20,13 @@ FAL_CLIENT_ALIASES = {
 }
 
 
-def pick(name: str, ours: T, theirs: T | None, default: T | None = None) -> T:
+@overload
+def pick(name: str, ours: T | None, theirs: T | None, default: T) -> T: ...
+@overload
+def pick(name: str, ours: T | None, theirs: T | None) -> T | None: ...
+
+
+def pick(name: str, ours: T | None, theirs: T | None, default: T | None = None) -> T | None:
     """``ours`` or fal_client's alias of it (``None`` means not given); ``default`` when neither."""
     if ours is not None and theirs is not None:
         raise TypeError(
@@ -30,4 +36,4 @@ def pick(name: str, ours: T, theirs: T | None, default: T | None = None) -> T:
         return ours
     if theirs is not None:
         return theirs
-    return default  # type: ignore[return-value]
+    return default

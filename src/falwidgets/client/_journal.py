@@ -291,7 +291,8 @@ class Journal:
         ``flush`` is false)."""
         if limit is not None and (not isinstance(limit, int) or limit < 0):
             raise ValueError(f"limit must be a non-negative integer, got {limit!r}")
-        where, params = [], []
+        where: list[str] = []
+        params: list[Any] = []
         filters = (("endpoint", endpoint), ("status", status), ("request_id", request_id))
         for column, value in filters:
             if value is not None:

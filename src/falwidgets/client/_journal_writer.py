@@ -77,10 +77,11 @@ class JournalWriter:
             try:
                 thread.start()
             except RuntimeError:  # no threads left, or the interpreter is shutting down
-                thread = None
+                started = False
             else:
+                started = True
                 self._thread = thread
-        if thread is None:
+        if not started:
             self._drain()  # write it here and now rather than never
         return done
 
@@ -176,12 +177,12 @@ class JournalWriter:
             with contextlib.suppress(Exception):
                 conn.execute("ROLLBACK")
             failed = [(write, error) for write in batch]
-        for write, error in failed:
-            _warn(write, error)
+        for write, failure in failed:
+            _warn(write, failure)
         return committed
 
 
-def _warn(write: _Write, error: Exception) -> None:
+def _warn(write: _Write, error: BaseException) -> None:
     logger.warning(
         "falwidgets: could not record the %s of request %s in the journal (%s: %s); the "
         "request is unaffected: keep its id to resume it with Handle.from_request_id",

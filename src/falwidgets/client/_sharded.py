@@ -91,7 +91,10 @@ class _AsyncBody(httpx.AsyncByteStream):
             self._release()
 
 
-def _wrapped(response: httpx.Response, stream: httpx.SyncByteStream | httpx.AsyncByteStream):
+def _wrapped(
+    response: httpx.Response, stream: httpx.SyncByteStream | httpx.AsyncByteStream
+) -> httpx.Response:
+    """The same answer with its body wrapped (so closing it gives the shard back)."""
     return httpx.Response(
         response.status_code,
         headers=response.headers,
