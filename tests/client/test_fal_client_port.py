@@ -16,13 +16,13 @@ import pytest
 from falwidgets.client import AsyncClient, Client
 
 ENDPOINT = "fal-ai/flux-realism"
-ARGS = {"prompt": "a lighthouse at dusk", "num_inference_steps": 2}
+ARGS = {"prompt": "a lighthouse at dusk", "num_inference_steps": 4}
 
 SNIPPET = """
 {import_line}
 
 def on_queue_update(update):
-    if isinstance(update, fal.InProgress):
+    if isinstance(update, (fal.InProgress, fal.Completed)):
         for log in update.logs:
             seen_logs.append(log["message"])
 

@@ -3,9 +3,9 @@
 Why they exist: httpcore re-examines its whole pool every time a request starts or ends, and the
 cost grows with the square of the pool's size (for each idle connection it counts the pool
 again, and checks every idle socket for expiry). A notebook with a few requests in flight never
-notices; a sweep with 64 jobs in flight, each holding a status stream, spends most of its event
-loop there (``bench/client.py``: about four times the wall time of the same jobs on shards).
-Several small pools keep every scan short.
+notices; a sweep with 64 jobs in flight, each holding a status stream, spends much of its event
+loop there, or (with the small default keep-alive) reconnects often. Several small pools keep
+every scan short and their connections warm (``bench/client.py`` has a row for each).
 
 How: ``ShardedTransport`` / ``AsyncShardedTransport`` hold ``shards`` ordinary
 ``httpx.HTTPTransport`` / ``httpx.AsyncHTTPTransport`` objects (each with ``limits``) and send

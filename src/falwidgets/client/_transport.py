@@ -20,9 +20,12 @@ import httpx
 
 __all__ = ["DEFAULT_LIMITS", "EventHooks", "default_ssl_context", "http_client"]
 
-# A notebook rarely has more than a few requests in flight; a sweep or a bench may have 64, each
-# holding one status stream plus short calls, and keep-alive keeps their connections warm.
-DEFAULT_LIMITS = httpx.Limits(max_connections=128, max_keepalive_connections=64)
+# httpx's own defaults, spelled out. Keep-alive stays small on purpose: httpcore rescans its pool
+# on every request start and end, at a cost that grows with idle connections times pool size, so
+# 64 keep-alive slots made a 64-job sweep spend most of its CPU there (2.3x the function calls of
+# these limits in bench/client.py's throughput run); with 20, a notebook's few requests keep their
+# warm connections and a big sweep opens fresh ones instead.
+DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 
 EventHooks = Mapping[str, Sequence[Callable[..., Any]]]
 H = TypeVar("H", httpx.Client, httpx.AsyncClient)
