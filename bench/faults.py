@@ -495,7 +495,7 @@ async def run_app_campaign(
                 report.errors.append(f"run {job}: the click started no run")
                 return
             with contextlib.suppress(asyncio.TimeoutError, TimeoutError):  # stuck: see below
-                await runner.wait(run_deadline + grace)
+                await runner.wait_async(run_deadline + grace)
             if not run.done or (run.finished_at or clicked) - clicked > run_deadline + grace:
                 report.stuck += 1
                 report.errors.append(f"run {job}: stuck in {run.state!r}")

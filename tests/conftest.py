@@ -71,12 +71,13 @@ def artifacts_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def js_modules() -> Path:
-    """js/node_modules (three, esbuild, gltf-validator), installed from the lockfile when missing.
+    """js/node_modules (three, esbuild, gltf-validator, @fal-ai/client), installed from the lockfile
+    when missing.
 
     Node is a requirement of the test suite (.ci/run installs it), so its absence fails loudly.
     """
     modules = ROOT / "js" / "node_modules"
-    if not (modules / "gltf-validator").is_dir():
+    if not all((modules / name).is_dir() for name in ("gltf-validator", "@fal-ai/client")):
         npm = shutil.which("npm")
         if npm is None:
             pytest.fail("npm is missing: install nodejs and npm (apt-get install nodejs npm)")

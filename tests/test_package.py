@@ -89,3 +89,33 @@ def test_import_is_cheap() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "", f"import falwidgets loaded: {out.stdout.strip()}"
+
+
+def test_type_checking_block_matches_exports() -> None:
+    """IDEs read the ``if TYPE_CHECKING:`` imports: each public name, from its module, once."""
+    tree = ast.parse((SRC / "__init__.py").read_text())
+    blocks = [
+        node
+        for node in tree.body
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING"
+    ]
+    assert len(blocks) == 1
+    imported: dict[str, str] = {}
+    for node in ast.walk(blocks[0]):
+        if isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                assert alias.asname is None, alias.asname
+                assert alias.name not in imported, f"{alias.name} imported twice"
+                imported[alias.name] = node.module or ""
+    assert imported == falwidgets._EXPORTS
+
+
+@pytest.mark.parametrize("name", ["History", "Sweep", "RetryPolicy", "MISSING"])
+def test_names_users_need_are_exported(name: str) -> None:
+    import falwidgets.client
+    import falwidgets.runner
+    import falwidgets.schema
+
+    homes = {"History": falwidgets.runner, "Sweep": falwidgets.runner}
+    homes |= {"RetryPolicy": falwidgets.client, "MISSING": falwidgets.schema}
+    assert getattr(falwidgets, name) is getattr(homes[name], name)

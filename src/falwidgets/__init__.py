@@ -36,6 +36,7 @@ _EXPORTS: dict[str, str] = {
     "MissingCredentials": "falwidgets.client",
     "AuthError": "falwidgets.client",
     "InputRejected": "falwidgets.client",
+    "RetryPolicy": "falwidgets.client",
     "RateLimited": "falwidgets.client",
     "ServerError": "falwidgets.client",
     "RequestFailed": "falwidgets.client",
@@ -49,9 +50,9 @@ _EXPORTS: dict[str, str] = {
     # server
     "serve": "falwidgets.server",
     "Server": "falwidgets.server",
-    "point_fal_client": "falwidgets.server",
     # schema
     "FieldSpec": "falwidgets.schema",
+    "MISSING": "falwidgets.schema",
     "EndpointSchema": "falwidgets.schema",
     "load_endpoint": "falwidgets.schema",
     "NoInputSchema": "falwidgets.schema",
@@ -64,16 +65,17 @@ _EXPORTS: dict[str, str] = {
     "form": "falwidgets.widgets",
     "Form": "falwidgets.widgets",
     "register_widget": "falwidgets.widgets",
-    "widget_registered": "falwidgets.widgets",
-    # preview
+    # previews
     "preview": "falwidgets.previews",
     "register_preview": "falwidgets.previews",
     "GLBViewer": "falwidgets.previews",
-    # app
+    # runner
     "app": "falwidgets.runner",
     "App": "falwidgets.runner",
     "history": "falwidgets.runner",
     "sweep": "falwidgets.runner",
+    "History": "falwidgets.runner",
+    "Sweep": "falwidgets.runner",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])
@@ -92,7 +94,7 @@ def __dir__() -> list[str]:
     return __all__
 
 
-if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs; a test keeps it == _EXPORTS
     from falwidgets.client import (
         AsyncClient,
         AsyncHandle,
@@ -111,13 +113,26 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         Queued,
         RateLimited,
         RequestFailed,
+        RetryPolicy,
         ServerError,
         Status,
         data_uri,
         journal,
+        mark_journal,
     )
-    from falwidgets.previews import preview, register_preview
-    from falwidgets.runner import App, app, history, sweep
-    from falwidgets.schema import EndpointSchema, FieldSpec, load_endpoint
-    from falwidgets.server import Server, point_fal_client, serve
+    from falwidgets.previews import GLBViewer, preview, register_preview
+    from falwidgets.runner import App, History, Sweep, app, history, sweep
+    from falwidgets.schema import (
+        MISSING,
+        EndpointSchema,
+        FieldSpec,
+        NoInputSchema,
+        UnknownEndpoint,
+        field_errors,
+        load_endpoint,
+        model_from_spec,
+        spec_from_json_schema,
+        spec_from_model,
+    )
+    from falwidgets.server import Server, serve
     from falwidgets.widgets import Form, form, register_widget

@@ -1,4 +1,5 @@
-"""fal endpoint ids, parsed once for every layer (client URLs, the local server's routes).
+"""fal endpoint ids, parsed once for every layer (client URLs, the local server's routes, the
+workshop proxy's allow-list).
 
 An id is ``[namespace/]owner/app[/path]`` (``fal-ai/flux-pro/kontext/max``, ``workflows/me/wf``)
 or a legacy ``<number>-<app>``. Status, result and cancel URLs use only ``[namespace/]owner/app``;
@@ -13,12 +14,24 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["NAMESPACES", "RUN_PREFIX", "EndpointId", "parse_endpoint"]
+__all__ = [
+    "NAMESPACES",
+    "RUN_PREFIX",
+    "EndpointId",
+    "app_id_of",
+    "is_segment",
+    "parse_endpoint",
+]
 
 NAMESPACES = ("workflows", "comfy")
 RUN_PREFIX = "run"  # a one-server layout (``falwidgets serve``) serves fal.run under <base>/run
 _LEGACY = re.compile(r"^([0-9]+)-([a-zA-Z0-9-]+)$")
 _PART = re.compile(r"^[A-Za-z0-9._~@+-]+$")
+
+
+def is_segment(part: str) -> bool:
+    """Whether ``part`` may be one ``/``-separated segment of an id (URL-safe, not ``.``/``..``)."""
+    return bool(_PART.match(part)) and part not in (".", "..")
 
 
 @dataclass(frozen=True)
@@ -35,11 +48,6 @@ class EndpointId:
         """``[namespace/]owner/app``: the prefix of status, result and cancel URLs."""
         prefix = f"{self.namespace}/" if self.namespace else ""
         return f"{prefix}{self.owner}/{self.app}"
-
-    @property
-    def queue_prefix(self) -> str:
-        """Alias of :attr:`app_id` (the server's name for it)."""
-        return self.app_id
 
     @property
     def full(self) -> str:
@@ -61,7 +69,7 @@ def parse_endpoint(endpoint: str) -> EndpointId:
             raise ValueError(f"invalid endpoint id {endpoint!r}: empty segment ('//')")
         if part in (".", ".."):
             raise ValueError(f"invalid endpoint id {endpoint!r}: relative segment {part!r}")
-        if not _PART.match(part):
+        if not is_segment(part):
             raise ValueError(
                 f"invalid endpoint id {endpoint!r}: segment {part!r} has characters other than "
                 "letters, digits and . _ ~ @ + -"
@@ -76,3 +84,17 @@ def parse_endpoint(endpoint: str) -> EndpointId:
             raise ValueError(f"invalid endpoint id {endpoint!r}: expected '{parts[0]}/owner/app'")
         return EndpointId(parts[1], parts[2], "/".join(parts[3:]), parts[0])
     return EndpointId(parts[0], parts[1], "/".join(parts[2:]))
+
+
+def app_id_of(pattern: str) -> str:
+    """``[namespace/]owner/app`` of an id, or of a glob such as ``fal-ai/flux/*`` (no character
+    checks, so allow-list patterns work): what status, result and cancel URLs are named by.
+
+    A pattern too short to have an app part is returned as it is.
+    """
+    parts = pattern.strip().strip("/").split("/")
+    if len(parts) == 1:
+        legacy = _LEGACY.match(parts[0])
+        return f"{legacy.group(1)}/{legacy.group(2)}" if legacy else parts[0]
+    keep = 3 if parts[0] in NAMESPACES else 2
+    return "/".join(parts[:keep])

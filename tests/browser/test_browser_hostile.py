@@ -23,10 +23,12 @@ client = falwidgets.AsyncClient(base_url=server.url)""",
 await ui.arun({"mode": "output"})
 ui""",
     """bad = falwidgets.app(ENDPOINT, client=client)
-await bad.arun({"mode": "fail"})
+bad.submit({"mode": "fail"})
+await bad.wait_async()
 bad""",
     """field = falwidgets.app(ENDPOINT, client=client)
-await field.arun({"mode": "field"})
+field.submit({"mode": "field"})
+await field.wait_async()
 field""",
     "falwidgets.preview(ui.last.output)",
     "assert bad.last.state == field.last.state == 'failed', (bad.last, field.last)",

@@ -197,6 +197,13 @@ def test_workflow_ids_keep_their_path_for_submit_and_drop_it_for_status(mock_cli
     assert client.handle("workflows/me/wf/extra", "r1").endpoint == "workflows/me/wf/extra"
 
 
+def test_one_parser_for_client_and_server() -> None:
+    from falwidgets._endpoint_id import parse_endpoint
+
+    eid = parse_endpoint("workflows/me/wf/extra")
+    assert (eid.app_id, eid.full) == ("workflows/me/wf", "workflows/me/wf/extra")
+
+
 def test_arguments_nested_too_deep_get_a_clear_error(mock_client) -> None:
     client, rec = mock_client(lambda r: httpx.Response(200, json=submitted()))
     deep: dict[str, Any] = {}

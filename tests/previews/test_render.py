@@ -104,15 +104,6 @@ def test_glb_viewer_once_and_other_3d_formats_as_links(check_html: Callable[[str
     assert [type(c).__name__ for c in w.children] == ["HTML", "GLBViewer", "HTML"]
 
 
-def test_glb_without_viewer_is_a_link(monkeypatch: pytest.MonkeyPatch) -> None:
-    import sys
-
-    monkeypatch.setitem(sys.modules, "falwidgets.previews._glb", None)  # import fails
-    r = render({"model_mesh": {"url": "https://x/m.glb", "content_type": "model/gltf-binary"}})
-    assert r.widgets == []
-    assert tags(r.html, "a")[0]["href"] == "https://x/m.glb"
-
-
 def _box_styles(html: str) -> list[dict[str, float]]:
     out = []
     for attrs in tags(html, "div"):

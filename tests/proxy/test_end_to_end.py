@@ -207,17 +207,25 @@ def test_the_cli_serves_a_class(local_server: Any, tmp_path: Path) -> None:
                     raise
                 time.sleep(0.1)
         headers = {
-            "x-fal-target-url": f"https://queue.fal.run/{IMAGE}",
+            # a query the upstream gets, and no log line may keep
+            "x-fal-target-url": f"https://queue.fal.run/{IMAGE}?fal_max_queue_length=4242",
             "authorization": f"Key {made[1]}",
         }
         assert httpx.post(url, headers=headers, json={"prompt": "a"}).status_code == 200
         over = httpx.post(url, headers=headers, json={"prompt": "b"})
         assert over.status_code == 429 and "retry-after" in over.headers
     finally:
-        process.terminate()
+        process.terminate()  # SIGTERM, as a service manager stops it
         _, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
     assert "seat 1 POST submit fal-ai/flux-realism -> 200" in err
     assert "seat 1 POST submit fal-ai/flux-realism -> 429 refused" in err
+    # the usage summary is printed on SIGTERM too, for the seats that were used
+    assert "usage seat 1: 1 submissions; calls submit=2; refused 429=1" in err
+    assert "usage seat 0" not in err
+    # httpx's request line names the upstream, without the query
+    assert f'POST {local_server.url}/{IMAGE} "HTTP/1.1 200 OK"' in err
+    assert "4242" not in err
     assert all(token not in err for token in made)
 
 

@@ -222,6 +222,21 @@ def test_usage_log_names_labels_never_tokens_keys_or_bodies(
     assert KEY not in repr(proxy.proxy_server.config)  # type: ignore[attr-defined]
 
 
+def test_upstream_urls_are_logged_without_their_query(
+    make_proxy: Make, caplog: pytest.LogCaptureFixture
+) -> None:
+    proxy = make_proxy()
+    hook = "https://hooks.example/receive?secret=HOOK-SECRET"
+    target = f"{SUBMIT}?fal_webhook={hook}"
+    with caplog.at_level(logging.INFO, logger="httpx"):
+        assert call(proxy, "POST", target, json_body={}).status_code == 200
+    upstream = [
+        m for r in caplog.records if r.name == "httpx" and "fal.run" in (m := r.getMessage())
+    ]
+    assert upstream == [f'HTTP Request: POST {SUBMIT} "HTTP/1.1 200 OK"']
+    assert "HOOK-SECRET" not in caplog.text and "fal_webhook" not in caplog.text
+
+
 def test_unreachable_upstream_is_a_retryable_503_not_a_hang() -> None:
     from falwidgets.proxy import serve_proxy
 

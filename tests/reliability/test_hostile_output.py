@@ -65,7 +65,7 @@ def hostile_runs(local_server: Any) -> list[Any]:
         for ui, mode in zip(apps, ("output", "fail", "field"), strict=True):
             ui.form.value = {"mode": mode}
             ui.run_button.click()
-        await asyncio.wait_for(asyncio.gather(*(ui.wait() for ui in apps)), 60)
+        await asyncio.wait_for(asyncio.gather(*(ui.wait_async() for ui in apps)), 60)
 
     run_coroutine(go())
     return apps

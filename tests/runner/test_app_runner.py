@@ -93,7 +93,7 @@ def test_cancel_stops_a_long_job(local_server: object, echo_endpoint: str) -> No
             await asyncio.sleep(0.02)
         assert run.state == "running" and not ui.cancel_button.disabled
         ui.cancel()
-        await asyncio.wait_for(ui.wait(), 15)
+        await asyncio.wait_for(ui.wait_async(), 15)
         return ui
 
     ui = asyncio.run(scenario())
@@ -113,7 +113,7 @@ def test_several_runs_in_flight_and_the_status_follows_the_newest(
         ui.submit({"text": "first", "steps": 20})
         ui.submit({"text": "second", "steps": 2})
         assert len(ui.in_flight) == 2
-        await asyncio.wait_for(ui.wait(), 30)
+        await asyncio.wait_for(ui.wait_async(), 30)
         return ui
 
     ui = asyncio.run(scenario())
@@ -145,9 +145,9 @@ def test_status_reports_queue_position(local_server: object, echo_endpoint: str)
         await asyncio.sleep(0.3)
         for b in blockers:
             b.cancel()
-        await asyncio.wait_for(ui.wait(), 30)
+        await asyncio.wait_for(ui.wait_async(), 30)
         for b in blockers:
-            await asyncio.wait_for(b.wait(), 15)
+            await asyncio.wait_for(b.wait_async(), 15)
         return seen
 
     seen = asyncio.run(scenario())
@@ -226,7 +226,7 @@ def test_streaming_endpoint_replaces_partials_in_one_preview(local_server: objec
     async def scenario() -> None:
         run = ui.submit({"prompt": "a paper boat", "num_inference_steps": 6})
         await asyncio.sleep(0)
-        await asyncio.wait_for(ui.wait(), 30)
+        await asyncio.wait_for(ui.wait_async(), 30)
         assert run.state == "done"
 
     asyncio.run(scenario())

@@ -7,14 +7,15 @@ import asyncio
 import datetime as dt
 import io
 import threading
+import time
 
 import httpx
 
 import falwidgets
-from falwidgets.client import AsyncClient, Client
+from falwidgets.client import AsyncClient, Client, JournalEntry
 from falwidgets.runner import App
+from falwidgets.runner._cards import inputs_html, thumb_html, varying_keys
 from falwidgets.runner._entry import EntryView
-from falwidgets.runner._history import inputs_html, thumb_html, varying_keys
 from falwidgets.runner._panes import LogPane, StatusLine
 
 IMAGE = "fal-ai/flux-realism"
@@ -119,7 +120,7 @@ def test_run_waits_for_uploads_in_progress(local_server: object) -> None:
         await asyncio.sleep(0.2)
         assert run.request_id is None and not run.done  # nothing sent while the file uploads
         gate.set()
-        await asyncio.wait_for(ui.wait(), 60)
+        await asyncio.wait_for(ui.wait_async(), 60)
 
     asyncio.run(scenario())
     run = ui.last
@@ -148,7 +149,7 @@ def test_cancel_while_waiting_for_uploads_sends_nothing(local_server: object) ->
         run = ui.submit()
         await asyncio.sleep(0.1)
         ui.cancel()
-        await asyncio.wait_for(ui.wait(), 10)
+        await asyncio.wait_for(ui.wait_async(), 10)
         for _ in range(50):  # the runner loop folds the cancel into the run
             if run.done:
                 break
@@ -181,14 +182,22 @@ def test_unserved_endpoint_with_another_server_keeps_run(local_server: object) -
 
 
 def _view(rid: str, endpoint: str, arguments: dict, output: object = None) -> EntryView:
+    base = "http://127.0.0.1:9"
     return EntryView.of(
-        {
-            "request_id": rid,
-            "endpoint_id": endpoint,
-            "status": "COMPLETED" if output is not None else "FAILED",
-            "arguments": arguments,
-            "result": output,
-        }
+        JournalEntry(
+            request_id=rid,
+            endpoint=endpoint,
+            base=base,
+            status_url=f"{base}/{endpoint}/requests/{rid}/status",
+            response_url=f"{base}/{endpoint}/requests/{rid}",
+            cancel_url=f"{base}/{endpoint}/requests/{rid}/cancel",
+            arguments=arguments,
+            arguments_sha256="",
+            created=time.time(),
+            finished=time.time(),
+            status="COMPLETED" if output is not None else "FAILED",
+            result=output,
+        )
     )
 
 
@@ -242,7 +251,7 @@ def test_history_work_area_above_a_scrolling_list_and_rerun_adds_a_card(
                 break
             await asyncio.sleep(0.05)
         assert len(h.cards) == 3 and h.cards[0].view.request_id == run.request_id
-        await asyncio.wait_for(h.apps[IMAGE].wait(), 60)
+        await asyncio.wait_for(h.apps[IMAGE].wait_async(), 60)
         for _ in range(100):
             if h.cards[0].view.status == "COMPLETED":
                 break

@@ -83,7 +83,7 @@ def test_url_is_fetched_once_then_cached_on_disk(corpus_dir: Path, _isolated_env
 
     from falwidgets.schema import _endpoint
 
-    _endpoint._cache.clear()  # a new process: memory cache gone, disk cache still there
+    _endpoint._caches["url"].clear()  # a new process: memory cache gone, disk cache still there
 
     def no_network(url: str) -> bytes:
         raise AssertionError("fetched again")

@@ -7,6 +7,8 @@ from typing import Any
 
 import httpx
 
+from falwidgets.server._state import submission_digest
+
 
 def wait_completed(client: httpx.Client, status_url: str, deadline: float = 20.0) -> dict[str, Any]:
     end = time.monotonic() + deadline
@@ -25,6 +27,17 @@ def wait_state(client: httpx.Client, status_url: str, state: str, deadline: floa
             return
         time.sleep(0.01)
     raise AssertionError(f"never reached {state}")
+
+
+def submissions(server: Any) -> list[dict[str, Any]]:
+    """The server's documented submission counter (`/_falwidgets/submissions`, never faulted)."""
+    return httpx.get(f"{server.url}/_falwidgets/submissions", timeout=10).json()["submissions"]
+
+
+def submission_count(server: Any, endpoint_id: str, arguments: Any) -> int:
+    """How many times this exact input was accepted for this endpoint (0 if never)."""
+    digest = submission_digest(endpoint_id, arguments)
+    return sum(c["count"] for c in submissions(server) if c["digest"] == digest)
 
 
 def demo_inputs(image_url: str) -> dict[str, dict[str, Any]]:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from server_util import wait_completed
+from server_util import submission_count, wait_completed
 
 from falwidgets.server import endpoint, serve
 from falwidgets.server._jobs import Job
@@ -75,7 +75,7 @@ def test_a_finished_job_releases_its_inputs(local_server: Any) -> None:
     job = local_server.queue.get(submitted["request_id"])
     assert job.arguments == {} and job.inp is None
     assert big not in json.dumps(job.to_record(local_server.url))
-    assert local_server.submission_count(FLUX, body) == 1  # the counter keeps only a digest
+    assert submission_count(local_server, FLUX, body) == 1  # the counter keeps only a digest
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import io
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -136,3 +138,93 @@ def test_restore_puts_module_back(local_server: Any) -> None:
     with point_fal_client(local_server.url):
         assert local_server.url + "/" == fal_client.client.QUEUE_URL_FORMAT
     assert (fal_client.client.QUEUE_URL_FORMAT, fal_client.subscribe) == before
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    """Records each request's method, path and Authorization; answers realtime tokens only."""
+
+    seen: list[tuple[str, str, str]] = []
+
+    def _record(self) -> None:
+        self.seen.append((self.command, self.path, self.headers.get("authorization", "")))
+        length = int(self.headers.get("content-length") or 0)
+        self.rfile.read(length)
+
+    def do_POST(self) -> None:
+        self._record()
+        body = b'"local-realtime-token"' if self.path == "/tokens/" else b'{"detail": "no"}'
+        self.send_response(200 if self.path == "/tokens/" else 404)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:  # a websocket upgrade: refused, but recorded
+        self._record()
+        self.send_response(404)
+        self.send_header("content-length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def recorder() -> Iterator[tuple[str, list[tuple[str, str, str]]]]:
+    seen: list[tuple[str, str, str]] = []
+    handler = type("Handler", (_Recorder,), {"seen": seen})
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", seen
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_a_real_key_is_never_sent_by_a_pointed_fal_client(
+    recorder: tuple[str, list[tuple[str, str, str]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Realtime, websockets and clients made without a key all use the dummy key, never
+    FAL_KEY; the calls reach the pointed server (not fal), which records them."""
+    url, seen = recorder
+    sentinel = "sentinel-id:sentinel-SECRET"
+    monkeypatch.setenv("FAL_KEY", sentinel)
+
+    def refused(call: Any) -> None:
+        with pytest.raises(Exception) as caught:  # the recorder refuses every upgrade
+            call()
+        assert sentinel not in str(caught.value)
+
+    def realtime() -> None:
+        with fal_client.realtime("fal-ai/fast-sdxl") as connection:
+            connection.send({"prompt": "x"})
+
+    def ws_connect() -> None:
+        with fal_client.ws_connect("fal-ai/fast-sdxl", use_jwt=False):
+            pass
+
+    async def realtime_async() -> None:
+        async with fal_client.realtime_async("fal-ai/fast-sdxl") as connection:
+            await connection.send({"prompt": "x"})
+
+    async def ws_connect_async() -> None:
+        async with fal_client.ws_connect_async("fal-ai/fast-sdxl"):
+            pass
+
+    before = (fal_client.client.REST_URL, fal_client.client.fetch_auth_credentials, fal_client.run)
+    with point_fal_client(url):
+        refused(realtime)
+        refused(ws_connect)
+        refused(lambda: asyncio.run(realtime_async()))
+        refused(lambda: asyncio.run(ws_connect_async()))
+        refused(lambda: fal_client.SyncClient().submit("fal-ai/fast-sdxl", {}))
+        refused(lambda: asyncio.run(fal_client.AsyncClient().submit("fal-ai/fast-sdxl", {})))
+    tokens = [s for s in seen if s[:2] == ("POST", "/tokens/")]
+    upgrades = [s for s in seen if s[0] == "GET" and "/run/fal-ai/fast-sdxl" in s[1]]
+    submits = [s for s in seen if s[:2] == ("POST", "/fal-ai/fast-sdxl")]
+    assert (len(tokens), len(upgrades), len(submits)) == (3, 4, 2), seen
+    assert all(auth in ("", "Key local:local") for _, _, auth in seen), seen
+    assert all(sentinel not in path for _, path, _ in seen)
+    # the module is back as it was
+    assert (fal_client.client.REST_URL, fal_client.client.fetch_auth_credentials) == before[:2]
+    assert fal_client.run == before[2]

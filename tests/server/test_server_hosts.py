@@ -156,6 +156,38 @@ def test_loopback_default_is_not_reachable_from_outside(local_server: Any) -> No
     assert foreign.status_code == 400
 
 
+@pytest.mark.parametrize(
+    ("host", "status"),
+    [
+        ("localhost", 200),
+        ("127.0.0.1", 200),
+        ("127.0.0.2", 200),  # all of 127/8 is this machine (the shared rule, `_hosts`)
+        ("[::1]", 200),
+        ("app.localhost", 200),
+        ("localhost.evil.example", 400),
+        ("127.0.0.1.nip.io", 400),
+        ("0.0.0.0", 400),  # not an address a browser page can be served from
+    ],
+)
+def test_loopback_host_check_follows_the_shared_rule(
+    local_server: Any, host: str, status: int
+) -> None:
+    answer = httpx.get(
+        f"{local_server.url}/health", headers={"host": f"{host}:{local_server.port}"}
+    )
+    assert answer.status_code == status
+
+
+def test_files_named_on_any_loopback_alias_are_read_from_disk(
+    local_server: Any, key_image: str
+) -> None:
+    url = key_image
+    alias = url.replace("127.0.0.1", "localhost")
+    assert local_server.storage.local_path(alias) == local_server.storage.local_path(url)
+    assert local_server.storage.local_path(url) is not None
+    assert local_server.storage.local_path(url.replace("127.0.0.1", "falbox.lan")) is None
+
+
 def test_cli_binds_other_hosts_only_when_asked() -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "falwidgets", "serve", "--host", "0.0.0.0", "--port", "0"],

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import subprocess
 import sys
 import threading
@@ -15,11 +17,12 @@ from typing import Any
 import httpx
 import pytest
 from pydantic import BaseModel, Field
-from server_util import wait_completed
+from server_util import submission_count, submissions, wait_completed
 
+from falwidgets._endpoint_id import parse_endpoint
 from falwidgets.server import FieldError, endpoint, serve
 from falwidgets.server._faults import Faults
-from falwidgets.server._registry import parse_endpoint_id, unregister
+from falwidgets.server._registry import unregister
 
 FLUX = "fal-ai/flux-realism"
 
@@ -65,7 +68,7 @@ def test_faults_never_enqueue_refused_submits_and_clients_recover() -> None:
                         break
                     time.sleep(server_retry_after)
                 # a refused attempt left no trace: exactly one submission per input
-                assert server.submission_count(FLUX, args) == 1
+                assert submission_count(server, FLUX, args) == 1
         assert accepted == 25 and attempts > 25
         assert {429, "drop"} <= codes and codes & {502, 503, 504}
         metrics = httpx.get(f"{server.url}/metrics").text  # never faulted
@@ -78,7 +81,7 @@ def test_gateway_fault_looks_like_ingress_error() -> None:
         response = httpx.post(f"{server.url}/{FLUX}", json={"prompt": "x"})
         assert response.status_code in (502, 503, 504)
         assert "nginx" in response.text and "x-fal-request-id" not in response.headers
-        assert server.submissions == {}
+        assert submissions(server) == []
 
 
 def test_requeue_and_sse_cut_faults() -> None:
@@ -97,6 +100,60 @@ def test_requeue_and_sse_cut_faults() -> None:
                 json.loads(line[6:]) for line in stream.iter_lines() if line.startswith("data: ")
             ]
         assert len(events) == 1 and events[0]["status"] != "COMPLETED"
+
+
+def _events_until_cut(response: httpx.Response) -> list[dict[str, Any]]:
+    """The events of a stream that must be cut mid-way (an incomplete chunked body)."""
+    events: list[dict[str, Any]] = []
+    with pytest.raises(httpx.RemoteProtocolError):
+        for line in response.iter_lines():
+            if line.startswith("data: "):
+                events.append(json.loads(line[6:]))
+    return events
+
+
+@contextlib.contextmanager
+def uvicorn_errors() -> Iterator[list[logging.LogRecord]]:
+    """Records uvicorn's error logger lets through. Enter it after the server started: uvicorn
+    configures its loggers when a server is made, dropping handlers added before."""
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.ERROR)
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger = logging.getLogger("uvicorn.error")
+    logger.addHandler(handler)
+    try:
+        yield records
+    finally:
+        logger.removeHandler(handler)
+
+
+def test_a_dropped_stream_starts_before_it_is_cut() -> None:
+    """`drop` on a streaming route behaves like a connection lost mid-stream: the headers and
+    one event arrive first (clients that read events see a cut stream, not a broken answer)."""
+    faults = Faults.parse("drop=1")
+    with (
+        serve(port=0, speed=0.1, faults=faults) as server,
+        server.client() as http,
+        uvicorn_errors() as errors,
+    ):
+        stream_path = "/run/fal-ai/flux-krea-lora/stream"
+        with http.stream(
+            "POST", stream_path, json={"prompt": "cut", "num_inference_steps": 8}
+        ) as r:
+            assert r.status_code == 200
+            assert r.headers["content-type"].startswith("text/event-stream")
+            assert len(_events_until_cut(r)) == 1
+        faults.drop = 0.0
+        body = http.post(f"/{FLUX}", json={"prompt": "cut", "num_inference_steps": 30}).json()
+        faults.drop = 1.0
+        with http.stream("GET", body["status_url"] + "/stream") as r:
+            assert r.headers["content-type"].startswith("text/event-stream")
+            (event,) = _events_until_cut(r)
+            assert event["request_id"] == body["request_id"]
+        with pytest.raises(httpx.RemoteProtocolError, match="received 0 bytes"):
+            http.post(f"/{FLUX}", json={"prompt": "x"})  # not a stream: no body at all
+        server.stop()  # every error is logged by now
+    assert errors == []  # the cuts are on purpose: uvicorn logs no traceback for them
 
 
 # -- webhooks ---------------------------------------------------------------------------------
@@ -247,11 +304,11 @@ def test_endpoint_decorator_serves_user_functions(local_server: Any) -> None:
 
 
 def test_endpoint_id_rules() -> None:
-    assert parse_endpoint_id("fal-ai/flux-pro/kontext/max").queue_prefix == "fal-ai/flux-pro"
-    assert parse_endpoint_id("workflows/me/flow/x").queue_prefix == "workflows/me/flow"
-    assert parse_endpoint_id("123-app").queue_prefix == "123/app"
+    assert parse_endpoint("fal-ai/flux-pro/kontext/max").app_id == "fal-ai/flux-pro"
+    assert parse_endpoint("workflows/me/flow/x").app_id == "workflows/me/flow"
+    assert parse_endpoint("123-app").app_id == "123/app"
     with pytest.raises(ValueError):
-        parse_endpoint_id("justone")
+        parse_endpoint("justone")
 
 
 # -- CLI --------------------------------------------------------------------------------------
@@ -287,3 +344,17 @@ def test_cli_serves_and_reports(tmp_path: Path) -> None:
         timeout=30,
     )
     assert bad.returncode == 2 and "unknown fault" in bad.stderr
+
+
+def test_serve_names_every_option_and_takes_keywords_only() -> None:
+    import inspect
+
+    parameters = inspect.signature(serve).parameters.values()
+    assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in parameters)
+    assert {"port", "host", "public_url", "ping_interval", "webhook_delay"} <= {
+        p.name for p in parameters
+    }
+    with pytest.raises(TypeError):
+        serve(8765, "0.0.0.0")  # type: ignore[misc]
+    with pytest.raises(TypeError, match="colour"):
+        serve(colour="red")  # type: ignore[call-arg]

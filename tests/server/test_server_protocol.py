@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from server_util import wait_completed, wait_state
+from server_util import submission_count, wait_completed, wait_state
 
 FLUX = "fal-ai/flux-realism"
 
@@ -212,9 +212,9 @@ def test_metrics_count_by_endpoint(local_server: Any, http: httpx.Client) -> Non
 
 def test_submissions_are_counted_per_input(local_server: Any, http: httpx.Client) -> None:
     arguments = {"prompt": f"count me {time.time()}", "num_inference_steps": 1}
-    assert local_server.submission_count(FLUX, arguments) == 0
+    assert submission_count(local_server, FLUX, arguments) == 0
     http.post(f"/{FLUX}", json=arguments)
-    assert local_server.submission_count(FLUX, arguments) == 1
+    assert submission_count(local_server, FLUX, arguments) == 1
     http.post(f"/{FLUX}", json=arguments)
     debug = http.get("/_falwidgets/submissions").json()
     assert any(d["count"] == 2 and d["endpoint"] == FLUX for d in debug["duplicates"])

@@ -61,7 +61,7 @@ def test_check_exit_status_when_broken(tmp_path: Path, capsys: pytest.CaptureFix
 
 
 def test_check_builds_the_advanced_section_and_takes_flowedit() -> None:
-    from falwidgets.widgets import widget_registered
+    from falwidgets.widgets import register_widget
     from falwidgets.widgets._cli import check_endpoint
 
     flowedit = check_endpoint("fal-ai/flowedit")  # odd integer defaults (1.5) are field errors
@@ -70,6 +70,6 @@ def test_check_builds_the_advanced_section_and_takes_flowedit() -> None:
     def explode(spec: object) -> object:
         raise RuntimeError("advanced widget crashed")
 
-    with widget_registered(lambda s: s.name == "num_images", explode):
+    with register_widget(lambda s: s.name == "num_images", explode):
         report = check_endpoint("fal-ai/flux/dev")  # num_images is an Advanced field
     assert report["ok"] is False and "advanced widget crashed" in report["error"]

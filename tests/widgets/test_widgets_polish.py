@@ -130,7 +130,7 @@ def test_code_with_base_url_runs_without_a_key(local_server: Any) -> None:
         exec(compile(code, "<snippet>", "exec"), {})  # the snippet is what is tested
     assert "'images'" in out.getvalue()
     fal_code = made.code("fal_client", base_url=local_server.url)
-    assert f"falwidgets.point_fal_client({local_server.url!r})" in fal_code
+    assert f"\npoint_fal_client({local_server.url!r})" in fal_code
     run = subprocess.run(
         [sys.executable, "-c", fal_code], capture_output=True, text=True, timeout=60
     )

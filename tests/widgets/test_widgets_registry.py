@@ -13,7 +13,7 @@ from falwidgets.widgets import BuildContext, FieldWidget, WidgetRegistry, regist
 from falwidgets.widgets import _composite as c
 from falwidgets.widgets import _file as f
 from falwidgets.widgets import _leaf as leaf
-from falwidgets.widgets._registry import REGISTRY, widget_registered
+from falwidgets.widgets._registry import BUILTINS, REGISTRY
 
 RGB = FieldSpec(
     name="color",
@@ -113,7 +113,7 @@ def test_register_type_as_call_decorator_and_context_manager() -> None:
     made = registry.build(field("e", "enum", enum=("a", "b")), ctx)
     assert isinstance(made.control, w.RadioButtons)  # type: ignore[attr-defined]
 
-    with registry.registered(lambda s: s.name == "n", lambda s: w.BoundedIntText(max=5)):
+    with registry.register(lambda s: s.name == "n", lambda s: w.BoundedIntText(max=5)):
         assert isinstance(registry.build(spec, ctx).control, w.BoundedIntText)  # type: ignore[attr-defined]
     assert isinstance(registry.build(spec, ctx).control, w.IntSlider)  # type: ignore[attr-defined]
 
@@ -135,10 +135,51 @@ def test_global_register_widget_and_restore() -> None:
             self.v = value
 
     spec = field("mood", "enum", enum=("happy", "sad"))
-    with widget_registered(Mood, Mine):
+    with register_widget(Mood, Mine):
         assert isinstance(REGISTRY.build(spec, BuildContext(REGISTRY)), Mine)
     assert isinstance(REGISTRY.build(spec, BuildContext(REGISTRY)), leaf.EnumField)
-    assert register_widget is not None
+    handle = register_widget(Mood, Mine)
+    assert isinstance(REGISTRY.build(spec, BuildContext(REGISTRY)), Mine)
+    handle.remove()
+    handle.remove()  # twice is harmless
+    assert isinstance(REGISTRY.build(spec, BuildContext(REGISTRY)), leaf.EnumField)
+    with REGISTRY.restoring():
+        register_widget(Mood, Mine)
+        assert isinstance(REGISTRY.build(spec, BuildContext(REGISTRY)), Mine)
+    assert isinstance(REGISTRY.build(spec, BuildContext(REGISTRY)), leaf.EnumField)
+
+
+def test_a_model_predicate_matches_its_own_fields_not_a_namesake() -> None:
+    from pydantic import BaseModel
+
+    registry = WidgetRegistry()
+    ctx = BuildContext(registry)
+
+    class LoraWeight(BaseModel):
+        path: str
+        scale: float = 1.0
+
+    registry.register(LoraWeight, leaf.JsonField)
+    same = obj(field("path", "string"), field("scale", "number"), name="lora", ref="LoraWeight")
+    namesake = obj(field("url", "string"), name="lora", ref="LoraWeight")
+    assert isinstance(registry.build(same, ctx), leaf.JsonField)
+    assert not isinstance(registry.build(namesake, ctx), leaf.JsonField)
+
+    class Plain:
+        pass
+
+    with pytest.raises(TypeError, match="says nothing about a field"):
+        registry.register(Plain, leaf.JsonField)
+
+
+def test_decorator_form_registers_only_once_decorated() -> None:
+    registry = WidgetRegistry()
+    pending = registry.register("string")
+    assert registry.entries() == list(BUILTINS)  # nothing half-made in the table
+    assert pending(leaf.PromptField) is leaf.PromptField
+    assert registry.lookup(field("s", "string")).name == "PromptField"
+    with pytest.raises(TypeError, match="not a decorator"):
+        pending(leaf.TextField)
 
 
 def test_user_factory_must_return_a_widget() -> None:

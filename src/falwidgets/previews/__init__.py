@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from falwidgets.previews._builtins import CHIP_GROUPS, CHIP_KEYS
 from falwidgets.previews._glb import GLBViewer
-from falwidgets.previews._media import EXTENSIONS, NAME_HINTS, MediaRef, as_media
+from falwidgets.previews._media import EXTENSIONS, NAME_HINTS, MediaRef, as_media, find_media
 from falwidgets.previews._preview import preview
 from falwidgets.previews._registry import (
     Block,
@@ -40,6 +40,7 @@ __all__ = [
     "StreamPreview",
     "as_media",
     "esc",
+    "find_media",
     "preview",
     "register_preview",
     "registry",

@@ -142,10 +142,8 @@ def _glb(node: Node) -> Block:
         return Block("downloads", [download_link(ref)], label=node.group_label)
     if not walk.first_time(ref.url):  # e.g. model_urls.glb repeating model_mesh: the viewer
         return Block("downloads", [], label=node.group_label)  # above already links it
-    try:
-        from falwidgets.previews._glb import GLBViewer
-    except ImportError:  # viewer not built/installed: a link still gets the file to the user
-        return Block("downloads", [download_link(ref)], label=node.group_label)
+    from falwidgets.previews._glb import GLBViewer  # anywidget: imported when a GLB shows up
+
     try:
         viewer = GLBViewer(url=ref.url)
     except (TypeError, ValueError):  # a URL the viewer refuses (odd data: type): link only

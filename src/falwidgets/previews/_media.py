@@ -3,45 +3,23 @@
 fal returns files as ``{url, content_type, file_name, file_size}`` objects (``Image`` adds width
 and height) under dozens of schema names, and sometimes as plain ``*_url`` strings; see
 form-conventions.md "Outputs". A value is media when it is such an object (or a URL string) and
-its kind can be told from the content type, the URL's extension, or the field's name.
+its kind can be told from the content type, the URL's extension, or the field's name (the tables
+live in ``falwidgets._media``, shared with the form and the history).
 """
 
 from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from falwidgets.previews._safety import data_mime, safe_url
+from falwidgets._media import EXTENSIONS, NAME_HINTS, MediaKind, kind_of
+from falwidgets.previews._safety import safe_url
 
-__all__ = ["EXTENSIONS", "NAME_HINTS", "MediaKind", "MediaRef", "as_media", "kind_of"]
-
-MediaKind = Literal["image", "video", "audio", "glb", "model3d", "file"]
-
-# extension -> kind; users may extend (e.g. EXTENSIONS["jxl"] = "image")
-EXTENSIONS: dict[str, MediaKind] = {
-    **dict.fromkeys(("png", "jpg", "jpeg", "webp", "gif", "bmp", "svg", "avif", "ico"), "image"),
-    **dict.fromkeys(("mp4", "webm", "mov", "m4v", "ogv", "mkv"), "video"),
-    **dict.fromkeys(("mp3", "wav", "ogg", "oga", "flac", "m4a", "aac", "opus", "weba"), "audio"),
-    "glb": "glb",
-    **dict.fromkeys(
-        ("gltf", "obj", "fbx", "usdz", "usd", "stl", "blend", "ply", "3mf", "mesh", "dae", "abc"),
-        "model3d",
-    ),
-}
-
-# field name -> kind, for URLs that carry neither a content type nor an extension
-NAME_HINTS: dict[str, MediaKind] = {
-    **dict.fromkeys(("image", "images", "thumbnail", "mask", "masks", "frame", "frames"), "image"),
-    **dict.fromkeys(("image_url", "thumbnail_url", "image_style_url", "mask_url"), "image"),
-    **dict.fromkeys(("video", "videos", "video_url"), "video"),
-    **dict.fromkeys(("audio", "audios", "audio_file", "audio_url"), "audio"),
-    **dict.fromkeys(("model_glb", "glb"), "glb"),
-    **dict.fromkeys(("model_mesh", "model_obj", "model_file", "mesh"), "model3d"),
-}
+__all__ = ["EXTENSIONS", "NAME_HINTS", "MediaKind", "MediaRef", "as_media", "find_media", "kind_of"]
 
 # FieldSpec.media -> kind
 _SPEC_MEDIA: dict[str, MediaKind] = {
@@ -84,41 +62,6 @@ class MediaRef:
         if self.is_data:
             return f"{self.kind} ({self.content_type or 'data'})"
         return posixpath.basename(unquote(urlsplit(self.raw_url).path)) or self.raw_url[:60]
-
-
-def _extension(url: str, file_name: str = "") -> str:
-    for candidate in (file_name, urlsplit(url).path if url[:5].lower() != "data:" else ""):
-        ext = posixpath.splitext(candidate)[1].lower().lstrip(".")
-        if ext:
-            return ext
-    return ""
-
-
-def kind_of(
-    url: str, content_type: str = "", file_name: str = "", hint: str | None = None
-) -> MediaKind | None:
-    """The media kind of a URL, or None if nothing says it is media.
-
-    Specific content types win (``image/*``, ``video/*``, ``audio/*``, ``model/*``); generic ones
-    (``application/octet-stream``, ``text/plain`` for .obj files) defer to the extension; then the
-    field-name or spec hint.
-    """
-    ctype = (content_type or data_mime(url) or "").lower().split(";")[0].strip()
-    if ctype == "model/gltf-binary":
-        return "glb"
-    major = ctype.split("/")[0]
-    ext = _extension(url, file_name)
-    if ext == "glb":
-        return "glb"
-    if major in ("image", "video", "audio"):
-        return major  # type: ignore[return-value]
-    if major == "model":
-        return "model3d"
-    if ext in EXTENSIONS:
-        return EXTENSIONS[ext]
-    if hint:
-        return NAME_HINTS.get(hint) or NAME_HINTS.get(hint[:-1] if hint[-1] == "s" else hint)
-    return None
 
 
 def _int(value: Any) -> int | None:
@@ -171,3 +114,28 @@ def as_media(value: Any, name: str = "", spec_media: str | None = None) -> Media
         width=_int(value.get("width")),
         height=_int(value.get("height")),
     )
+
+
+def find_media(output: Any, *, max_depth: int = 8) -> Iterator[MediaRef]:
+    """Every file in ``output`` in output order (depth first), as `as_media` sees it.
+
+    The one walk for "what media does this output hold": the history's thumbnails and the sweep's
+    cells use it; a value that is media is not searched further (a file's own ``url`` is not a
+    second file).
+    """
+
+    def walk(value: Any, name: str, depth: int) -> Iterator[MediaRef]:
+        if depth > max_depth:
+            return
+        found = as_media(value, name)
+        if found is not None:
+            yield found
+            return
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                yield from walk(item, str(key), depth + 1)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                yield from walk(item, name, depth + 1)
+
+    yield from walk(output, "", 0)

@@ -10,11 +10,11 @@ decline and let the next entry try.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Union
 
+from falwidgets._registration import Registration, UserEntries
 from falwidgets.previews._media import MediaRef, as_media
 
 if TYPE_CHECKING:
@@ -132,30 +132,6 @@ class Entry:
     name: str = ""
 
 
-class Registration:
-    """Handle returned by `register_preview`: ``.remove()``, or use as a context manager."""
-
-    def __init__(self, registry: PreviewRegistry, entry: Entry) -> None:
-        self._registry = registry
-        self.entry = entry
-
-    def remove(self) -> None:
-        with contextlib.suppress(ValueError):
-            self._registry._user.remove(self.entry)
-
-    def __enter__(self) -> Registration:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.remove()
-
-    def __call__(self, factory: Factory) -> Factory:
-        """Decorator form: ``@register_preview(predicate)`` over the factory."""
-        self.remove()
-        self.entry = self._registry.register(self.entry.predicate, factory).entry
-        return factory
-
-
 def _as_predicate(predicate: Predicate | type | tuple[type, ...]) -> Predicate:
     if isinstance(predicate, type) or (
         isinstance(predicate, tuple) and all(isinstance(t, type) for t in predicate)
@@ -170,11 +146,11 @@ def _as_predicate(predicate: Predicate | type | tuple[type, ...]) -> Predicate:
     return predicate
 
 
-class PreviewRegistry:
+class PreviewRegistry(UserEntries[Entry]):
     """Ordered entries: user registrations (newest first), then the built-ins."""
 
     def __init__(self) -> None:
-        self._user: list[Entry] = []
+        super().__init__()
         self._builtin: list[Entry] = []
 
     def entries(self) -> list[Entry]:
@@ -186,16 +162,19 @@ class PreviewRegistry:
         factory: Factory | None = None,
         *,
         name: str = "",
-    ) -> Registration:
-        """Add an entry ahead of every earlier one (so users override the built-ins)."""
+    ) -> Registration[Entry]:
+        """Add an entry ahead of every earlier one (so users override the built-ins); without
+        ``factory`` the returned handle is a decorator."""
         pred = _as_predicate(predicate)
-        if factory is None:  # decorator form: the factory comes in Registration.__call__
-            return Registration(self, Entry(pred, _decline, name))
-        if not callable(factory):
-            raise TypeError(f"register_preview: factory must be callable, got {factory!r}")
-        entry = Entry(pred, factory, name or getattr(factory, "__name__", ""))
-        self._user.insert(0, entry)
-        return Registration(self, entry)
+
+        def bind(func: Factory) -> Entry:
+            if not callable(func):
+                raise TypeError(f"register_preview: factory must be callable, got {func!r}")
+            return Entry(pred, func, name or getattr(func, "__name__", ""))
+
+        if factory is None:
+            return self._pending(bind)
+        return self._add(bind(factory))
 
     def builtin(self, predicate: Predicate, *, name: str = "") -> Callable[[Factory], Factory]:
         """Decorator for the package's own entries (appended, in definition order)."""
@@ -206,26 +185,13 @@ class PreviewRegistry:
 
         return deco
 
-    @contextlib.contextmanager
-    def restoring(self) -> Iterator[PreviewRegistry]:
-        """Undo every registration made inside the block (tests, notebooks trying things)."""
-        saved = list(self._user)
-        try:
-            yield self
-        finally:
-            self._user[:] = saved
-
-
-def _decline(node: Node) -> None:
-    return None
-
 
 registry = PreviewRegistry()
 
 
 def register_preview(
     predicate: Predicate | type | tuple[type, ...], factory: Factory | None = None
-) -> Registration:
+) -> Registration[Entry]:
     """Render output nodes matching ``predicate`` with ``factory``, ahead of the built-ins.
 
     ``predicate`` is a type (matched with ``isinstance`` on the node's value) or a callable taking

@@ -10,6 +10,8 @@ from __future__ import annotations
 import html
 import re
 
+from falwidgets._media import data_mime
+
 __all__ = ["MEDIA_DATA_TYPES", "data_mime", "esc", "safe_url"]
 
 # data: URIs allowed in src/href, by MIME type prefix (exact match for non-wildcards).
@@ -22,11 +24,6 @@ MEDIA_DATA_TYPES: tuple[str, ...] = (
 )
 
 _HTTP = re.compile(r"https?://[^\s/?#]+", re.IGNORECASE)
-_DATA = re.compile(
-    r"data:(?P<mime>[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+)"
-    r"(?:;[a-z0-9_.+-]+=[a-z0-9_.+\"-]+)*(?P<b64>;base64)?,",
-    re.IGNORECASE,
-)
 # control characters (incl. tab/CR/LF, which browsers silently drop from URLs: "java\tscript:")
 _CONTROL = re.compile(r"[\x00-\x20\x7f]")
 
@@ -34,12 +31,6 @@ _CONTROL = re.compile(r"[\x00-\x20\x7f]")
 def esc(text: object) -> str:
     """HTML-escape any value (quotes too, so the result is safe inside attributes)."""
     return html.escape(str(text), quote=True)
-
-
-def data_mime(url: str) -> str | None:
-    """The lower-cased MIME type of a ``data:`` URL, or None if it is not a well-formed one."""
-    match = _DATA.match(url)
-    return match.group("mime").lower() if match else None
 
 
 def safe_url(url: object, *, href: bool = False) -> str | None:

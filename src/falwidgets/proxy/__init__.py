@@ -10,7 +10,8 @@ token as ``Authorization: Key <token>`` (``falwidgets.Client(key=token, proxy_ur
 client's ``credentials`` + ``proxyUrl``), ``x-fal-proxy-token``, or a ``<proxy>/t/<token>`` URL.
 """
 
-from falwidgets.proxy._app import ProxyConfig, create_app, resolve_key
+from falwidgets.proxy._app import create_app
+from falwidgets.proxy._config import ProxyConfig
 from falwidgets.proxy._rules import Refusal, Target, Upstream, classify
 from falwidgets.proxy._serve import ProxyServer, serve_proxy
 from falwidgets.proxy._tokens import TokenFileError, load_tokens, new_tokens, parse_tokens
@@ -27,6 +28,5 @@ __all__ = [
     "load_tokens",
     "new_tokens",
     "parse_tokens",
-    "resolve_key",
     "serve_proxy",
 ]

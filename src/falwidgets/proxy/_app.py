@@ -22,13 +22,11 @@ import asyncio
 import contextlib
 import hashlib
 import json
-import logging
-import os
 import re
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from fnmatch import fnmatchcase
 
@@ -38,81 +36,24 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
+from falwidgets._asgi import BodyTooLarge, read_body
+from falwidgets._endpoint_id import app_id_of
+from falwidgets.client._retry import never_sent
+from falwidgets.proxy._config import ProxyConfig
 from falwidgets.proxy._limits import Limits
-from falwidgets.proxy._rules import (
-    REST_HOST,
-    Refusal,
-    Target,
-    Upstream,
-    app_of,
-    classify,
-)
+from falwidgets.proxy._logs import logger, shorten_httpx_urls
+from falwidgets.proxy._rules import REST_HOST, Refusal, Target, Upstream, classify
 
-logger = logging.getLogger("falwidgets.proxy")
-
-MiB = 1024 * 1024
 _HOP_HEADERS = frozenset(
     {"content-length", "content-encoding", "transfer-encoding", "connection", "keep-alive"}
 )
 _PRIVATE_HEADERS = frozenset({"x-fal-target-url", "x-fal-proxy-token"})
 _OWNERS_MAX = 200_000
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _PATH_TOKEN = re.compile(r"^/t/([^/]+)/?$")
 TOKEN_TTL_MAX = 300  # seconds a realtime token minted through the proxy may live
 TOKEN_TTL_DEFAULT = 120  # what fal's clients ask for
-
-
-def resolve_key(environ: Mapping[str, str] | None = None) -> str | None:
-    """The fal key from ``FAL_KEY``, else ``FAL_KEY_ID`` + ``FAL_KEY_SECRET``; None if unset."""
-    env = os.environ if environ is None else environ
-    if env.get("FAL_KEY"):
-        return env["FAL_KEY"].strip()
-    if env.get("FAL_KEY_ID") and env.get("FAL_KEY_SECRET"):
-        return f"{env['FAL_KEY_ID'].strip()}:{env['FAL_KEY_SECRET'].strip()}"
-    return None
-
-
-@dataclass
-class ProxyConfig:
-    """Everything the proxy enforces. ``key`` and the student tokens are kept out of the repr on
-    purpose (a printed config ends up in saved notebooks); ``labels`` shows who can call."""
-
-    tokens: dict[str, str] = field(repr=False)  # token -> label
-    upstream: str | None = None  # None: the real fal hosts
-    allow: tuple[str, ...] = ()  # endpoint-id globs; empty allows all endpoints
-    rate_per_min: int | None = None
-    budget: int | None = None
-    max_body: int = 16 * MiB  # JSON calls
-    max_upload: int = 100 * MiB  # CDN upload bodies
-    key: str | None = field(default=None, repr=False)
-    timeout: float = 120.0  # queue, storage and upload calls
-    run_timeout: float = 900.0  # synchronous fal.run calls answer only when the model is done
-    calls_per_min: int | None = 1200  # every call, per token: generous, but never unbounded
-    max_uploads: int | None = 500  # storage initiates and CDN upload starts, per token
-    max_parts: int | None = 5000  # multipart part uploads, per token
-    cors_origins: tuple[str, ...] = ("*",)
-    labels: tuple[str, ...] = field(init=False, default=())
-
-    def __post_init__(self) -> None:
-        if not self.tokens:
-            raise ValueError("the proxy needs at least one student token")
-        self.labels = tuple(sorted(self.tokens.values()))
-        upstream = Upstream(self.upstream)  # a bad URL fails here, at start-up
-        if upstream.is_fal:
-            self.upstream = None  # --upstream https://queue.fal.run means fal itself
-        if not self.key and not upstream.local:
-            where = "fal" if upstream.is_fal else f"the upstream {self.upstream}"
-            raise ValueError(
-                f"no fal key for {where}: set FAL_KEY (or FAL_KEY_ID and FAL_KEY_SECRET) where "
-                "the proxy runs (only a loopback upstream such as `falwidgets serve` needs none)"
-            )
-        for name in ("rate_per_min", "budget", "calls_per_min", "max_uploads", "max_parts"):
-            value = getattr(self, name)
-            if value is not None and value < 0:
-                raise ValueError(f"{name} must be >= 0, got {value}")
-        self.allow = tuple(self.allow)
 
 
 class _Proxy:
@@ -193,7 +134,7 @@ class _Proxy:
         if not isinstance(apps, list) or not apps or not all(isinstance(a, str) for a in apps):
             raise Refusal(400, "allowed_apps must be a non-empty list of app names", "bad_request")
         if self.config.allow:
-            names = {app_of(glob).split("/")[-1] for glob in self.config.allow}
+            names = {app_id_of(glob).split("/")[-1] for glob in self.config.allow}
             for name in apps:
                 if not any(fnmatchcase(name, n) for n in names):
                     raise Refusal(403, f"app {name!r} is not allowed here", "endpoint_not_allowed")
@@ -267,19 +208,10 @@ def _expiry(value: object) -> float:
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise Refusal(
-            413, f"body of {declared} bytes is over the limit of {limit}", "body_too_large"
-        )
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise Refusal(413, f"body is over the limit of {limit} bytes", "body_too_large")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    try:
+        return await read_body(request, limit)
+    except BodyTooLarge as exc:
+        raise Refusal(413, str(exc), "body_too_large") from None
 
 
 def _refusal_response(refusal: Refusal) -> JSONResponse:
@@ -359,63 +291,77 @@ async def _handle(request: Request) -> Response:
 
 
 async def _forward(proxy: _Proxy, request: Request, call: _Call, body: bytes) -> Response:
+    """Send the call upstream with the proxy's key; relay the answer (event streams as they
+    come, anything else read whole first, so a cut answer is a clear 502, never a short 200)."""
     assert proxy.client is not None and call.token is not None and call.target is not None
-    token, target = call.token, call.target
+    target = call.target
     headers = proxy.headers_for(request, target)
     if target.kind == "cdn":
         auth = await proxy.cdn_authorization()
         if auth:
             headers["authorization"] = auth
-    timeout = (
+    timeout = (  # the client's default for the rest
         httpx.Timeout(proxy.config.run_timeout, connect=10.0, pool=30.0)
         if target.kind in ("run", "stream")
-        else None
+        else proxy.client.timeout
     )
     upstream_request = proxy.client.build_request(
         request.method,
         proxy.upstream.url_for(target),
         headers=headers,
         content=body if request.method != "GET" else None,
-        **({"timeout": timeout} if timeout else {}),
+        timeout=timeout,
     )
-    maybe = " it may have been accepted upstream, so it was not re-sent" if target.billable else ""
-    call.sent = True
-    try:
-        upstream = await proxy.client.send(upstream_request, stream=True)
-    except _NOT_SENT as exc:  # nothing reached the upstream: safe for the client to retry
-        call.sent = False
-        raise Refusal(
-            503, f"upstream unreachable ({type(exc).__name__})", "upstream_unavailable", 1
-        ) from None
-    except httpx.HTTPError as exc:  # may have reached it: a submit must not be blindly re-sent
-        raise Refusal(
-            502, f"upstream failed ({type(exc).__name__});{maybe}".rstrip(";"), "upstream_error"
-        ) from None
-    call.upstream_status = upstream.status_code
+    upstream = await _send(proxy.client, upstream_request, call)
     if upstream.headers.get("content-type", "").startswith("text/event-stream"):
-
-        async def relay() -> AsyncIterator[bytes]:
-            try:
-                async for chunk in upstream.aiter_bytes():
-                    yield chunk
-            except httpx.HTTPError:
-                return  # a cut event stream ends ours too; clients resume from status
-            finally:
-                await upstream.aclose()
-
-        return StreamingResponse(relay(), upstream.status_code, headers=_response_headers(upstream))
-    # anything else is read whole first, so a cut answer is a clear 502, never a short 200
+        return StreamingResponse(
+            _relay(upstream), upstream.status_code, headers=_response_headers(upstream)
+        )
     try:
         content = await upstream.aread()
     except httpx.HTTPError as exc:
-        raise Refusal(
-            502, f"upstream answer cut ({type(exc).__name__});{maybe}".rstrip(";"), "upstream_error"
-        ) from None
+        raise Refusal(502, _failed("upstream answer cut", exc, target), "upstream_error") from None
     finally:
         await upstream.aclose()
     if target.kind == "submit" and 200 <= upstream.status_code < 300:
-        proxy.remember_owner(token, content)
+        proxy.remember_owner(call.token, content)
     return Response(content, upstream.status_code, headers=_response_headers(upstream))
+
+
+async def _send(client: httpx.AsyncClient, request: httpx.Request, call: _Call) -> httpx.Response:
+    """The upstream's answer (body still streaming), or a Refusal that says whether it was sent."""
+    assert call.target is not None
+    call.sent = True
+    try:
+        upstream = await client.send(request, stream=True)
+    except httpx.HTTPError as exc:
+        if never_sent(exc):  # nothing reached the upstream: safe for the client to retry
+            call.sent = False
+            raise Refusal(
+                503, f"upstream unreachable ({type(exc).__name__})", "upstream_unavailable", 1
+            ) from None
+        # it may have reached the upstream: a submit must not be blindly re-sent
+        raise Refusal(502, _failed("upstream failed", exc, call.target), "upstream_error") from None
+    call.upstream_status = upstream.status_code
+    return upstream
+
+
+def _failed(what: str, exc: Exception, target: Target) -> str:
+    if not target.billable:
+        return f"{what} ({type(exc).__name__})"
+    return (
+        f"{what} ({type(exc).__name__}); it may have been accepted upstream, so it was not re-sent"
+    )
+
+
+async def _relay(upstream: httpx.Response) -> AsyncIterator[bytes]:
+    try:
+        async for chunk in upstream.aiter_bytes():
+            yield chunk
+    except httpx.HTTPError:
+        return  # a cut event stream ends ours too; clients resume from status
+    finally:
+        await upstream.aclose()
 
 
 def _log(proxy: _Proxy, call: _Call, request: Request, status: int) -> None:
@@ -443,6 +389,17 @@ async def _health(request: Request) -> Response:
     return JSONResponse({"ok": True, "upstream": request.app.state.proxy.upstream.base or "fal"})
 
 
+_METHODS: Sequence[str] = ("GET", "POST", "PUT")
+
+# The proxy's routes, matched in order. A new route (a WebSocket relay, say) is one line here,
+# before the catch-all that forwards every HTTP call; handlers find the proxy at
+# ``request.app.state.proxy``.
+ROUTES: tuple[BaseRoute, ...] = (
+    Route("/_proxy/health", _health, methods=["GET"]),
+    Route("/{path:path}", _handle, methods=list(_METHODS)),
+)
+
+
 def create_app(
     config: ProxyConfig, *, transport: httpx.AsyncBaseTransport | None = None
 ) -> Starlette:
@@ -451,6 +408,7 @@ def create_app(
     ``transport`` replaces the network toward the upstream (tests use ``httpx.MockTransport``).
     """
     proxy = _Proxy(config)
+    shorten_httpx_urls()  # upstream URLs carry queries (webhooks, realtime tokens)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -461,17 +419,13 @@ def create_app(
             yield
         proxy.client = None
 
-    methods: Sequence[str] = ("GET", "POST", "PUT")
     app = Starlette(
-        routes=[
-            Route("/_proxy/health", _health, methods=["GET"]),
-            Route("/{path:path}", _handle, methods=list(methods)),
-        ],
+        routes=list(ROUTES),
         middleware=[
             Middleware(
                 CORSMiddleware,
                 allow_origins=list(config.cors_origins),
-                allow_methods=list(methods),
+                allow_methods=list(_METHODS),
                 allow_headers=["*"],
                 expose_headers=["x-fal-request-id", "x-fal-error-type", "retry-after"],
             )

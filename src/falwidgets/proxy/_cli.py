@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import logging
 import re
+import signal
 import sys
 from typing import Any
 
 from falwidgets.proxy._limits import parse_rate
+from falwidgets.proxy._logs import usage_lines
 
 _SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "m": 1024**2, "mb": 1024**2, "g": 1024**3}
 
@@ -108,7 +110,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     import uvicorn
 
-    from falwidgets.proxy._app import ProxyConfig, create_app, resolve_key
+    from falwidgets.client import AuthError
+    from falwidgets.client._auth import resolve_credentials
+    from falwidgets.proxy._app import create_app
+    from falwidgets.proxy._config import ProxyConfig
 
     try:
         config = ProxyConfig(
@@ -120,11 +125,11 @@ def run(args: argparse.Namespace) -> int:
             max_body=args.max_body,
             max_upload=args.max_upload,
             calls_per_min=args.max_calls,
-            key=resolve_key(),
+            key=resolve_credentials().key,
             cors_origins=tuple(args.cors_origin) or ("*",),
         )
         app = create_app(config)
-    except (TokenFileError, ValueError) as exc:
+    except (TokenFileError, ValueError, AuthError) as exc:
         print(f"falwidgets proxy: {exc}", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
@@ -134,12 +139,18 @@ def run(args: argparse.Namespace) -> int:
         f"rate: {config.rate_per_min or 'unlimited'}/min, budget: {config.budget or 'unlimited'}",
         file=sys.stderr,
     )
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
-    for label, usage in app.state.proxy.limits.snapshot().items():
-        if usage["last_used"] is not None:
-            print(
-                f"usage {label}: {usage['submissions']} submissions, calls {usage['calls']}, "
-                f"refused {usage['refused']}",
-                file=sys.stderr,
-            )
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    # uvicorn shuts down gracefully on SIGTERM, then raises it again: as KeyboardInterrupt here,
+    # so the usage summary below is printed on Ctrl-C and on SIGTERM alike
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for line in usage_lines(app.state.proxy.limits.snapshot()):
+            print(line, file=sys.stderr)
     return 0

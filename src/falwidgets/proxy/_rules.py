@@ -9,17 +9,22 @@ upload) and nothing else: not other hosts, not other paths on fal hosts, not oth
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from urllib.parse import urlsplit
+
+from falwidgets._endpoint_id import app_id_of, is_segment, parse_endpoint
+from falwidgets._hosts import is_fal_host, is_this_machine
 
 QUEUE_HOST = "queue.fal.run"
 RUN_HOST = "fal.run"
 REST_HOST = "rest.fal.ai"
 CDN_HOST = "v3.fal.media"
-FAL_HOSTS = (QUEUE_HOST, RUN_HOST, REST_HOST, CDN_HOST)
+# The proxy's own policy: the fal hosts it FORWARDS to (a subset of what `_hosts.is_fal_host`
+# calls a fal host). Other fal hosts (api.fal.ai, fal.ai itself) can spend money or change an
+# account in ways a workshop token must not; they are refused as `host_not_allowed`.
+FORWARDED_HOSTS = (QUEUE_HOST, RUN_HOST, REST_HOST, CDN_HOST)
 
 # rest.fal.ai paths a client needs (fal_client and the JS client, uploads and realtime tokens)
 STORAGE_PATHS = frozenset(
@@ -32,27 +37,12 @@ STORAGE_PATHS = frozenset(
         "/tokens/",
     }
 )
-_SEGMENT = re.compile(r"^[A-Za-z0-9._~\-]+$")
-_NAMESPACES = ("workflows", "comfy")
 
 TOKEN_PATHS = frozenset({"/tokens", "/tokens/"})
 ENDPOINT_KINDS = frozenset({"submit", "run", "stream"})  # calls that name an endpoint to run
 # a realtime token mint is billable too: each token lets its holder call apps directly on fal
 BILLABLE_KINDS = ENDPOINT_KINDS | {"token"}
 COSTLY_KINDS = BILLABLE_KINDS | {"storage", "cdn"}
-_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
-
-
-def is_fal_host(host: str) -> bool:
-    """A host of fal's own (queue, run, REST, CDN), the ones a real fal key is for."""
-    host = host.lower().rstrip(".")
-    return host in FAL_HOSTS or host.endswith((".fal.run", ".fal.ai", ".fal.media"))
-
-
-def is_local_host(host: str) -> bool:
-    """Loopback or a ``.localhost`` name: an upstream on this machine (a `falwidgets serve`)."""
-    host = host.lower().strip("[]")
-    return host in _LOCAL_HOSTS or host.startswith("127.") or host.endswith(".localhost")
 
 
 class Refusal(Exception):
@@ -108,12 +98,12 @@ class Upstream:
                 raise ValueError(f"--upstream is not a valid URL: {base!r}") from None
             if parts.scheme not in ("http", "https") or not host:
                 raise ValueError(f"--upstream must be an http(s) URL, got {base!r}")
-            if is_fal_host(host):
+            if is_fal_host(host):  # fal.ai, queue.fal.run, x.falrun.com, ...: fal itself
                 if parts.scheme != "https":
                     raise ValueError(f"--upstream on a fal host must be https, got {base!r}")
                 self.base = None  # real fal: every host keeps its own address
                 return
-            self.local = is_local_host(host)
+            self.local = is_this_machine(host)
             self._origin = f"{parts.scheme}://{parts.netloc}".lower()
             self._prefix = parts.path.rstrip("/")
 
@@ -148,21 +138,15 @@ class Upstream:
 
 
 def _segments(path: str) -> list[str]:
+    """The path's segments, each one an endpoint-id segment would accept (`_endpoint_id`)."""
     parts = path.split("/")[1:]
-    if not parts or any(not _SEGMENT.match(p) or p in (".", "..") for p in parts if p):
+    if not parts or any(not is_segment(p) for p in parts if p):
         raise Refusal(
             403, "target path has characters the proxy does not forward", "path_not_allowed"
         )
     if any(not p for p in parts[:-1]):
         raise Refusal(403, "target path has an empty segment", "path_not_allowed")
     return [p for p in parts if p]
-
-
-def app_of(endpoint: str) -> str:
-    """``owner/app`` (``workflows/owner/app``) of an endpoint id or glob: what status URLs use."""
-    parts = endpoint.split("/")
-    keep = 3 if parts[0] in _NAMESPACES else 2
-    return "/".join(parts[:keep])
 
 
 def endpoint_allowed(endpoint: str, allow: Sequence[str]) -> bool:
@@ -173,8 +157,25 @@ def endpoint_allowed(endpoint: str, allow: Sequence[str]) -> bool:
 def app_allowed(prefix: str, allow: Sequence[str]) -> bool:
     """Status/result/cancel paths name only ``owner/app`` (or the full id): match either form."""
     return not allow or any(
-        fnmatchcase(prefix, glob) or fnmatchcase(prefix, app_of(glob)) for glob in allow
+        fnmatchcase(prefix, glob) or fnmatchcase(prefix, app_id_of(glob)) for glob in allow
     )
+
+
+def _target_host(parts_host: str, scheme: str, port: int | None, netloc: str) -> str:
+    """The forwarded fal host a direct target names, or :class:`Refusal` (403)."""
+    host = parts_host.lower()
+    if scheme != "https" or port not in (None, 443):
+        raise Refusal(
+            403, f"target must be https on a fal host, not {netloc!r}", "host_not_allowed"
+        )
+    if host.endswith(".fal.media"):
+        host = CDN_HOST  # files are served from several CDN names; uploads go to v3
+    if host not in FORWARDED_HOSTS:
+        what = (
+            "a fal host this proxy does not forward to" if is_fal_host(host) else "not a fal host"
+        )
+        raise Refusal(403, f"host {host!r} is {what}", "host_not_allowed")
+    return host
 
 
 def classify(method: str, url: str, upstream: Upstream, allow: Sequence[str] = ()) -> Target:
@@ -183,7 +184,6 @@ def classify(method: str, url: str, upstream: Upstream, allow: Sequence[str] = (
         raise Refusal(400, "missing x-fal-target-url header (the real fal URL)", "bad_request")
     try:
         parts = urlsplit(url)
-        netloc = parts.netloc
         port = parts.port  # a malformed port (":99999", ":abc") raises here, not later
     except ValueError:
         raise Refusal(
@@ -193,71 +193,109 @@ def classify(method: str, url: str, upstream: Upstream, allow: Sequence[str] = (
         raise Refusal(
             400, "x-fal-target-url must not carry credentials or a fragment", "bad_request"
         )
-    mapped = upstream.to_fal(parts.scheme, netloc, parts.path)
+    mapped = upstream.to_fal(parts.scheme, parts.netloc, parts.path)
     if mapped is not None:
         host, path = mapped
     else:
-        host, path = (parts.hostname or "").lower(), parts.path or "/"
-        if parts.scheme != "https" or port not in (None, 443):
-            raise Refusal(
-                403, f"target must be https on a fal host, not {netloc!r}", "host_not_allowed"
-            )
-        if host.endswith(".fal.media"):
-            host = CDN_HOST
-        if host not in FAL_HOSTS:
-            raise Refusal(
-                403, f"host {host!r} is not a fal host this proxy serves", "host_not_allowed"
-            )
+        host = _target_host(parts.hostname or "", parts.scheme, port, parts.netloc)
+        path = parts.path or "/"
     segments = _segments(path)
-    query = parts.query
-    target = _classify_on_host(method, host, path, segments, query)
-    names = [target.endpoint]
-    if target.kind == "stream":  # ids may themselves end in /stream (fal-ai/flux-krea-lora/stream)
-        names.append(target.endpoint + "/stream")
-    if target.kind in ENDPOINT_KINDS and not any(endpoint_allowed(n, allow) for n in names):
-        raise Refusal(
-            403, f"endpoint {target.endpoint!r} is not allowed here", "endpoint_not_allowed"
-        )
-    if target.kind == "request" and not app_allowed(target.endpoint, allow):
-        raise Refusal(
-            403, f"endpoint {target.endpoint!r} is not allowed here", "endpoint_not_allowed"
-        )
+    method_host = f"{method} {host}{path}"
+    target = _CLASSIFIERS[host](method, method_host, Target("", host, path, parts.query), segments)
+    _check_allowed(target, allow)
     return target
 
 
-def _classify_on_host(method: str, host: str, path: str, segments: list[str], query: str) -> Target:
-    def refuse(what: str) -> Refusal:
-        return Refusal(403, f"{method} {host}{path} is not {what}", "path_not_allowed")
+def _check_allowed(target: Target, allow: Sequence[str]) -> None:
+    names = [target.endpoint]
+    if target.kind == "stream":  # ids may themselves end in /stream (fal-ai/flux-krea-lora/stream)
+        names.append(target.endpoint + "/stream")
+    refused = (
+        target.kind in ENDPOINT_KINDS and not any(endpoint_allowed(n, allow) for n in names)
+    ) or (target.kind == "request" and not app_allowed(target.endpoint, allow))
+    if refused:
+        raise Refusal(
+            403, f"endpoint {target.endpoint!r} is not allowed here", "endpoint_not_allowed"
+        )
 
-    if host == QUEUE_HOST:
-        if "requests" in segments[2:]:
-            at = segments.index("requests", 2)
-            rest = segments[at + 1 :]
-            ok = {(): "GET", ("status",): "GET", ("status", "stream"): "GET", ("cancel",): "PUT"}
-            if not rest or ok.get(tuple(rest[1:])) != method:
-                raise refuse("a queue request call")
-            return Target("request", host, path, query, "/".join(segments[:at]), rest[0])
-        if method != "POST" or len(segments) < 2:
-            raise refuse("a queue submission")
-        return Target("submit", host, path, query, "/".join(segments))
-    if host == RUN_HOST:
-        if method != "POST" or len(segments) < 2:
-            raise refuse("a run call")
-        if segments[-1] == "stream" and len(segments) > 2:
-            return Target("stream", host, path, query, "/".join(segments[:-1]))
-        return Target("run", host, path, query, "/".join(segments))
-    if host == REST_HOST:
-        if method != "POST" or path not in STORAGE_PATHS:
-            raise refuse("a storage or token call")
-        return Target("token" if path in TOKEN_PATHS else "storage", host, path, query)
-    # CDN: single upload, multipart initiate, part PUTs and complete
-    if segments[:1] != ["files"]:
-        raise refuse("a CDN upload")
-    if method == "POST" and path in ("/files/upload", "/files/upload/multipart"):
-        return Target("cdn", host, path, query)
-    if len(segments) >= 4 and segments[-3] == "multipart":
-        if method == "PUT" and segments[-1].isdigit():
-            return Target("cdn", host, path, query)
-        if method == "POST" and segments[-1] == "complete":
-            return Target("cdn", host, path, query)
-    raise refuse("a CDN upload")
+
+def _refuse(method_host: str, what: str) -> Refusal:
+    return Refusal(403, f"{method_host} is not {what}", "path_not_allowed")
+
+
+def _endpoint(segments: list[str], method_host: str, what: str) -> str:
+    """The endpoint id the segments spell, checked by the shared parser (legacy ids included)."""
+    endpoint = "/".join(segments)
+    try:
+        parse_endpoint(endpoint)
+    except ValueError as exc:
+        raise Refusal(403, f"{method_host} is not {what}: {exc}", "path_not_allowed") from None
+    return endpoint
+
+
+_REQUEST_CALLS = {(): "GET", ("status",): "GET", ("status", "stream"): "GET", ("cancel",): "PUT"}
+
+
+def _queue_target(method: str, method_host: str, base: Target, segments: list[str]) -> Target:
+    if "requests" in segments[2:]:  # after at least owner/app
+        at = segments.index("requests", 2)
+        rest = segments[at + 1 :]
+        if not rest or _REQUEST_CALLS.get(tuple(rest[1:])) != method:
+            raise _refuse(method_host, "a queue request call")
+        prefix = _endpoint(segments[:at], method_host, "a queue request call")
+        return _with(base, "request", prefix, rest[0])
+    if method != "POST":
+        raise _refuse(method_host, "a queue submission")
+    return _with(base, "submit", _endpoint(segments, method_host, "a queue submission"))
+
+
+def _run_target(method: str, method_host: str, base: Target, segments: list[str]) -> Target:
+    if method != "POST" or not segments:
+        raise _refuse(method_host, "a run call")
+    head = segments[:-1]
+    # `<id>/stream` streams; a bare `owner/stream` is the id itself (an app named "stream")
+    if segments[-1] == "stream" and (len(head) > 1 or _is_legacy(head)):
+        return _with(base, "stream", _endpoint(head, method_host, "a run call"))
+    return _with(base, "run", _endpoint(segments, method_host, "a run call"))
+
+
+def _is_legacy(segments: list[str]) -> bool:
+    if len(segments) != 1:
+        return False
+    try:
+        parse_endpoint(segments[0])
+    except ValueError:
+        return False
+    return True
+
+
+def _rest_target(method: str, method_host: str, base: Target, segments: list[str]) -> Target:
+    if method != "POST" or base.path not in STORAGE_PATHS:
+        raise _refuse(method_host, "a storage or token call")
+    return _with(base, "token" if base.path in TOKEN_PATHS else "storage")
+
+
+def _cdn_target(method: str, method_host: str, base: Target, segments: list[str]) -> Target:
+    """Single upload, multipart initiate, part PUTs and complete; nothing else on the CDN."""
+    if segments[:1] == ["files"]:
+        if method == "POST" and base.path in ("/files/upload", "/files/upload/multipart"):
+            return _with(base, "cdn")
+        if len(segments) >= 4 and segments[-3] == "multipart":
+            if method == "PUT" and segments[-1].isdigit():
+                return _with(base, "cdn")
+            if method == "POST" and segments[-1] == "complete":
+                return _with(base, "cdn")
+    raise _refuse(method_host, "a CDN upload")
+
+
+def _with(base: Target, kind: str, endpoint: str = "", request_id: str = "") -> Target:
+    return Target(kind, base.host, base.path, base.query, endpoint, request_id)
+
+
+# forwarded host -> what calls on it may be (one entry per host in FORWARDED_HOSTS)
+_CLASSIFIERS: dict[str, Callable[[str, str, Target, list[str]], Target]] = {
+    QUEUE_HOST: _queue_target,
+    RUN_HOST: _run_target,
+    REST_HOST: _rest_target,
+    CDN_HOST: _cdn_target,
+}

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from types import TracebackType
 
 import httpx
 import uvicorn
 
-from falwidgets.proxy._app import ProxyConfig, create_app
+from falwidgets._asgi import UvicornThread
+from falwidgets.client._auth import resolve_credentials
+from falwidgets.proxy._app import create_app
+from falwidgets.proxy._config import MiB, ProxyConfig
 
 
 class ProxyServer:
@@ -25,23 +26,15 @@ class ProxyServer:
     ) -> None:
         self.config = config
         self.app = create_app(config, transport=transport)
-        self._server = uvicorn.Server(
-            uvicorn.Config(self.app, host=host, port=port, log_level="warning", lifespan="on")
+        uvicorn_config = uvicorn.Config(
+            self.app, host=host, port=port, log_level="warning", lifespan="on"
         )
-        self._thread = threading.Thread(
-            target=self._server.run, name="falwidgets-proxy", daemon=True
-        )
+        self._uvicorn = UvicornThread(uvicorn_config, name="falwidgets-proxy")
         self.url = ""
 
     def start(self, timeout: float = 15.0) -> ProxyServer:
-        self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError("the proxy did not start (is the port free?)")
-            time.sleep(0.01)
-        host, port = self._server.servers[0].sockets[0].getsockname()[:2]
+        self._uvicorn.start(timeout, failure="the proxy did not start (is the port free?)")
+        host, port = self._uvicorn.address
         self.url = f"http://{host}:{port}"
         return self
 
@@ -50,9 +43,7 @@ class ProxyServer:
         return self.app.state.proxy.limits.snapshot()
 
     def stop(self, timeout: float = 10.0) -> None:
-        self._server.should_exit = True
-        if self._thread.is_alive():
-            self._thread.join(timeout)
+        self._uvicorn.stop(timeout)
 
     def __enter__(self) -> ProxyServer:
         return self
@@ -79,10 +70,21 @@ def serve_proxy(
     key: str | None = None,
     host: str = "127.0.0.1",
     port: int = 0,
-    **options: object,
+    max_body: int = 16 * MiB,
+    max_upload: int = 100 * MiB,
+    timeout: float = 120.0,
+    run_timeout: float = 900.0,
+    calls_per_min: int | None = 1200,
+    max_uploads: int | None = 500,
+    max_parts: int | None = 5000,
+    cors_origins: tuple[str, ...] = ("*",),
 ) -> ProxyServer:
-    """Start a proxy in the background; ``key`` defaults to ``FAL_KEY`` from the environment."""
-    from falwidgets.proxy._app import resolve_key
+    """Start a proxy in the background (see :class:`ProxyConfig` for each limit).
+
+    ``tokens`` is a list of student tokens (labelled by fingerprint) or ``{token: label}``;
+    ``key`` defaults to the key from the environment (``FAL_KEY``, or ``FAL_KEY_ID`` +
+    ``FAL_KEY_SECRET``, resolved as the client does: a blank ``FAL_KEY`` is no key).
+    """
     from falwidgets.proxy._tokens import fingerprint
 
     labels = tokens if isinstance(tokens, dict) else {t: fingerprint(t) for t in tokens}
@@ -92,7 +94,14 @@ def serve_proxy(
         allow=tuple(allow),
         rate_per_min=rate_per_min,
         budget=budget,
-        key=key if key is not None else resolve_key(),
-        **options,  # type: ignore[arg-type]
+        key=key if key is not None else resolve_credentials().key,
+        max_body=max_body,
+        max_upload=max_upload,
+        timeout=timeout,
+        run_timeout=run_timeout,
+        calls_per_min=calls_per_min,
+        max_uploads=max_uploads,
+        max_parts=max_parts,
+        cors_origins=tuple(cors_origins),
     )
     return ProxyServer(config, host=host, port=port).start()

@@ -10,18 +10,19 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import html
-import json
 import time
 from collections.abc import Coroutine
 from typing import Any
 
 import ipywidgets as w
 
+from falwidgets.client import AsyncClient, FalError, InputRejected
+from falwidgets.previews import StreamPreview, esc
 from falwidgets.runner import _loop
 from falwidgets.runner._backend import Backend, backend_for
 from falwidgets.runner._errors import describe
-from falwidgets.runner._panes import Banner, LogPane, StatusLine, esc
+from falwidgets.runner._panes import Banner, LogPane, StatusLine
+from falwidgets.runner._render import close_tree, show_in
 from falwidgets.runner._run import (
     DEFAULT_TIMEOUT,
     Run,
@@ -41,73 +42,24 @@ TICK_SECONDS = 0.5  # status line refresh while running: cheap, one small messag
 CANCEL_GRACE = 10.0  # seconds a cancelled run may take to stop before the task is dropped
 
 
-def render_output(output: Any, spec: Any = None) -> w.Widget:
-    """The preview layer's widget for ``output``; escaped JSON if that layer is unavailable."""
-    try:
-        from falwidgets.previews import preview
-    except ImportError:
-        preview = None
-    if preview is not None:
-        return preview(output, spec=spec)
-    text = json.dumps(output, indent=2, default=str)
-    return w.HTML(f"<pre>{html.escape(text)}</pre>")
-
-
-def render_html(output: Any, spec: Any = None) -> str | None:
-    """The preview as one HTML string when it needs no widgets (images, media, JSON: the common
-    case), else ``None`` (a GLB viewer, say). Updating one HTML widget's value per run instead of
-    creating widgets keeps a saved notebook's widget state flat however many runs it holds."""
-    try:
-        from falwidgets.previews import render
-    except ImportError:
-        return None
-    segments = render(output, spec=spec).segments
-    if all(isinstance(s, str) for s in segments):
-        return "".join(segments)
-    return None
-
-
-def show_in(box: w.Box, output: Any, spec: Any = None, slot: int = -1) -> None:
-    """Put ``output``'s preview at ``box.children[slot]``, reusing an HTML preview widget there."""
-    children = list(box.children)
-    current = children[slot] if children else None
-    html_text = render_html(output, spec)
-    if (
-        html_text is not None
-        and isinstance(current, w.HTML)
-        and "fw-preview" in current._dom_classes
-    ):
-        current.value = html_text
-        return
-    if html_text is not None:
-        widget: w.Widget = w.HTML(html_text)
-        widget.add_class("fw-preview")
-    else:
-        widget = render_output(output, spec)
-    if children:
-        children[slot] = widget
-    else:
-        children = [widget]
-    box.children = children
-    if current is not None:
-        close_tree(current)
-
-
-def close_tree(widget: w.Widget) -> None:
-    """Close a widget and its children: replaced previews must leave the notebook's widget state."""
-    for child in getattr(widget, "children", ()) or ():
-        close_tree(child)
-    widget.close()
-
-
 class App(w.VBox):
-    """Form + Run/Cancel + status + logs + result for one endpoint (see :func:`app`)."""
+    """Form + Run/Cancel + status + logs + result for one endpoint (see :func:`app`).
+
+    Running, the same on ``App``, ``Sweep`` and ``History``: ``run()`` blocks and returns the
+    result (here the output; it raises the run's error), ``await arun()`` is its coroutine twin
+    returning the same, ``wait()`` blocks until the work in flight (runs started with the Run
+    button or :meth:`submit`) has finished and ``await wait_async()`` is its twin; both return the
+    object itself. :meth:`submit` starts a run and returns the :class:`Run` at once.
+
+    The client is the kernel's shared one unless you pass yours; :meth:`close` closes widgets and
+    cancels runs, never a client.
+    """
 
     def __init__(
         self,
         endpoint_or_model: Any,
         *,
-        client: Any = None,
+        client: AsyncClient | None = None,
         endpoint: str | None = None,
         timeout: float | None = DEFAULT_TIMEOUT,
         uploader: Any = None,
@@ -122,7 +74,7 @@ class App(w.VBox):
         self.timeout = timeout
         self._backend: Backend | None = backend_for(client) if client is not None else None
         self.form = make_form(self.target.form_source, uploader=uploader or self._upload)
-        if self.endpoint and hasattr(self.form, "endpoint_id"):
+        if self.endpoint:
             self.form.endpoint_id = self.endpoint  # code() names the endpoint, not the model
         self.runs: list[Run] = []
         self.refused: Run | None = None  # the last run refused because of the form's errors
@@ -193,7 +145,7 @@ class App(w.VBox):
         return self._backend
 
     @property
-    def client(self) -> Any:
+    def client(self) -> AsyncClient:
         return self.backend.client
 
     def _describe_backend(self) -> None:
@@ -250,7 +202,7 @@ class App(w.VBox):
         if refusal is not None:
             run.state, run.error, run.finished_at = "failed", refusal, run.submitted_at
             self.refused = run
-            fields = _field_names(getattr(refusal, "errors", []))
+            fields = _field_names(refusal.errors)
             n = len(fields)
             self.banner.show(f"Fix {n} field{'s' * (n != 1)} first", ", ".join(fields))
             return run
@@ -258,13 +210,12 @@ class App(w.VBox):
         self._show(run)
         return run
 
-    def _refusal(self) -> BaseException | None:
-        """An ``InputRejected`` when the form shows errors: their fields would be dropped, so
+    def _refusal(self) -> InputRejected | None:
+        """A ``InputRejected`` when the form shows errors: their fields would be dropped, so
         sending would ask for something else (or lose a required field). The marks stay."""
-        errors = list(getattr(self.form, "errors", None) or [])
+        errors = list(self.form.errors)
         if not errors:
             return None
-        from falwidgets.client import InputRejected
 
         listed = "; ".join(
             f"{'.'.join(map(str, e.get('loc') or ())) or 'input'}: {e.get('msg')}" for e in errors
@@ -287,7 +238,8 @@ class App(w.VBox):
             )
         else:
             await drive(run, self.client, self._on_update, timeout=self.timeout)
-        rid = None if run.request_id else getattr(run.error, "journal_id", None)
+        error = run.error
+        rid = None if run.request_id or not isinstance(error, FalError) else error.journal_id
         if rid is not None:
             run.request_id = rid
             if run is self._shown:
@@ -310,13 +262,13 @@ class App(w.VBox):
                 return run
             run.task = _loop.spawn(self._drive(run))
         self._ensure_ticker()
-        if _loop.running_loop() is None:
+        if _loop.running_loop() is None and run.task is not None:
             with contextlib.suppress(Exception):  # the outcome is on the run
                 _loop.block(run.task, self._deadline)
         return run
 
     def _uploading(self) -> bool:
-        return bool(getattr(self.form, "uploading", False))
+        return bool(self.form.uploading)
 
     def _start_after_uploads(self) -> Run:
         """Run pressed while files are still uploading: the run waits for them (off the kernel
@@ -350,12 +302,14 @@ class App(w.VBox):
     def _deadline(self) -> float | None:
         return None if self.timeout is None else self.timeout + CANCEL_GRACE
 
-    async def arun(self, arguments: dict[str, Any] | None = None) -> Run:
-        """Run once and wait for it, from async code (``await app.arun({...})``)."""
+    async def arun(self, arguments: dict[str, Any] | None = None) -> Any:
+        """:meth:`run` from async code (``await app.arun({...})``): the output, or the error."""
         run = self.submit(arguments)
         if run.task is not None and not run.task.done():
             await _loop.wait_for(run.task, self._deadline)
-        return run
+        if run.error is not None:
+            raise run.error
+        return run.output
 
     def run(self, arguments: dict[str, Any] | None = None) -> Any:
         """Run once synchronously (scripts and notebook cells) and return the output.
@@ -363,9 +317,8 @@ class App(w.VBox):
         Raises the run's error (a ``FalError`` with ``request_id``) when it did not succeed;
         interrupting the kernel cancels the run.
         """
-        wait_uploads = getattr(self.form, "wait_uploads", None)
-        if wait_uploads is not None and arguments is None:  # files still on their way up
-            wait_uploads(self.timeout)
+        if arguments is None:  # files still on their way up
+            self.form.wait_uploads(self.timeout if self.timeout is not None else DEFAULT_TIMEOUT)
         run = self._start(arguments)
         if run.done:
             raise run.error or RuntimeError("the run was refused")
@@ -381,13 +334,20 @@ class App(w.VBox):
             raise run.error
         return run.output
 
-    async def wait(self, timeout: float | None = None) -> list[Run]:
-        """Wait until every run in flight has finished (``await app.wait()`` in a notebook)."""
-        futures = [r.task for r in self.in_flight if r.task is not None]
-        if futures:
-            waits = (_loop.wait_for(f) for f in futures)  # a cancelled run is finished too
-            await asyncio.wait_for(asyncio.gather(*waits, return_exceptions=True), timeout)
-        return self.runs
+    def _pending_tasks(self) -> list[concurrent.futures.Future[Any]]:
+        return [r.task for r in self.in_flight if r.task is not None]
+
+    async def wait_async(self, timeout: float | None = None) -> App:
+        """``await app.wait_async()``: until every run in flight has finished (a cancelled one
+        counts as finished); ``TimeoutError`` after ``timeout`` seconds."""
+        waits = (_loop.wait_for(f) for f in self._pending_tasks())
+        await asyncio.wait_for(asyncio.gather(*waits, return_exceptions=True), timeout)
+        return self
+
+    def wait(self, timeout: float | None = None) -> App:
+        """Block until every run in flight has finished (``TimeoutError`` after ``timeout``)."""
+        _loop.wait_all(self._pending_tasks(), timeout)
+        return self
 
     def reset(self) -> None:
         """Every field back to its default (the Reset button); the banner goes too."""
@@ -409,10 +369,11 @@ class App(w.VBox):
 
     async def _cancel_remote(self, run: Run) -> None:
         """Ask the server to cancel; the event stream then reports it. Drop it if it doesn't."""
-        try:
+        assert run.handle is not None
+        try:  # an already finished request is no error: the client answers ALREADY_COMPLETED
             await asyncio.wait_for(run.handle.cancel(), CANCEL_GRACE)
-        except Exception as exc:  # already finished, or unreachable: stop following it locally
-            if run.task is not None and not run.done and not _already_done(exc):
+        except Exception:  # unreachable, or refused: stop following it locally
+            if run.task is not None and not run.done:
                 run.task.cancel()
         if run.task is not None and not run.done:
             try:
@@ -429,9 +390,7 @@ class App(w.VBox):
         self.logs.clear()
         self.status.show(run.state, run.summary(), run.request_id)
         self.cancel_button.disabled = False
-        clear_errors = getattr(self.form, "show_errors", None)
-        if clear_errors is not None:
-            clear_errors([])
+        self.form.show_errors([])
 
     def _on_update(self, run: Run, new_logs: list[Any]) -> None:
         if run.done:  # any run, not just the shown one: an older run may finish last
@@ -449,8 +408,6 @@ class App(w.VBox):
         if run is not self._shown:
             return
         if self._stream_view is None:
-            from falwidgets.previews import StreamPreview
-
             self._stream_view = StreamPreview(spec=self.target.output_spec)
             self._replace_result(self._stream_view)
         self._stream_view.update(partial)
@@ -472,10 +429,9 @@ class App(w.VBox):
         if run.state == "cancelled":
             self.banner.clear()
             return
-        errors = getattr(exc, "errors", None)
-        if _is_validation(exc) and isinstance(errors, list):
-            self.form.show_errors(errors)
-            if any(_field_loc(e) for e in errors):
+        if isinstance(exc, InputRejected):
+            self.form.show_errors(exc)
+            if any(_field_loc(e) for e in exc.errors):
                 return  # the messages sit beside their fields
         if exc is not None:
             title, detail, rid = describe(exc)
@@ -526,14 +482,16 @@ class App(w.VBox):
         Runs in flight are cancelled, on the server too (see ``_run._guard``), and the ticker
         stops: a closed app must leave neither jobs nor widget models behind in the kernel.
         """
-        for run in getattr(self, "runs", ()):  # absent when __init__ failed early
+        if not hasattr(self, "runs"):  # __init__ failed before any run state existed
+            super().close()
+            return
+        for run in self.runs:
             run.cancel_requested = True
             if run.task is not None and not run.done:
                 run.task.cancel()
-        ticker = getattr(self, "_ticker", None)
-        if ticker is not None:
-            ticker.cancel()
-        for widget in list(getattr(self, "children", ())):
+        if self._ticker is not None:
+            self._ticker.cancel()
+        for widget in list(self.children):
             close_tree(widget)
         super().close()
 
@@ -553,13 +511,6 @@ def unserved_notice(endpoint: str, served: list[str]) -> str:
     )
 
 
-_INVALID = ("InputRejected", "ValidationError")  # the client's 422 and pydantic's error
-
-
-def _is_validation(exc: BaseException | None) -> bool:
-    return exc is not None and any(k.__name__ in _INVALID for k in type(exc).__mro__)
-
-
 def _field_loc(error: Any) -> list[Any]:
     """An error's location below the request body (empty when it concerns the whole input)."""
     loc = list(error.get("loc") or []) if isinstance(error, dict) else []
@@ -572,15 +523,10 @@ def _field_names(errors: Any) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _already_done(exc: BaseException) -> bool:
-    text = str(exc).upper()
-    return "ALREADY_COMPLETED" in text or "ALREADY COMPLETED" in text
-
-
 def app(
     endpoint_or_model: Any,
     *,
-    client: Any = None,
+    client: AsyncClient | None = None,
     endpoint: str | None = None,
     timeout: float | None = DEFAULT_TIMEOUT,
     uploader: Any = None,

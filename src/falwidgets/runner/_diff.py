@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from falwidgets.runner._panes import esc
+from falwidgets.previews import esc
 
 _ABSENT = object()
 

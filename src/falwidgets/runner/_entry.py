@@ -1,7 +1,8 @@
 """A read-only view of one journal entry, with what a history card needs (thumbnail, time, state).
 
-The journal belongs to the client layer; this view reads its entries by attribute (or key) so the
-cards do not depend on how the journal stores them.
+The journal belongs to the client layer and its entries are frozen ``JournalEntry`` records; this
+view adds what the runner derives from one: its time as a datetime, the input fields whose upload
+the journal did not keep, and the first image or other media of its output.
 """
 
 from __future__ import annotations
@@ -12,32 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from falwidgets.client import JournalEntry
+from falwidgets.previews import find_media, safe_url
+
 # what the journal keeps instead of a data URI over 64 KB (client/_journal.py ``shrink``)
 OMITTED = re.compile(r"<data:[^<>]{0,200} omitted: \d+ chars>")
-FINAL = frozenset({"COMPLETED", "OK", "DONE", "FAILED", "ERROR", "CANCELLED", "CANCELED"})
-_IMAGE_EXT = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".avif")
-
-
-def _get(entry: Any, *names: str, default: Any = None) -> Any:
-    for name in names:
-        value = entry.get(name) if isinstance(entry, Mapping) else getattr(entry, name, None)
-        if value is not None:
-            return value
-    return default
-
-
-def _when(value: Any) -> dt.datetime | None:
-    if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
-    if isinstance(value, (int, float)):
-        return dt.datetime.fromtimestamp(value, dt.timezone.utc)
-    if isinstance(value, str):
-        try:
-            parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
-    return None
 
 
 def has_omitted(value: Any, depth: int = 0) -> bool:
@@ -67,45 +47,30 @@ def without_omitted(arguments: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def safe_src(url: Any) -> str | None:
-    """``url`` if it may go in an ``<img src>``: http(s) or a media data URI (else ``None``)."""
-    try:
-        from falwidgets.previews import safe_url
-    except ImportError:
-        from falwidgets.previews._safety import safe_url
-    return safe_url(url)
+def first_image(output: Any) -> str | None:
+    """The first image URL in an output that may go in an ``<img src>`` (a thumbnail)."""
+    return next((m.url for m in find_media(output) if m.kind == "image" and m.url), None)
 
 
-def first_image(output: Any, depth: int = 0) -> str | None:
-    """The first image URL in an output (by content type or extension), for a thumbnail."""
-    if depth > 6:
-        return None
-    if isinstance(output, Mapping):
-        url, ctype = output.get("url"), str(output.get("content_type") or "")
-        if isinstance(url, str):
-            path = url.split("?", 1)[0].lower()
-            is_image = ctype.startswith("image/") or path.endswith(_IMAGE_EXT)
-            is_image = is_image or url.startswith("data:image/")
-            if is_image and safe_src(url):
-                return url
-        for key in ("images", "image", *output.keys()):
-            if key in output and key != "url":
-                found = first_image(output[key], depth + 1)
-                if found:
-                    return found
-    elif isinstance(output, list):
-        for item in output[:8]:
-            found = first_image(item, depth + 1)
-            if found:
-                return found
+def first_media(output: Any) -> tuple[str, str] | None:
+    """``(kind, url)`` of the first video, audio or 3D file in an output (GLB counts as 3D)."""
+    for media in find_media(output):
+        if media.kind in ("video", "audio", "glb", "model3d"):
+            kind = "model3d" if media.kind == "glb" else media.kind
+            return kind, media.url or media.raw_url
     return None
+
+
+def safe_src(url: str | None) -> str | None:
+    """``url`` if it may go in an ``src``: http(s) or a media data URI (else ``None``)."""
+    return safe_url(url)
 
 
 @dataclass(frozen=True)
 class EntryView:
     """The parts of a journal entry the history shows and reuses."""
 
-    raw: Any
+    raw: JournalEntry
     request_id: str
     endpoint: str
     status: str
@@ -116,25 +81,28 @@ class EntryView:
     metrics: dict[str, Any]
 
     @classmethod
-    def of(cls, entry: Any) -> EntryView:
-        status = _get(entry, "status", "state", default="UNKNOWN")
-        error = _get(entry, "error")
+    def of(cls, entry: JournalEntry) -> EntryView:
         return cls(
             raw=entry,
-            request_id=str(_get(entry, "request_id", "id", default="")),
-            endpoint=str(_get(entry, "endpoint_id", "endpoint", "application", default="")),
-            status=str(getattr(status, "value", status)).upper(),
-            arguments=dict(_get(entry, "arguments", "input", "inputs", default={}) or {}),
-            output=_get(entry, "result", "output", "outputs"),
-            error=None if error in (None, "") else str(error),
-            created=_when(_get(entry, "created_at", "submitted_at", "created", "time")),
-            metrics=dict(_get(entry, "metrics", "timings", default={}) or {}),
+            request_id=entry.request_id,
+            endpoint=entry.endpoint,
+            status=entry.status,
+            arguments=dict(entry.arguments or {}),
+            output=entry.result,
+            error=entry.error or None,
+            created=dt.datetime.fromtimestamp(entry.created, dt.timezone.utc),
+            metrics=dict(entry.metrics or {}),
         )
+
+    @property
+    def base(self) -> str:
+        """The queue base URL the entry was recorded against."""
+        return self.raw.base
 
     @property
     def final(self) -> bool:
         """Whether the run reached an end state (otherwise it was in flight and can resume)."""
-        return self.status in FINAL or self.output is not None
+        return self.raw.done or self.output is not None
 
     @property
     def omitted(self) -> list[str]:

@@ -2,7 +2,8 @@
 
 The journal (client layer) is the source of truth. Opening the history resumes runs that were in
 flight when a kernel died: their journal entries have no final state, so each is followed again
-through the client, which records the outcome, and its card is refreshed.
+through the client, which records the outcome, and its card is refreshed (the policy is in
+``_resume``; the cards' HTML in ``_cards``).
 """
 
 from __future__ import annotations
@@ -10,39 +11,35 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import inspect
-import json
 import threading
-from typing import Any
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
+from falwidgets.previews import esc
 from falwidgets.runner import _loop
-from falwidgets.runner._app import App, close_tree, render_output
+from falwidgets.runner._app import App
 from falwidgets.runner._backend import Backend, backend_for
+from falwidgets.runner._cards import UPLOAD_AGAIN, Card, rerun_blocker, varying_keys
 from falwidgets.runner._diff import diff_html
-from falwidgets.runner._entry import EntryView, safe_src, without_omitted
+from falwidgets.runner._entry import EntryView, without_omitted
 from falwidgets.runner._errors import describe
-from falwidgets.runner._panes import esc
-from falwidgets.runner._run import Run, drive
+from falwidgets.runner._render import close_tree, render_output
+from falwidgets.runner._resume import (
+    RESUME_TIMEOUT,
+    client_for,
+    client_origins,
+    not_resumed_note,
+    resumable,
+    resume_one,
+)
+from falwidgets.runner._run import Run
 
-RESUME_TIMEOUT = 300.0
+if TYPE_CHECKING:
+    from falwidgets.client import AsyncClient
+
 LIST_HEIGHT = "520px"  # about four cards; more scroll inside the list
 FOLLOW_POLL = 0.1  # seconds between looks for a rerun's request id (its card appears then)
-UPLOAD_AGAIN = "upload again: this file was inlined as a data URI too large for the history"
-
-
-def rerun_blocker(fields: list[str]) -> str:
-    """Why a past run cannot be sent again as it was (its uploads were not kept)."""
-    names = ", ".join(fields)
-    return (
-        f"the file in {names} was uploaded as a data URI over 64 KB, which the history does not "
-        "keep; Load the run, upload the file again, then Run"
-    )
-
-
-_STATUS_COLOURS = {"COMPLETED": "#2e7d32", "OK": "#2e7d32", "FAILED": "#c62828", "ERROR": "#c62828"}
 
 
 def read_journal(limit: int | None = None, endpoint: str | None = None) -> list[EntryView]:
@@ -52,195 +49,24 @@ def read_journal(limit: int | None = None, endpoint: str | None = None) -> list[
     return [EntryView.of(entry) for entry in journal(limit=limit, endpoint=endpoint)]
 
 
-class Card(w.HBox):
-    """One past run: thumbnail, facts, Load / Rerun buttons and a Compare checkbox."""
-
-    def __init__(
-        self, view: EntryView, varying: tuple[str, ...] = (), note: str | None = None
-    ) -> None:
-        self.view = view
-        self.thumb = w.HTML(layout={"flex": "0 0 100px"})
-        self.facts = w.HTML(layout={"flex": "1 1 auto", "min_width": "0"})
-        self.load_button = w.Button(description="Load", icon="upload", layout={"width": "96px"})
-        self.rerun_button = w.Button(description="Rerun", icon="redo", layout={"width": "96px"})
-        self.compare_box = w.Checkbox(description="Compare", indent=False)
-        self.compare_box.layout.width = "96px"
-        self.load_button.add_class("fw-load")
-        self.rerun_button.add_class("fw-rerun")
-        self.compare_box.add_class("fw-compare")
-        # a fixed-width column so every card's buttons line up whatever the facts say
-        actions = w.VBox(
-            [self.load_button, self.rerun_button, self.compare_box],
-            layout={"flex": "0 0 104px", "width": "104px"},
-        )
-        actions.add_class("fw-card-actions")
-        super().__init__([self.thumb, self.facts, actions])
-        self.add_class("fw-card")
-        self.layout.border = "1px solid #ddd"
-        self.layout.padding = "4px"
-        self.layout.margin = "2px 0"
-        self.layout.flex = "0 0 auto"  # in the scrolling list, cards scroll; they never shrink
-        self.refresh(view, varying, note)
-
-    def refresh(
-        self, view: EntryView, varying: tuple[str, ...] = (), note: str | None = None
-    ) -> None:
-        """Show ``view``; ``note`` is a line the history adds (say, why it was not resumed)."""
-        self.view = view
-        omitted = view.omitted
-        self.rerun_button.disabled = bool(omitted)
-        self.rerun_button.tooltip = (
-            f"Cannot rerun: {rerun_blocker(omitted)}" if omitted else "Run these inputs again"
-        )
-        self.thumb.value = thumb_html(view)
-        colour = _STATUS_COLOURS.get(view.status, "#555")
-        inference = view.metrics.get("inference_time")
-        timing = f" · {inference:.2f} s" if isinstance(inference, (int, float)) else ""
-        error = f'<div class="fw-card-error">{esc(view.error[:200])}</div>' if view.error else ""
-        if note:
-            error += f'<div class="fw-card-note" style="color:#8a6d00">{esc(note)}</div>'
-        rid = view.request_id
-        self.facts.value = (
-            f'<div class="fw-card-facts" style="padding:0 8px;overflow:hidden">'
-            f"<div><b>{esc(view.endpoint)}</b></div>"
-            f"{inputs_html(view.arguments, varying)}"
-            f'<div><span class="fw-card-status" style="color:{colour}">{esc(view.status)}</span>'
-            f"{esc(timing)} · {esc(view.when_text())} · "
-            f'<code class="fw-request-id" title="{esc(rid)}" style="font-size:11px;color:#888">'
-            f"{esc(rid[:8])}</code></div>{error}</div>"
-        )
-
-
-PROMPT_KEYS = ("prompt", "text", "text_prompt", "query", "input")
-EXCERPT = 90  # characters of a prompt shown on a card
-_KIND_ICONS = {
-    "audio": ("♪", "audio"),
-    "model3d": ("◆", "3D model"),
-    "video": ("▶", "video"),
-    "json": ("{ }", "data"),
-    "failed": ("✕", "no output"),
-}
-_VIDEO_EXT = (".mp4", ".webm", ".mov", ".m4v")
-_AUDIO_EXT = (".mp3", ".wav", ".ogg", ".flac", ".m4a", ".aac")
-_MODEL_EXT = (".glb", ".gltf", ".obj", ".ply", ".stl", ".fbx", ".usdz")
-_THUMB_BOX = "width:96px;height:96px;border-radius:4px"
-
-
-def first_media(output: Any, depth: int = 0) -> tuple[str, str] | None:
-    """``(kind, url)`` of the first video, audio or 3D file in an output (no image found)."""
-    if depth > 6:
-        return None
-    if isinstance(output, dict):
-        url, ctype = output.get("url"), str(output.get("content_type") or "")
-        if isinstance(url, str):
-            path = url.split("?", 1)[0].lower()
-            for kind, ext in (("video", _VIDEO_EXT), ("audio", _AUDIO_EXT)):
-                if ctype.startswith(kind + "/") or path.endswith(ext):
-                    return kind, url
-            if ctype.startswith("model/") or path.endswith(_MODEL_EXT):
-                return "model3d", url
-        for value in output.values():
-            found = first_media(value, depth + 1)
-            if found:
-                return found
-    elif isinstance(output, list):
-        for item in output[:8]:
-            found = first_media(item, depth + 1)
-            if found:
-                return found
-    return None
-
-
-def thumb_html(view: EntryView) -> str:
-    """An image thumbnail, a video's first frame, or an icon naming the kind of output: never a
-    blank grey square that tells one card from another by nothing."""
-    src = view.thumbnail
-    if src and safe_src(src):
-        return (
-            f'<img class="fw-thumb" src="{esc(src)}" loading="lazy" '
-            f'style="{_THUMB_BOX};object-fit:cover">'
-        )
-    media = first_media(view.output)
-    if media and media[0] == "video" and safe_src(media[1]):
-        return (  # preload=metadata: the browser fetches enough to draw the first frame
-            f'<video class="fw-thumb fw-thumb-video" src="{esc(media[1])}#t=0.1" '
-            f'preload="metadata" muted playsinline style="{_THUMB_BOX};object-fit:cover;'
-            'background:#222"></video>'
-        )
-    kind = media[0] if media else ("json" if view.output is not None else "failed")
-    icon, label = _KIND_ICONS[kind]
-    return (
-        f'<div class="fw-thumb fw-thumb-icon fw-thumb-{kind}" title="{label}" '
-        f'style="{_THUMB_BOX};background:#eef1f5;color:#456;display:flex;flex-direction:column;'
-        'align-items:center;justify-content:center;font-size:28px">'
-        f'{icon}<span style="font-size:11px">{label}</span></div>'
-    )
-
-
-def prompt_of(arguments: dict[str, Any]) -> str | None:
-    for key in PROMPT_KEYS:
-        value = arguments.get(key)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-    return None
-
-
-def _short(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, default=str)
-    return text if len(text) <= 24 else text[:23] + "…"
-
-
-def inputs_html(arguments: dict[str, Any], varying: tuple[str, ...]) -> str:
-    """The card's key inputs: a prompt excerpt, then the parameters that differ between runs."""
-    prompt = prompt_of(arguments)
-    parts = []
-    if prompt:
-        excerpt = prompt if len(prompt) <= EXCERPT else prompt[: EXCERPT - 1] + "…"
-        parts.append(
-            f'<div class="fw-card-prompt" title="{esc(prompt)}" style="white-space:nowrap;'
-            f'overflow:hidden;text-overflow:ellipsis;font-style:italic">“{esc(excerpt)}”</div>'
-        )
-    chips = [
-        f'<span class="fw-card-param">{esc(key)}=<b>{esc(_short(arguments[key]))}</b></span>'
-        for key in varying
-        if key in arguments
-    ]
-    if chips:
-        joined = " · ".join(chips)
-        parts.append(f'<div class="fw-card-params" style="font-size:12px">{joined}</div>')
-    return "".join(parts)
-
-
-def varying_keys(views: list[EntryView]) -> dict[str, tuple[str, ...]]:
-    """Per endpoint, the scalar inputs whose values differ between its runs (seed, guidance…):
-    what tells one card from the next. Prompts are shown anyway, so they are left out."""
-    seen: dict[str, dict[str, set[str]]] = {}
-    for view in views:
-        per = seen.setdefault(view.endpoint, {})
-        for key, value in view.arguments.items():
-            if key in PROMPT_KEYS or isinstance(value, (dict, list)):
-                continue
-            per.setdefault(key, set()).add(json.dumps(value, default=str))
-    out: dict[str, tuple[str, ...]] = {}
-    for endpoint, per in seen.items():
-        runs = [v for v in views if v.endpoint == endpoint]
-        keys = [
-            k
-            for k, values in per.items()
-            if len(values) > 1 or sum(k in v.arguments for v in runs) < len(runs)
-        ]
-        out[endpoint] = tuple(keys[:6])
-    return out
-
-
 class History(w.VBox):
-    """Cards of past runs plus a work area where loaded runs and comparisons appear."""
+    """Cards of past runs plus a work area where loaded runs and comparisons appear.
+
+    Running, the same on ``App``, ``Sweep`` and ``History``: ``run()`` blocks and returns the
+    result and ``await arun()`` is its twin, but a history starts no work of its own (so it has
+    neither; :meth:`rerun` starts a run in an app); ``wait()`` blocks until the work in flight
+    (resumed runs, followed reruns) has finished and ``await wait_async()`` is its twin; both
+    return the history.
+
+    The client is the one passed, else the app's, else the kernel's shared one; :meth:`close`
+    never closes it.
+    """
 
     def __init__(
         self,
         *,
         app: App | None = None,
-        client: Any = None,
+        client: AsyncClient | None = None,
         limit: int = 50,
         endpoint: str | None = None,
         resume: bool = True,
@@ -284,13 +110,13 @@ class History(w.VBox):
 
     @property
     def backend(self) -> Backend:
+        """Where resumes go: the client passed, else the app's, else the kernel's default."""
         if self._backend is None:
             shared = next(iter(self.apps.values()), None)
-            client = self._client if self._client is not None else None
-            if client is None and shared is not None:
+            if self._client is None and shared is not None:
                 self._backend = shared.backend
             else:
-                self._backend = backend_for(client)
+                self._backend = backend_for(self._client)
         return self._backend
 
     def __repr__(self) -> str:
@@ -474,16 +300,11 @@ class History(w.VBox):
         Runs on the runner loop; in a plain script this waits until they have finished.
         """
         pending = self.pending()
-        todo = []
+        origins = client_origins(self.backend.client)
+        todo = [view for view in pending if resumable(view, origins)]
         for view in pending:
-            if self._resumable(view):
-                todo.append(view)
-            else:
-                where = _origin(_base(view)) or "an unknown host"
-                self.notes[view.request_id] = (
-                    f"recorded on {where}, not where runs go now: not resumed automatically "
-                    "(your key is only sent to the host runs go to)"
-                )
+            if view not in todo:
+                self.notes[view.request_id] = not_resumed_note(view)
         if len(todo) < len(pending):  # show the notes
             self.refresh()
         if not todo or self._closed:
@@ -494,177 +315,55 @@ class History(w.VBox):
         return self._resume_task
 
     async def _resume_all(self, views: list[EntryView]) -> None:
-        await asyncio.gather(*(self._resume_one(v) for v in views))
+        client = self.backend.client
+        track = self.resumed.append
+        await asyncio.gather(*(resume_one(v, client_for(v, client), track) for v in views))
         self.refresh()
 
-    def _resumable(self, view: EntryView) -> bool:
-        """Whether to follow ``view`` automatically: only when it was recorded against the host
-        runs go to now (the client's queue or proxy origin). Resuming sends this client's key to
-        the stored URLs, so an entry recorded against another host is never contacted. A
-        loopback entry (a local server of an earlier kernel) is the exception: it is checked
-        with a key-less client (see ``_client_for``) so a dead one is marked gone."""
-        origin = _origin(_base(view))
-        return origin is not None and (origin in self._origins() or _loopback(origin))
+    def _in_flight(self) -> list[concurrent.futures.Future[Any]]:
+        futures = [*self._followers, self._resume_task]
+        return [f for f in futures if f is not None and not f.done()]
 
-    def _origins(self) -> set[str]:
-        client = self.backend.client
-        hosts = getattr(client, "hosts", None)
-        urls = (getattr(hosts, "queue", None), getattr(client, "proxy_origin", None))
-        return {o for o in map(_origin, urls) if o is not None}
+    async def wait_async(self, timeout: float | None = None) -> History:
+        """``await history.wait_async()``: until resumed runs and followed reruns have finished."""
+        waits = (_loop.wait_for(f) for f in self._in_flight())
+        await asyncio.wait_for(asyncio.gather(*waits, return_exceptions=True), timeout)
+        return self
 
-    def _client_for(self, view: EntryView) -> Any:
-        """The backend's client, or for a loopback entry of another server a fresh key-less one
-        (a key from the environment is only ever sent to fal hosts; none is passed here)."""
-        if _origin(_base(view)) in self._origins():
-            return self.backend.client
-        from falwidgets.client import AsyncClient, RetryPolicy
-
-        return AsyncClient(retry=RetryPolicy(max_attempts=1))
-
-    async def _resume_one(self, view: EntryView) -> Run:
-        client = self._client_for(view)
-        run = Run(endpoint=view.endpoint, arguments=dict(view.arguments), state="queued")
-        run.request_id = view.request_id
-        self.resumed.append(run)
-        try:
-            handle = client.resume(view.raw if view.raw is not None else view.request_id)
-            if inspect.isawaitable(handle):
-                handle = await handle
-        except Exception as exc:  # unknown or expired request: record why on the run
-            run.state, run.error = "failed", exc
-        else:
-            await drive(run, client, handle=handle, timeout=RESUME_TIMEOUT)
-        if run.state == "failed" and _gone_local_server(view, run.error):
-            _record_gone(view)
-        elif run.state == "failed" and _definitive(run.error):
-            _record_failed(view, run.error)
-        return run
-
-    async def wait(self, timeout: float | None = None) -> History:
-        """``await history.wait()``: until resumed runs have finished."""
-        if self._resume_task is not None:
-            await _loop.wait_for(self._resume_task, timeout)
+    def wait(self, timeout: float | None = None) -> History:
+        """Block until resumed runs and followed reruns have finished (``TimeoutError`` after
+        ``timeout`` seconds; the work itself keeps going)."""
+        _loop.wait_all(self._in_flight(), timeout)
         return self
 
     def close(self) -> None:
         """Stop following reruns and resumes, close the apps the history made and every card.
 
         The user's own app (passed as ``app``) and views handed out by :meth:`compare` stay open.
-        Once closed, refresh() does nothing, so late followers cannot build new cards.
+        Once closed, refresh() does nothing, so late followers cannot build new cards. The client
+        is the kernel's shared one (or yours): it stays open.
         """
-        with getattr(self, "_refresh_lock", threading.RLock()):
+        if not hasattr(self, "_closed"):  # __init__ failed before any state existed
+            super().close()
+            return
+        with self._refresh_lock:
             self._closed = True
-        for future in [*getattr(self, "_followers", ()), getattr(self, "_resume_task", None)]:
+        for future in [*self._followers, self._resume_task]:
             if future is not None:
                 future.cancel()
-        for name in getattr(self, "_own_apps", ()):
+        for name in self._own_apps:
             self.apps[name].close()
-        keep = {id(a) for a in getattr(self, "apps", {}).values()}
-        keep |= getattr(self, "_handed_out", set())
-        for widget in [*getattr(self, "_slots", {}).values(), *getattr(self, "cards", ())]:
-            if widget is not None and id(widget) not in keep:
-                close_tree(widget)
-        for widget in list(getattr(self, "children", ())):
-            if id(widget) not in keep:
-                _close_shell(widget, keep)
+        keep = {id(a) for a in self.apps.values()} | self._handed_out
+        for widget in [*self._slots.values(), *self.cards, *self.children]:
+            if widget is not None:
+                close_tree(widget, keep)
         super().close()
-
-
-def _close_shell(widget: w.Widget, keep: set[int]) -> None:
-    """Close ``widget`` and its children except those in ``keep`` (the user's own widgets)."""
-    for child in getattr(widget, "children", ()) or ():
-        if id(child) not in keep:
-            _close_shell(child, keep)
-    widget.close()
-
-
-def _base(view: EntryView) -> str:
-    """The queue base URL the entry was recorded against (``""`` when unknown)."""
-    return str(_get_attr(view.raw, "base") or "")
-
-
-def _get_attr(entry: Any, name: str) -> Any:
-    return entry.get(name) if isinstance(entry, dict) else getattr(entry, name, None)
-
-
-def _origin(url: str | None) -> str | None:
-    """``scheme://host:port`` of ``url`` (default ports filled in), or None without a host."""
-    if not url:
-        return None
-    try:
-        parts = urlsplit(str(url))
-        port = parts.port
-    except ValueError:
-        return None
-    if not parts.scheme or not parts.hostname:
-        return None
-    scheme = parts.scheme.lower()
-    port = port or {"http": 80, "https": 443}.get(scheme)
-    return f"{scheme}://{parts.hostname.lower()}:{port}"
-
-
-def _loopback(origin: str) -> bool:
-    host = urlsplit(origin).hostname or ""
-    return host in {"127.0.0.1", "localhost", "::1"}
-
-
-def _definitive(error: BaseException | None) -> bool:
-    """A resume error that retrying cannot fix: the request is unknown (404), the key is refused
-    (401/403) or another 4xx other than a timeout or rate limit."""
-    from falwidgets.client import AuthError, FalError, MissingCredentials, NotFound
-
-    if isinstance(error, (NotFound, AuthError, MissingCredentials)):
-        return True
-    code = getattr(error, "status_code", None)
-    return (
-        isinstance(error, FalError)
-        and isinstance(code, int)
-        and 400 <= code < 500
-        and (code not in (408, 429))
-    )
-
-
-def _record_failed(view: EntryView, error: BaseException | None) -> None:
-    """Mark the entry FAILED with the resume's error: shown on its card, and not retried on
-    every open of the history (like :func:`_record_gone`)."""
-    from falwidgets.client import mark_journal
-    from falwidgets.client._journal import default_journal
-
-    entry = default_journal().get(view.request_id)
-    if entry is not None and entry.done:  # the client recorded the job's own outcome: keep it
-        return
-    title, detail, _ = describe(error) if error is not None else ("Failed", "", None)
-    mark_journal(
-        view.request_id,
-        "FAILED",
-        error=f"could not resume: {title}: {detail}"[:2000],
-        error_type=str(getattr(error, "error_type", None) or type(error).__name__),
-    )
-
-
-def _gone_local_server(view: EntryView, error: BaseException | None) -> bool:
-    """The run was sent to a local server (loopback) that no longer answers: it never will."""
-    base = str(getattr(view.raw, "base", "") or "")
-    host = urlsplit(base).hostname or ""
-    return host in {"127.0.0.1", "localhost", "::1"} and "ConnectError" in str(error)
-
-
-def _record_gone(view: EntryView) -> None:
-    """Mark the journal entry failed so that opening the history does not retry it forever."""
-    from falwidgets.client import mark_journal
-
-    mark_journal(
-        view.request_id,
-        "FAILED",
-        error="the local server that ran this request is gone (its kernel ended)",
-        error_type="server_gone",
-    )
 
 
 def history(
     app: App | None = None,
     *,
-    client: Any = None,
+    client: AsyncClient | None = None,
     limit: int = 50,
     endpoint: str | None = None,
     resume: bool = True,

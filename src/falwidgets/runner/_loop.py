@@ -89,3 +89,16 @@ def run_sync(coro: Coroutine[Any, Any, T], *, timeout: float | None = None) -> T
 async def wait_for(future: concurrent.futures.Future[T], timeout: float | None = None) -> T:
     """Await a runner future from any loop; a timeout leaves the work itself running."""
     return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), timeout)
+
+
+def wait_all(futures: list[concurrent.futures.Future[Any]], timeout: float | None = None) -> None:
+    """Block until every future has finished (with a result, an error or cancelled).
+
+    ``TimeoutError`` after ``timeout`` seconds; unlike :func:`block`, the work keeps going (this
+    is a wait on work started elsewhere, not a call that owns it).
+    """
+    if on_runner_thread():
+        raise RuntimeError("cannot block on the runner loop from inside it: await it instead")
+    _, pending = concurrent.futures.wait(futures, timeout)
+    if pending:
+        raise TimeoutError(f"{len(pending)} of {len(futures)} still running after {timeout} s")

@@ -12,6 +12,8 @@ from typing import Any
 
 import ipywidgets as w
 
+from falwidgets.previews import esc
+
 MAX_LOG_LINES = 300  # the pane keeps the tail: logs never bloat the saved notebook
 LOG_LINE_PX = 18  # px per line; the box is a whole number of lines so no line is cut in half
 LOG_VISIBLE_LINES = 8
@@ -32,11 +34,6 @@ LOG_FRAME_STYLE = "border:1px solid #ccc;border-radius:4px;margin:4px 0;padding:
 LOG_SUMMARY_STYLE = "cursor:pointer;font-size:12px;color:#555;padding:0 8px;user-select:none"
 ID_STYLE = "font-size:11px;color:#888;margin-left:8px;white-space:nowrap"
 SHORT_ID = 8  # characters of a request id shown; the full id is the tooltip
-
-
-def esc(text: Any) -> str:
-    """HTML-escape any value's text (quotes included: it may land in an attribute)."""
-    return html.escape(str(text), quote=True)
 
 
 def log_message(entry: Any) -> str:

@@ -11,9 +11,20 @@ import asyncio
 import concurrent.futures
 import contextlib
 import time
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
+
+from falwidgets.client import (
+    AsyncClient,
+    AsyncHandle,
+    Cancelled,
+    Completed,
+    DeadlineExceeded,
+    InProgress,
+    Queued,
+    Status,
+)
 
 DEFAULT_TIMEOUT = 900.0  # seconds for a whole run: queue wait + inference + result
 
@@ -36,7 +47,7 @@ class Run:
     submitted_at: float = field(default_factory=time.monotonic)
     started_at: float | None = None
     finished_at: float | None = None
-    handle: Any = field(default=None, repr=False)
+    handle: AsyncHandle | None = field(default=None, repr=False)
     task: concurrent.futures.Future[Any] | None = field(default=None, repr=False)
     cancel_requested: bool = False
     # the submit POST while it is in flight: a cancel arriving then waits for it (see _guard)
@@ -83,57 +94,29 @@ class Run:
         return f"Failed after {self.elapsed:.1f} s"
 
 
-def _field(event: Any, name: str, default: Any = None) -> Any:
-    if isinstance(event, Mapping):
-        return event.get(name, default)
-    return getattr(event, name, default)
-
-
-def status_kind(event: Any) -> str:
-    """``queued``/``running``/``completed`` for a client status object (or a raw status dict)."""
-    if isinstance(event, Mapping):
-        raw = str(event.get("status", ""))
-        return {"IN_QUEUE": "queued", "IN_PROGRESS": "running", "COMPLETED": "completed"}.get(
-            raw, "unknown"
-        )
-    name = type(event).__name__
-    return {"Queued": "queued", "InProgress": "running", "Completed": "completed"}.get(
-        name, "unknown"
-    )
-
-
-def apply_status(run: Run, event: Any) -> list[Any]:
-    """Fold one status event into ``run``; returns the log entries it carried."""
-    kind = status_kind(event)
-    logs = list(_field(event, "logs", None) or [])
-    if kind == "queued":
-        run.state = "queued"
-        position = _field(event, "position", None)
-        if position is None:
-            position = _field(event, "queue_position", None)
-        run.position = position
-    elif kind == "running":
-        if run.started_at is None:
-            run.started_at = time.monotonic()
+def apply_status(run: Run, event: Status) -> list[dict[str, Any]]:
+    """Fold one client status event into ``run``; returns the log entries it carried."""
+    if isinstance(event, Queued):
+        run.state, run.position = "queued", event.position
+        return []
+    if run.started_at is None:
+        run.started_at = time.monotonic()
+    if isinstance(event, InProgress):
         run.state = "running"
-    elif kind == "completed":
-        if run.started_at is None:
-            run.started_at = time.monotonic()
-        run.metrics = dict(_field(event, "metrics", None) or {})
-    return logs
-
-
-def _is_cancel_error(exc: BaseException) -> bool:
-    return any(k.__name__ == "Cancelled" for k in type(exc).__mro__)
+        return list(event.logs)
+    if isinstance(event, Completed):
+        run.metrics = dict(event.metrics)
+        return list(event.logs)
+    raise TypeError(f"not a queue status: {event!r}")
 
 
 async def drive(
     run: Run,
-    client: Any,
+    client: AsyncClient,
     on_update: Callable[[Run, list[Any]], None] | None = None,
     *,
     timeout: float | None = DEFAULT_TIMEOUT,
-    handle: Any = None,
+    handle: AsyncHandle | None = None,
 ) -> Run:
     """Submit (unless ``handle`` is given), follow events, fetch the result; never raises.
 
@@ -150,28 +133,28 @@ async def drive(
             # shielded: a cancel must not abandon a POST the server may already have accepted
             # (the job would run unseen); _guard lets it finish and then cancels it there
             run.submitting = asyncio.ensure_future(client.submit(run.endpoint, run.arguments))
-            run.handle = await asyncio.shield(run.submitting)
+            followed = await asyncio.shield(run.submitting)
             run.submitting = None
         else:
-            run.handle = handle
-        run.request_id = getattr(run.handle, "request_id", None)
+            followed = handle
+        run.handle, run.request_id = followed, followed.request_id
         if run.state == "submitting":
             run.state = "queued"
         notify()
-        async for event in run.handle.events(logs=True):
+        async for event in followed.events(logs=True):
             new_logs = apply_status(run, event)
             run.logs.extend(new_logs)
             notify(new_logs)
-            if status_kind(event) == "completed":
+            if isinstance(event, Completed):
                 break
-        run.output = await run.handle.result()
+        run.output = await followed.result()
 
     return await _guard(run, follow(), timeout, notify)
 
 
 async def drive_stream(
     run: Run,
-    client: Any,
+    client: AsyncClient,
     on_partial: Callable[[Run, Any], None] | None = None,
     on_update: Callable[[Run, list[Any]], None] | None = None,
     *,
@@ -188,7 +171,7 @@ async def drive_stream(
         stream = client.stream(run.endpoint, run.arguments)
         async for partial in stream:
             if run.started_at is None:
-                run.request_id = run.request_id or getattr(stream, "request_id", None)
+                run.request_id = run.request_id or stream.request_id
                 run.started_at = time.monotonic()
                 run.state = "running"
                 notify()
@@ -222,17 +205,17 @@ async def _guard(
         await _cancel_on_server(run)  # don't leave the job running on the server
     except Exception as exc:
         run.error = exc
-        run.state = "cancelled" if run.cancel_requested or _is_cancel_error(exc) else "failed"
+        run.state = "cancelled" if run.cancel_requested or isinstance(exc, Cancelled) else "failed"
     finally:
         run.finished_at = time.monotonic()
         notify()
     return run
 
 
-def deadline_error(run: Run, timeout: float | None, cause: BaseException | None = None) -> Any:
+def deadline_error(
+    run: Run, timeout: float | None, cause: BaseException | None = None
+) -> DeadlineExceeded:
     """A ``DeadlineExceeded`` naming the request, so the user can resume or look it up."""
-    from falwidgets.client import DeadlineExceeded
-
     if isinstance(cause, DeadlineExceeded):
         return cause
     rid = run.request_id
@@ -265,15 +248,15 @@ async def _cancel_on_server(run: Run, grace: float = 10.0) -> None:
     submitting, run.submitting = run.submitting, None
     if run.handle is None and submitting is not None:
         try:
-            run.handle = await asyncio.wait_for(submitting, grace)
+            accepted = await asyncio.wait_for(submitting, grace)
         except BaseException:  # the submit failed or hung: no job to cancel (or none we know)
             return
-        run.request_id = getattr(run.handle, "request_id", None)
+        run.handle, run.request_id = accepted, accepted.request_id
     if run.handle is not None:
         await _quiet_cancel(run.handle)
 
 
-async def _quiet_cancel(handle: Any, timeout: float = 10.0) -> None:
+async def _quiet_cancel(handle: AsyncHandle, timeout: float = 10.0) -> None:
     """Ask the server to cancel; a failure here must not hide the run's own error."""
     with contextlib.suppress(Exception):  # the request may be finished or unreachable
         await asyncio.wait_for(handle.cancel(), timeout)

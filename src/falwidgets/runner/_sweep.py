@@ -15,12 +15,14 @@ from typing import Any
 
 import ipywidgets as w
 
+from falwidgets.client import AsyncClient
+from falwidgets.previews import esc, safe_url
 from falwidgets.runner import _loop
-from falwidgets.runner._app import close_tree, show_in
 from falwidgets.runner._backend import Backend, backend_for
+from falwidgets.runner._entry import first_image
 from falwidgets.runner._errors import describe
 from falwidgets.runner._grid import expand, label
-from falwidgets.runner._panes import esc
+from falwidgets.runner._render import close_tree, show_in
 from falwidgets.runner._run import DEFAULT_TIMEOUT, Run, _quiet_cancel, checked_timeout, drive
 
 MAX_COLUMNS = 6  # a wider last axis falls back to wrapped, individually labelled cells
@@ -40,10 +42,7 @@ def _header(text: str, css: str) -> w.HTML:
 def compact_html(output: Any, title: str) -> str | None:
     """A sweep cell's picture alone (the grid is for comparing images), or ``None`` when the
     output has no image (then the full preview is shown)."""
-    from falwidgets.previews import safe_url
-    from falwidgets.runner._entry import first_image, safe_src
-
-    src = safe_src(first_image(output))
+    src = first_image(output)
     if not src:
         return None
     img = (
@@ -83,7 +82,16 @@ class SweepPoint:
 
 
 class Sweep(w.VBox):
-    """The sweep's widget and its results (``.points``, ``.outputs``); ``await`` it to finish."""
+    """The sweep's widget and its results (``.points``, ``.outputs``); ``await`` it to finish.
+
+    Running, the same on ``App``, ``Sweep`` and ``History``: ``run()`` blocks and returns the
+    result (here the outputs in grid order, ``None`` where a point failed: see ``.failures``),
+    ``await arun()`` is its coroutine twin returning the same, ``wait()`` blocks until the work in
+    flight has finished and ``await wait_async()`` (or ``await sweep``) is its twin; both return
+    the sweep. A sweep starts when made (:func:`sweep`); waiting on one starts it if needed.
+
+    The client is the kernel's shared one unless you pass yours; :meth:`close` never closes it.
+    """
 
     def __init__(
         self,
@@ -92,7 +100,7 @@ class Sweep(w.VBox):
         grid: Mapping[str, Sequence[Any]],
         *,
         concurrency: int = 8,
-        client: Any = None,
+        client: AsyncClient | None = None,
         timeout: float | None = DEFAULT_TIMEOUT,
     ) -> None:
         if not isinstance(endpoint, str) or not endpoint:
@@ -289,11 +297,20 @@ class Sweep(w.VBox):
         return self
 
     def wait(self, timeout: float | None = None) -> Sweep:
-        """Block until every point has finished (``TimeoutError`` after ``timeout`` seconds)."""
+        """Block until every point has finished (``TimeoutError`` after ``timeout`` seconds; the
+        sweep keeps going: :meth:`cancel` stops it)."""
         self.start()
         if self._task is not None:
-            _loop.block(self._task, timeout)
+            _loop.wait_all([self._task], timeout)
         return self
+
+    def run(self, timeout: float | None = None) -> list[Any]:
+        """Block until every point has finished and return the outputs in grid order."""
+        return self.wait(timeout).outputs
+
+    async def arun(self, timeout: float | None = None) -> list[Any]:
+        """:meth:`run` from async code: the outputs in grid order."""
+        return (await self.wait_async(timeout)).outputs
 
     def __await__(self) -> Generator[Any, None, Sweep]:
         return self.wait_async().__await__()
@@ -317,10 +334,13 @@ class Sweep(w.VBox):
     def close(self) -> None:
         """Cancel what still runs (on the server too) and close the grid's widgets: a closed
         sweep leaves neither jobs nor widget models behind."""
-        if not getattr(self, "_stopping", True) and not self.done:
+        if not hasattr(self, "_stopping"):  # __init__ failed before any state existed
+            super().close()
+            return
+        if not self._stopping and not self.done:
             self.cancel()
         self._stopping = True
-        for widget in list(getattr(self, "children", ())):
+        for widget in list(self.children):
             close_tree(widget)
         super().close()
 
@@ -331,13 +351,13 @@ def sweep(
     grid: Mapping[str, Sequence[Any]] | None = None,
     *,
     concurrency: int = 8,
-    client: Any = None,
+    client: AsyncClient | None = None,
     timeout: float | None = DEFAULT_TIMEOUT,
 ) -> Sweep:
     """Run ``base_inputs`` with every combination of ``grid`` values; return the live grid widget.
 
-    In a notebook the sweep runs in the background (``await s`` or ``s.wait()`` for the results);
-    in a script it has finished when this returns.
+    In a notebook the sweep runs in the background (``s.wait()``, ``await s`` or ``s.run()`` for
+    the results); in a script it has finished when this returns.
     """
     if grid is None:
         raise TypeError("sweep() needs grid={'field': [values, ...]}")

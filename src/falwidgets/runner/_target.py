@@ -8,7 +8,10 @@ way in this kernel) build their form from the Python input model, with no schema
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from falwidgets.server._registry import EndpointDef
 
 
 @dataclass(frozen=True)
@@ -19,16 +22,11 @@ class Target:
     streaming: bool = False  # partial results over SSE (fal's `/stream` endpoints), no queue
 
 
-def _registry() -> dict[str, Any]:
+def _registry() -> dict[str, EndpointDef]:
     """The local server's endpoint registry in this process (demo and user endpoints)."""
-    from falwidgets import server
+    from falwidgets.server import endpoints
 
-    snapshot = getattr(server, "endpoints", None)
-    if snapshot is None:
-        from falwidgets.server import _registry as registry
-
-        snapshot = registry.endpoints
-    return dict(snapshot())
+    return endpoints()
 
 
 def served_ids() -> list[str]:
@@ -36,7 +34,7 @@ def served_ids() -> list[str]:
     return sorted(_registry())
 
 
-def _registered(endpoint_id: str) -> Any:
+def _registered(endpoint_id: str) -> EndpointDef | None:
     """The local server's registration for ``endpoint_id`` in this process, if any."""
     return _registry().get(endpoint_id.strip("/"))
 
@@ -44,7 +42,7 @@ def _registered(endpoint_id: str) -> Any:
 def _served_id(func: Any) -> str | None:
     """The endpoint id a function was registered under with ``@falwidgets.server.endpoint``."""
     for endpoint_id, definition in _registry().items():
-        if getattr(definition, "func", None) is func:
+        if definition.func is func:
             return endpoint_id
     return None
 
@@ -64,30 +62,30 @@ def resolve(source: Any, endpoint: str | None = None) -> Target:
     """Turn ``app()``'s argument into a :class:`Target`; raise ``TypeError`` on anything else."""
     from pydantic import BaseModel
 
-    endpoint_id = getattr(source, "endpoint_id", None)
+    from falwidgets.schema import EndpointSchema, load_endpoint
+
     if isinstance(source, str):
         reg = _registered(source)
-        streaming = bool(getattr(reg, "streaming", False)) or source.rstrip("/").endswith("/stream")
-        if reg is not None and getattr(reg, "document", None):
+        streaming = (reg is not None and reg.streaming) or source.rstrip("/").endswith("/stream")
+        if reg is not None and reg.document:
             return Target(source, reg.document, _output_spec_of_model(reg.output), streaming)
-        if reg is not None and getattr(reg, "input", None) is not None:
+        if reg is not None and reg.input is not None:
             return Target(source, reg.input, _output_spec_of_model(reg.output), streaming)
-        from falwidgets.schema import load_endpoint
-
         schema = load_endpoint(source)
-        return Target(source, schema, getattr(schema, "output", None), streaming)
+        return Target(source, schema, schema.output, streaming)
+    if isinstance(source, EndpointSchema):
+        return Target(endpoint or source.endpoint_id, source, source.output)
     if isinstance(source, type) and issubclass(source, BaseModel):
         return Target(endpoint, source, None)
     if callable(source) and not isinstance(source, type):  # a function served by the decorator
-        served = endpoint_id if isinstance(endpoint_id, str) else _served_id(source)
+        served = _served_id(source)
         if served is None:
+            name = getattr(source, "__name__", source)  # a callable object may have no name
             raise TypeError(
-                f"{getattr(source, '__name__', source)!r} is not served: decorate it with "
+                f"{name!r} is not served: decorate it with "
                 "@falwidgets.server.endpoint('me/name', input=..., output=...) first"
             )
         return resolve(served)
-    if isinstance(endpoint_id, str) and hasattr(source, "input"):  # an EndpointSchema
-        return Target(endpoint or endpoint_id, source, getattr(source, "output", None))
     if isinstance(source, dict):  # an OpenAPI document or a JSON schema
         return Target(endpoint, source, None)
     raise TypeError(

@@ -1,12 +1,17 @@
 """`EndpointSchema` and `load_endpoint`: one fal endpoint's Input/Output as specs and models.
 
-Loading is cached per document (by identity for dicts, by path and mtime for files, by id for the
-bundled catalog) because forms, the server and the CLI all ask for the same endpoint repeatedly.
+Loading is cached per document (by a digest of the content for dicts, by path and mtime for files,
+by id for the bundled catalog) because forms, the server and the CLI all ask for the same endpoint
+repeatedly. A dict is keyed on what it holds, not on its identity: a notebook user who edits a
+schema dict in place and builds the form again must get the edited form. Each kind of source has
+its own bound, so documents passed as dicts (each with its Pydantic models) are not kept alive by
+the thousand.
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import os
 import threading
@@ -155,23 +160,31 @@ class EndpointSchema:
 
 # -- loading ---------------------------------------------------------------------------------
 
-_CACHE_SIZE = 4096
-_cache: OrderedDict[Any, tuple[Any, EndpointSchema]] = OrderedDict()
+# entries kept per kind of source, least recently used dropped first (the catalog has 1,340 ids)
+_CACHE_LIMITS: dict[str, int] = {"id": 2048, "url": 256, "path": 256, "dict": 64}
+_caches: dict[str, OrderedDict[Any, EndpointSchema]] = {k: OrderedDict() for k in _CACHE_LIMITS}
 _cache_lock = threading.Lock()
 
 
-def _cached(key: Any, keep: Any, build: Callable[[], EndpointSchema]) -> EndpointSchema:
+def _cached(kind: str, key: Any, build: Callable[[], EndpointSchema]) -> EndpointSchema:
+    cache = _caches[kind]
     with _cache_lock:
-        hit = _cache.get(key)
-        if hit is not None and hit[0] is keep:
-            _cache.move_to_end(key)
-            return hit[1]
+        hit = cache.get(key)
+        if hit is not None:
+            cache.move_to_end(key)
+            return hit
     schema = build()
     with _cache_lock:
-        _cache[key] = (keep, schema)
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
+        cache[key] = schema
+        while len(cache) > _CACHE_LIMITS[kind]:
+            cache.popitem(last=False)
     return schema
+
+
+def _digest(doc: Mapping[str, Any]) -> str:
+    """sha256 of the document's JSON text. Key order is kept: it is the form's field order."""
+    text = json.dumps(doc, separators=(",", ":"), ensure_ascii=False, default=repr)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _unwrap(doc: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -182,7 +195,7 @@ def _unwrap(doc: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def _from_path(path: Path) -> EndpointSchema:
     stat = path.stat()
-    key = ("path", str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
 
     def build() -> EndpointSchema:
         try:
@@ -193,7 +206,7 @@ def _from_path(path: Path) -> EndpointSchema:
             raise ValueError(f"{path}: expected a JSON object, got {type(doc).__name__}")
         return EndpointSchema(_unwrap(doc))
 
-    return _cached(key, None, build)
+    return _cached("path", key, build)
 
 
 def load_endpoint(
@@ -206,13 +219,14 @@ def load_endpoint(
 
     Endpoint ids are looked up in the bundled catalog (offline). URLs are fetched with `fetch`
     (default: stdlib urllib with a deadline) and cached on disk; `refresh=True` fetches again.
-    Results are cached per document.
+    Results are cached per document (a dict by its content, so an edited dict loads afresh).
     """
     if isinstance(source, EndpointSchema):
         return source
     if isinstance(source, Mapping):
+        # a private copy: the cached schema must not change when the caller edits the dict later
         doc = source
-        return _cached(("dict", id(doc)), doc, lambda: EndpointSchema(_unwrap(doc)))
+        return _cached("dict", _digest(doc), lambda: EndpointSchema(_unwrap(copy.deepcopy(doc))))
     if isinstance(source, os.PathLike):
         return _from_path(Path(source))
     if not isinstance(source, str):
@@ -225,10 +239,10 @@ def load_endpoint(
 
         if refresh:
             with _cache_lock:
-                _cache.pop(("url", source), None)
+                _caches["url"].pop(source, None)
         return _cached(
-            ("url", source),
-            None,
+            "url",
+            source,
             lambda: EndpointSchema(_unwrap(load_url(source, fetch=fetch, refresh=refresh))),
         )
     path = Path(source).expanduser()
@@ -239,5 +253,5 @@ def load_endpoint(
     from falwidgets.schema._catalog import catalog_document
 
     return _cached(
-        ("id", source), None, lambda: EndpointSchema(catalog_document(source), endpoint_id=source)
+        "id", source, lambda: EndpointSchema(catalog_document(source), endpoint_id=source)
     )

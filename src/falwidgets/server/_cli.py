@@ -45,8 +45,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def run(args: argparse.Namespace) -> int:
+    from falwidgets._hosts import is_loopback
     from falwidgets.server import endpoints, serve
-    from falwidgets.server._server import is_loopback
 
     try:
         server = serve(

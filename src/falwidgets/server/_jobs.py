@@ -23,6 +23,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
+from falwidgets._endpoint_id import parse_endpoint
 from falwidgets.server._context import (
     FieldError,
     JobCancelled,
@@ -32,7 +33,7 @@ from falwidgets.server._context import (
 )
 from falwidgets.server._faults import Faults
 from falwidgets.server._metrics import Metrics
-from falwidgets.server._registry import EndpointDef, parse_endpoint_id
+from falwidgets.server._registry import EndpointDef
 from falwidgets.server._storage import Storage
 from falwidgets.server._validation import pydantic_detail
 
@@ -211,11 +212,11 @@ class JobQueue:
         priority: str = "normal",
         no_retry: bool = False,
     ) -> Job:
-        app = parse_endpoint_id(endpoint_id)
+        app = parse_endpoint(endpoint_id)
         job = Job(
             request_id=str(uuid.uuid4()),
             endpoint_id=endpoint_id,
-            queue_prefix=app.queue_prefix,
+            queue_prefix=app.app_id,
             arguments=arguments,
             inp=inp,
             definition=definition,

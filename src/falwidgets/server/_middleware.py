@@ -11,6 +11,7 @@ import json
 import logging
 from typing import Any
 
+from falwidgets._hosts import is_loopback
 from falwidgets.server._faults import Faults
 from falwidgets.server._metrics import Metrics
 
@@ -20,14 +21,20 @@ Send = Any
 
 # operational routes never get faults: tests and dashboards must be able to read them
 _EXEMPT = ("/metrics", "/health", "/_falwidgets/")
-_LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
 class _DropFilter(logging.Filter):
     """Hide uvicorn's error log for connections we drop on purpose."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "falwidgets-injected-drop" not in str(record.exc_info[1] if record.exc_info else "")
+        return not _is_drop(record.exc_info[1] if record.exc_info else None)
+
+
+def _is_drop(error: BaseException | None) -> bool:
+    """An injected drop, also when a task group wrapped it (streaming responses run in one)."""
+    if isinstance(error, InjectedDrop):
+        return True
+    return any(_is_drop(e) for e in getattr(error, "exceptions", ()))
 
 
 logging.getLogger("uvicorn.error").addFilter(_DropFilter())
@@ -80,6 +87,11 @@ class FaultMiddleware:
             status = (502, 503, 504)[self.metrics_count(kind) % 3]
             page = f"<html><body><h1>{status} Bad Gateway</h1><hr>nginx</body></html>".encode()
             await _respond(send, status, page, "text/html", [])
+        elif kind == "drop" and streaming:
+            # a stream is cut mid-way, as a dropped connection cuts it: the headers and the first
+            # event arrive, then the connection closes without the stream's end (clients that
+            # read events must survive that and fall back, e.g. to polling)
+            await self.app(scope, receive, _cut_after_first_event(send))
         elif kind == "drop":
             # promise a body and close the connection before sending it
             await send(
@@ -95,6 +107,19 @@ class FaultMiddleware:
         return int(self.metrics.value("falwidgets_faults_total", kind=kind))
 
 
+def _cut_after_first_event(send: Send) -> Send:
+    """`send` that raises :class:`InjectedDrop` right after the first SSE event has gone out."""
+
+    async def cutting(message: dict[str, Any]) -> None:
+        await send(message)
+        if message["type"] == "http.response.body" and message.get("body", b"").startswith(
+            b"data:"
+        ):
+            raise InjectedDrop
+
+    return cutting
+
+
 class LoopbackHostMiddleware:
     """When bound to loopback, refuse other Host headers (DNS-rebinding protection)."""
 
@@ -105,7 +130,7 @@ class LoopbackHostMiddleware:
         if scope["type"] == "http":
             host = dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1")
             name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-            if name and name not in _LOOPBACK and not name.endswith(".localhost"):
+            if name and not is_loopback(name):
                 body = json.dumps({"detail": f"Invalid host header {host!r}"}).encode()
                 await _respond(send, 400, body, "application/json", [])
                 return

@@ -14,11 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from falwidgets._endpoint_id import EndpointId, parse_endpoint
-
-# one endpoint-id parser for the whole package (client URLs and these routes agree)
-AppId = EndpointId
-parse_endpoint_id = parse_endpoint
+from falwidgets._endpoint_id import parse_endpoint
 
 
 @dataclass
@@ -41,12 +37,12 @@ class EndpointDef:
     takes_context: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
-        parse_endpoint_id(self.endpoint_id)  # fail early on a bad id
+        parse_endpoint(self.endpoint_id)  # fail early on a bad id
         try:
-            params = inspect.signature(self.func).parameters
+            count = len(inspect.signature(self.func).parameters)
         except (TypeError, ValueError):  # pragma: no cover - builtins
-            params = {}
-        self.takes_context = len(params) >= 2
+            count = 0
+        self.takes_context = count >= 2
 
 
 _REGISTRY: dict[str, EndpointDef] = {}

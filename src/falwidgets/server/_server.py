@@ -6,10 +6,8 @@ moment `serve()` returns; `serve()` also waits until the server answers.
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -17,25 +15,20 @@ from typing import Any
 import httpx
 import uvicorn
 
-from falwidgets.server._app import RUN_PREFIX, ServerState, build_app, submission_digest
+from falwidgets._asgi import UvicornThread
+from falwidgets._endpoint_id import RUN_PREFIX
+from falwidgets._hosts import is_loopback
+from falwidgets.server._app import build_app
 from falwidgets.server._faults import Faults
 from falwidgets.server._jobs import JobQueue
 from falwidgets.server._metrics import Metrics
 from falwidgets.server._middleware import FaultMiddleware, LoopbackHostMiddleware
+from falwidgets.server._state import ServerState
 from falwidgets.server._storage import Storage
 from falwidgets.server._urls import normalise_public_url
 from falwidgets.server._webhooks import WebhookSender
 
 START_DEADLINE = 15.0
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class Server:
@@ -126,25 +119,21 @@ class Server:
             limit_concurrency=None,
             backlog=2048,
         )
-        self._uvicorn = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._uvicorn.run,
-            kwargs={"sockets": [self._socket]},
-            name=f"falwidgets-server-{bound_port}",
-            daemon=True,
+        self._uvicorn = UvicornThread(
+            config, name=f"falwidgets-server-{bound_port}", sockets=[self._socket]
         )
         self._stopped = False
 
     # -- lifecycle ------------------------------------------------------------------------------
     def start(self) -> Server:
         self.queue.start()
-        self._thread.start()
-        deadline = time.monotonic() + START_DEADLINE
-        while not self._uvicorn.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"the local fal server did not start on {self.url}")
-            time.sleep(0.01)
+        try:
+            self._uvicorn.start(
+                START_DEADLINE, failure=f"the local fal server did not start on {self.url}"
+            )
+        except RuntimeError:
+            self.stop()
+            raise
         return self
 
     def stop(self) -> None:
@@ -156,9 +145,7 @@ class Server:
         settle = time.monotonic() + 1.0  # running jobs see their cancel between steps, and the
         while (self.queue.running or self.queue.watcher_count()) and time.monotonic() < settle:
             time.sleep(0.01)  # streams waiting on them send their last event and let go
-        self._uvicorn.should_exit = True
-        if self._thread.is_alive():
-            self._thread.join(timeout=10)
+        self._uvicorn.stop(timeout=10)
         self.queue.stop()
         self.webhooks.close()
         self._socket.close()
@@ -189,30 +176,22 @@ class Server:
     def rest_url(self) -> str:
         return self.url
 
-    # -- introspection for tests ----------------------------------------------------------------
-    def submission_count(self, endpoint_id: str, arguments: Any) -> int:
-        """How many times this exact input was accepted for this endpoint (duplicate detector)."""
-        with self.queue.lock:
-            return self.state.submissions.get(submission_digest(endpoint_id, arguments), 0)
-
-    @property
-    def submissions(self) -> dict[str, int]:
-        with self.queue.lock:
-            return dict(self.state.submissions)
-
     def client(self, **kwargs: Any) -> httpx.Client:
         """A plain httpx client on this server (for tests and quick checks)."""
         return httpx.Client(base_url=self.url, timeout=kwargs.pop("timeout", 30.0), **kwargs)
 
 
 def serve(
+    *,
     port: int = 0,
     host: str = "127.0.0.1",
     workers: int = 4,
     speed: float = 1.0,
     faults: str | dict[str, float] | Faults | None = None,
     data_dir: str | Path | None = None,
-    **options: Any,
+    ping_interval: float | None = None,
+    webhook_delay: float = 0.05,
+    public_url: str | None = None,
 ) -> Server:
     """Start a fal-compatible server with the demo endpoints on a background thread.
 
@@ -220,6 +199,8 @@ def serve(
     takes the `--faults` spec; `data_dir` keeps results and files across restarts. `host` other
     than loopback must be asked for; URLs in answers then follow each request's Host header unless
     `public_url="https://demo.example.org"` fixes them (e.g. behind a reverse proxy).
+    `ping_interval` is the seconds between SSE keep-alives (default: fal's 15 s scaled by
+    `speed`, at least 0.5 s); `webhook_delay` is the first retry delay of a failed webhook.
     """
     return Server(
         port=port,
@@ -228,5 +209,7 @@ def serve(
         speed=speed,
         faults=faults,
         data_dir=data_dir,
-        **options,
+        ping_interval=ping_interval,
+        webhook_delay=webhook_delay,
+        public_url=public_url,
     ).start()

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from falwidgets._hosts import is_loopback
+
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _RESERVED = ".reserved"  # in an initiate upload's folder until its one PUT: the reserved name
@@ -228,16 +230,8 @@ class Storage:
         segments = unquote(parts.path).strip("/").split("/")
         if len(segments) != 3 or segments[0] != "files":
             return None
-        if (
-            self.base_url
-            and not url.startswith(self.base_url)
-            and parts.hostname
-            not in (
-                "127.0.0.1",
-                "localhost",
-                "::1",
-            )
-        ):
+        foreign = not url.startswith(self.base_url) and not is_loopback(parts.hostname or "")
+        if self.base_url and foreign:
             return None
         stored = self.get(segments[1], segments[2])
         return stored.path if stored else None

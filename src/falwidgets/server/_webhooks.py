@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -19,6 +20,8 @@ from falwidgets.server._metrics import Metrics
 from falwidgets.server._urls import rebase
 
 log = logging.getLogger("falwidgets.server")
+
+RECENT_DELIVERIES = 256  # outcomes kept in `WebhookSender.deliveries` (counts go to /metrics)
 
 
 def webhook_payload(job: Job, canonical_base: str = "") -> dict[str, Any]:
@@ -61,7 +64,8 @@ class WebhookSender:
         self.base_delay = base_delay
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="falwidgets-webhook")
         self._stop = threading.Event()
-        self.deliveries: list[dict[str, Any]] = []  # (url, request id, attempts, ok) for tests
+        # the last outcomes ({url, request_id, attempts, ok}), bounded: a server may run for weeks
+        self.deliveries: deque[dict[str, Any]] = deque(maxlen=RECENT_DELIVERIES)
 
     def send(self, job: Job) -> None:
         if job.webhook_url:

@@ -6,7 +6,6 @@ from falwidgets.widgets._registry import (
     REGISTRY,
     WidgetRegistry,
     register_widget,
-    widget_registered,
 )
 
 __all__ = [
@@ -18,5 +17,4 @@ __all__ = [
     "default_uploader",
     "form",
     "register_widget",
-    "widget_registered",
 ]

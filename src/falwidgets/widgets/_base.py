@@ -8,7 +8,6 @@ share `Layout`/style objects through the `BuildContext` and create error labels 
 
 from __future__ import annotations
 
-import base64
 import html
 import re
 from collections.abc import Callable, Iterator
@@ -57,10 +56,10 @@ _STYLE = {"description_width": "160px"}
 
 def default_uploader(data: bytes, content_type: str, file_name: str) -> str:
     """Inline a file as a data URI: works offline and with every fal endpoint that accepts them."""
+    from falwidgets.client import data_uri  # the client's one bytes -> data URI rule
+
     del file_name
-    return f"data:{content_type or 'application/octet-stream'};base64," + base64.b64encode(
-        data
-    ).decode("ascii")
+    return data_uri(data, content_type or "application/octet-stream")
 
 
 class BuildContext:

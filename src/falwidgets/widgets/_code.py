@@ -36,8 +36,8 @@ _LOCAL_TEMPLATES: dict[str, str] = {
     ),
     "fal_client": (
         "import fal_client\n"
-        "import falwidgets\n\n"
-        "falwidgets.point_fal_client({base_url!r})  # a falwidgets server: no FAL_KEY needed\n"
+        "from falwidgets.server import point_fal_client\n\n"
+        "point_fal_client({base_url!r})  # a falwidgets server: no FAL_KEY needed\n"
         "arguments = {arguments}\n"
         "result = fal_client.subscribe({endpoint!r}, arguments=arguments, with_logs=True)\n"
         "print(result)\n"

@@ -15,6 +15,7 @@ from typing import Any
 
 import ipywidgets as w
 
+from falwidgets._media import kind_of
 from falwidgets.schema import MISSING, FieldSpec
 from falwidgets.widgets._base import FieldWidget
 from falwidgets.widgets._composite import ListField
@@ -22,24 +23,13 @@ from falwidgets.widgets._upload import Upload
 
 _SAFE_SCHEMES = ("http://", "https://", "data:image/", "data:video/", "data:audio/")
 _ACCEPT = {"image": "image/*", "mask": "image/*", "video": "video/*", "audio": "audio/*"}
-_EXTENSIONS = {
-    "image": (".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".svg"),
-    "video": (".mp4", ".webm", ".mov", ".mkv"),
-    "audio": (".mp3", ".wav", ".ogg", ".flac", ".m4a", ".aac"),
-}
+_SHOWN = ("image", "video", "audio")  # kinds a file field can preview (thumbnail or player)
 
 
 def media_kind(url: str, hint: str | None) -> str | None:
-    """image/video/audio for a URL: from a data URI's type, else the extension, else the hint."""
-    lowered = url.lower()
-    if lowered.startswith("data:"):
-        major = lowered[5:].split("/", 1)[0]
-        return major if major in ("image", "video", "audio") else None
-    path = lowered.split("?", 1)[0].split("#", 1)[0]
-    for kind, exts in _EXTENSIONS.items():
-        if path.endswith(exts):
-            return kind
-    return {"mask": "image"}.get(hint or "", hint if hint in _EXTENSIONS else None)
+    """image/video/audio for a URL (the shared media table, the field's media as a last hint)."""
+    kind = kind_of(url, hint=hint)
+    return kind if kind in _SHOWN else None
 
 
 INLINE_MEDIA_LIMIT = 1_000_000

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import ipywidgets as w
@@ -14,6 +14,7 @@ from falwidgets.schema import MISSING, FieldSpec
 from falwidgets.widgets._base import BuildContext, FieldWidget, Uploader, _message
 from falwidgets.widgets._code import snippets
 from falwidgets.widgets._composite import ObjectField, initial_value
+from falwidgets.widgets._errors import normalize_errors
 from falwidgets.widgets._registry import REGISTRY, WidgetRegistry
 from falwidgets.widgets._upload import wait_all
 
@@ -254,7 +255,7 @@ class Form(w.VBox):
         try:
             return cls.model_validate(self.value)
         except ValidationError as exc:
-            self.show_errors(exc.errors(include_url=False))
+            self.show_errors(exc)
             raise
 
     def model_class(self) -> Any:
@@ -270,11 +271,12 @@ class Form(w.VBox):
     def show_errors(self, errors: Any) -> list[dict[str, Any]]:
         """Mark fields from pydantic/422 errors (`loc` like ["body", "image_size", "width"]).
 
-        Accepts a list of error dicts, a `{"detail": [...]}` body, or an exception carrying
-        `.errors()` / `.detail`. Errors whose location is not a field go to the form's message.
-        Returns the errors that could not be placed on a field.
+        Accepts a pydantic `ValidationError` (or its `.errors` / `.errors()`), the client's 422
+        error (a `FalError` with an `errors` list), a `{"detail": [...]}` body or a list of error
+        dicts (see `normalize_errors`). Errors whose location is not a field go to the form's
+        message. Returns the errors that could not be placed on a field.
         """
-        items = _error_items(errors)
+        items = normalize_errors(errors)
         for field in self._fields.values():
             field.clear_errors()
         unplaced: list[dict[str, Any]] = []
@@ -357,30 +359,6 @@ def example_of(spec: FieldSpec) -> dict[str, Any]:
         elif prop.kind == "object" and prop.required and prop.properties:
             out[prop.name] = example_of(prop)
     return out
-
-
-def _error_items(errors: Any) -> list[dict[str, Any]]:
-    found = getattr(errors, "errors", None)
-    if callable(found):  # pydantic.ValidationError
-        try:
-            return list(found(include_url=False))
-        except TypeError:
-            return list(found())
-    if isinstance(found, list):  # falwidgets.InputRejected (the client's 422)
-        return _error_items(found)
-    for attr in ("detail", "body"):
-        inner = getattr(errors, attr, None)
-        if inner is not None and not isinstance(errors, (dict, list)):
-            return _error_items(inner)
-    if isinstance(errors, Mapping):
-        if "detail" in errors:
-            return _error_items(errors["detail"])
-        return [dict(errors)]
-    if isinstance(errors, str):
-        return [{"loc": [], "msg": errors}]
-    if isinstance(errors, Iterable):
-        return [dict(e) if isinstance(e, Mapping) else {"loc": [], "msg": str(e)} for e in errors]
-    return [{"loc": [], "msg": str(errors)}]
 
 
 def form(

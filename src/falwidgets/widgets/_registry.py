@@ -1,8 +1,9 @@
 """The spec -> widget registry: an ordered table of (predicate, factory), user entries first.
 
 Modelled on magicgui's `TypeMap`: the built-in mapping is plain data (`BUILTINS`), lookups take the
-first match, and `register_widget` works as a call, a decorator or (via `widget_registered`) a
-context manager that restores the previous table. Optional fields (`X | null`, or optional without
+first match, and `register_widget` returns a `Registration` (shared with `register_preview`): call
+`.remove()`, use it as a context manager, or as a decorator; `REGISTRY.restoring()` undoes every
+registration made inside a block. Optional fields (`X | null`, or optional without
 a default) are wrapped in a toggle unless the chosen widget can represent "nothing" itself.
 """
 
@@ -10,13 +11,14 @@ from __future__ import annotations
 
 import enum
 import inspect
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import ipywidgets as w
+from pydantic import BaseModel
 
+from falwidgets._registration import Registration, UserEntries
 from falwidgets.schema import FieldSpec
 from falwidgets.widgets._base import BuildContext, FieldWidget
 from falwidgets.widgets._composite import (
@@ -117,11 +119,25 @@ _TYPE_KINDS: dict[type, str] = {
 }
 
 
+def _model_predicate(model: type[BaseModel]) -> Predicate:
+    """A model's fields: an object spec named like the model (its component or title) AND with
+    the model's field names, so two different models that share a class name never collide."""
+    name = model.__name__
+    fields = {f.alias or n for n, f in model.model_fields.items()}
+
+    def matches(s: FieldSpec) -> bool:
+        named = s.ref == name or (s.kind == "object" and s.title == name)
+        return named and {p.name for p in s.properties} == fields
+
+    return matches
+
+
 def as_predicate(predicate_or_type: Any) -> Predicate:
     """Turn what users pass to `register_widget` into a predicate on `FieldSpec`.
 
     A Python type matches its JSON kind (`int` -> integer, ...); an `Enum` its choices; a Pydantic
-    model (or any other class) its component name; a string a kind, role, media or component name.
+    model the object fields with its name and its field names; a string a kind, role, media or
+    component name; a callable is the predicate itself.
     """
     target = predicate_or_type
     if isinstance(target, type):
@@ -131,8 +147,13 @@ def as_predicate(predicate_or_type: Any) -> Predicate:
         if target in _TYPE_KINDS:
             kind = _TYPE_KINDS[target]
             return lambda s: s.kind == kind
-        name = target.__name__
-        return lambda s: s.ref == name or (s.kind == "object" and s.title == name)
+        if issubclass(target, BaseModel):
+            return _model_predicate(target)
+        raise TypeError(
+            f"register_widget needs a JSON type (int, str, ...), an Enum, a Pydantic model, a "
+            f"name or a predicate; the class {target.__name__!r} says nothing about a field (pass "
+            f"its component name as a string to match by name)"
+        )
     if isinstance(target, str):
         return lambda s: target in (s.kind, s.role, s.media, s.ref)
     if callable(target):
@@ -173,11 +194,11 @@ def needs_toggle(spec: FieldSpec) -> bool:
     return spec.nullable or (not spec.required and (spec.default is None or not spec.has_default))
 
 
-class WidgetRegistry:
+class WidgetRegistry(UserEntries[Entry]):
     """User entries (newest first), then the built-in table."""
 
     def __init__(self, builtins: tuple[Entry, ...] = BUILTINS) -> None:
-        self._user: list[Entry] = []
+        super().__init__()
         self._builtins = builtins
 
     def entries(self) -> list[Entry]:
@@ -201,30 +222,18 @@ class WidgetRegistry:
             return OptionalField(spec, ctx, lambda: inner_entry.factory(inner, ctx))
         return entry.factory(spec, ctx)
 
-    def register(self, predicate_or_type: Any, factory: Factory | None = None) -> Any:
-        """Add a user entry; without `factory`, return a decorator."""
+    def register(
+        self, predicate_or_type: Any, factory: Factory | None = None
+    ) -> Registration[Entry]:
+        """Add a user entry ahead of the others; without `factory`, the handle is a decorator."""
+        predicate = as_predicate(predicate_or_type)
+
+        def bind(func: Factory) -> Entry:
+            return Entry(predicate, _adapt(func), getattr(func, "__name__", ""))
+
         if factory is None:
-
-            def decorator(func: Factory) -> Factory:
-                self.register(predicate_or_type, func)
-                return func
-
-            return decorator
-        entry = Entry(
-            as_predicate(predicate_or_type), _adapt(factory), getattr(factory, "__name__", "")
-        )
-        self._user.insert(0, entry)
-        return factory
-
-    @contextmanager
-    def registered(self, predicate_or_type: Any, factory: Factory) -> Iterator[None]:
-        """Use a widget for a while; the previous table comes back on exit."""
-        saved = list(self._user)
-        self.register(predicate_or_type, factory)
-        try:
-            yield
-        finally:
-            self._user = saved
+            return self._pending(bind)
+        return self._add(bind(factory))
 
     def copy(self) -> WidgetRegistry:
         clone = WidgetRegistry(self._builtins)
@@ -253,16 +262,12 @@ def _inner_default(spec: FieldSpec) -> Any:
 REGISTRY = WidgetRegistry()
 
 
-def register_widget(predicate_or_type: Any, factory: Factory | None = None) -> Any:
-    """Map fields to a widget: `register_widget(int, make_slider)` or as a decorator.
+def register_widget(predicate_or_type: Any, factory: Factory | None = None) -> Registration[Entry]:
+    """Map fields to a widget: `register_widget(int, make_slider)`, or `@register_widget(int)`.
 
     `predicate_or_type` is a Python type, an Enum, a Pydantic model, a kind/role/media/component
     name, or a predicate on `FieldSpec`. The factory takes `(spec)` or `(spec, ctx)` and returns a
-    `FieldWidget` or any ipywidgets `ValueWidget`. User entries win over the built-in ones.
+    `FieldWidget` or any ipywidgets `ValueWidget`. User entries win over the built-in ones. The
+    returned `Registration` removes the entry with `.remove()` or at the end of a `with` block.
     """
     return REGISTRY.register(predicate_or_type, factory)
-
-
-def widget_registered(predicate_or_type: Any, factory: Factory) -> Any:
-    """Context manager: register a widget and restore the previous registry on exit."""
-    return REGISTRY.registered(predicate_or_type, factory)

@@ -1,8 +1,8 @@
 """Per-field validation for immediate feedback beside the control.
 
-The schema layer's `field_errors(spec, value)` is the authority when it is available; until then
-(and for speed on every keystroke of leaf fields) a small structural check covers what a widget can
-get wrong: types, bounds (inclusive and exclusive), `multipleOf`, lengths, patterns, enums, JSON.
+The schema layer's `field_errors(spec, value)` is the authority; first (and for speed on every
+keystroke of leaf fields) a small structural check covers what a widget can get wrong: types,
+bounds (inclusive and exclusive), `multipleOf`, lengths, patterns, enums, JSON.
 """
 
 from __future__ import annotations
@@ -13,18 +13,9 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from falwidgets.schema import FieldSpec
+from falwidgets.schema import FieldSpec, field_errors
 
 Error = dict[str, Any]
-
-
-@lru_cache(maxsize=1)
-def _schema_field_errors() -> Any:
-    try:
-        from falwidgets.schema import field_errors  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return field_errors
 
 
 def check(spec: FieldSpec, value: Any) -> list[Error]:
@@ -32,11 +23,10 @@ def check(spec: FieldSpec, value: Any) -> list[Error]:
     errors = local_errors(spec, value)
     if errors:
         return errors
-    authority = _schema_field_errors()
-    if authority is None or spec.kind in ("object", "array", "union"):
+    if spec.kind in ("object", "array", "union"):
         return errors  # containers: their children validate themselves
     try:
-        return list(authority(spec, value))
+        return list(field_errors(spec, value))
     except Exception:  # the widget must never fail because a validator did
         return errors
 

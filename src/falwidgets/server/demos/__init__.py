@@ -15,6 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from falwidgets.schema import load_endpoint
+
 SCHEMAS = Path(__file__).with_name("schemas")
 _MODULES = ("images", "video", "audio", "mesh", "detect")
 _LOCK = threading.Lock()
@@ -28,11 +30,7 @@ def load_demos() -> None:
         if _loaded:
             return
         for name in _MODULES:
-            try:
-                importlib.import_module(f"falwidgets.server.demos.{name}")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"falwidgets.server.demos.{name}":
-                    raise
+            importlib.import_module(f"falwidgets.server.demos.{name}")
         _loaded = True
 
 
@@ -43,9 +41,9 @@ def document(endpoint_id: str) -> dict[str, Any]:
 
 
 def models(endpoint_id: str) -> tuple[type[BaseModel], type[BaseModel] | None]:
-    from falwidgets.server._validation import document_models
-
-    return document_models(document(endpoint_id))
+    """Input and output models of a demo, built by the schema layer from its bundled document."""
+    schema = load_endpoint(document(endpoint_id))
+    return schema.input_model(), schema.output_model()
 
 
 def as_dict(inp: Any) -> dict[str, Any]:

@@ -21,6 +21,7 @@ def encode(frames: Iterable[Image.Image], fps: int, size: tuple[int, int]) -> tu
     count = 0
     with av.open(buffer, mode="w", format="webm") as container:
         stream = container.add_stream(CODEC, rate=max(1, int(fps)))
+        assert isinstance(stream, av.VideoStream)
         stream.width, stream.height = width, height
         stream.pix_fmt = "yuv420p"
         stream.options = {"deadline": "realtime", "cpu-used": "8", "b": "800k"}

@@ -67,6 +67,7 @@ def to_compressed(samples: np.ndarray, rate: int, fmt: str, bitrate: int) -> byt
     buffer = io.BytesIO()
     with av.open(buffer, mode="w", format=fmt) as container:
         stream = container.add_stream(codec, rate=rate)
+        assert isinstance(stream, av.AudioStream)
         stream.layout = "mono"
         if fmt == "mp3":
             stream.bit_rate = bitrate

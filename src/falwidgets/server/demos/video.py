@@ -98,7 +98,8 @@ def gamecraft(inp: Any, ctx: JobContext) -> dict[str, Any]:
         raise FieldError("action_speed_list", "speeds must be numbers") from None
     image_field = args.get("image") or {}
     url = image_field.get("url", "") if isinstance(image_field, dict) else str(image_field)
-    seed = int(args.get("seed") if args.get("seed") is not None else 42)
+    seed = args.get("seed")
+    seed = int(seed) if seed is not None else 42
     base = _images.open_image(ctx.fetch(url, ("image", "url")), seed_from(url, seed), GAME_SIZE)
     base = base.resize(GAME_SIZE)
     for _ in ctx.steps(args.get("infer_steps") or 5):
