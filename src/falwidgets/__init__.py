@@ -47,6 +47,10 @@ _EXPORTS: dict[str, str] = {
     "journal": "falwidgets.client",
     "JournalEntry": "falwidgets.client",
     "mark_journal": "falwidgets.client",
+    "Realtime": "falwidgets.client",
+    "AsyncRealtime": "falwidgets.client",
+    "RealtimeFrame": "falwidgets.client",
+    "RealtimeError": "falwidgets.client",
     # server
     "serve": "falwidgets.server",
     "Server": "falwidgets.server",
@@ -76,6 +80,8 @@ _EXPORTS: dict[str, str] = {
     "sweep": "falwidgets.runner",
     "History": "falwidgets.runner",
     "Sweep": "falwidgets.runner",
+    "live": "falwidgets.runner",
+    "LivePanel": "falwidgets.runner",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])
@@ -98,6 +104,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs; a test keeps
     from falwidgets.client import (
         AsyncClient,
         AsyncHandle,
+        AsyncRealtime,
         AuthError,
         Cancelled,
         Client,
@@ -112,6 +119,9 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs; a test keeps
         NotFound,
         Queued,
         RateLimited,
+        Realtime,
+        RealtimeError,
+        RealtimeFrame,
         RequestFailed,
         RetryPolicy,
         ServerError,
@@ -121,7 +131,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs; a test keeps
         mark_journal,
     )
     from falwidgets.previews import GLBViewer, preview, register_preview
-    from falwidgets.runner import App, History, Sweep, app, history, sweep
+    from falwidgets.runner import App, History, LivePanel, Sweep, app, history, live, sweep
     from falwidgets.schema import (
         MISSING,
         EndpointSchema,

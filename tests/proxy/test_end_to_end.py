@@ -278,7 +278,7 @@ def test_app_runner_through_the_proxy(proxy: ProxyServer) -> None:
         allowed.run_button.click()
         refused.form.value = {**refused.form.value, "prompt": "not here"}
         refused.run_button.click()
-        await asyncio.wait_for(asyncio.gather(allowed.wait(), refused.wait()), 60)
+        await asyncio.wait_for(asyncio.gather(allowed.wait_async(), refused.wait_async()), 60)
 
     run_coroutine(click_both())
     assert allowed.last.state == "done" and allowed.last.output["images"]
@@ -312,7 +312,7 @@ def test_the_readme_student_snippet(proxy: ProxyServer) -> None:
     async def click() -> None:
         runner.form.value = {**runner.form.value, "prompt": "readme", "num_inference_steps": 2}
         runner.run_button.click()
-        await asyncio.wait_for(runner.wait(), 60)
+        await asyncio.wait_for(runner.wait_async(), 60)
 
     run_coroutine(click())
     assert runner.last.state == "done", runner.banner.value

@@ -10,6 +10,8 @@
 - Errors under :class:`FalError` (a 422 is :class:`InputRejected`); every wait has a deadline
   (:class:`DeadlineExceeded` carries ``request_id``); the retry policy is documented in
   ``falwidgets.client._retry``.
+- ``client.realtime(endpoint)``: fal's realtime WebSocket endpoints (latest input wins, token
+  refresh, idle reconnect), see ``_realtime``.
 - :func:`journal` lists every call (SQLite under ``FALWIDGETS_HOME``): queue submits before
   ``submit`` returns, and ``run``/``stream`` calls and refused submits once they end (under the
   server's ``x-fal-request-id`` or a ``local-…`` id; errors carry it as ``journal_id``);
@@ -39,6 +41,12 @@ from falwidgets.client._errors import (
     ServerError,
 )
 from falwidgets.client._journal import JournalEntry, journal, mark_journal
+from falwidgets.client._realtime import (
+    AsyncRealtime,
+    Realtime,
+    RealtimeError,
+    RealtimeFrame,
+)
 from falwidgets.client._retry import RetryPolicy
 from falwidgets.client._sharded import AsyncShardedTransport, ShardedTransport
 from falwidgets.client._status import Completed, InProgress, Queued, Status
@@ -47,6 +55,7 @@ from falwidgets.client._sync import Client, Handle
 __all__ = [
     "AsyncClient",
     "AsyncHandle",
+    "AsyncRealtime",
     "AsyncShardedTransport",
     "AuthError",
     "Cancelled",
@@ -62,6 +71,9 @@ __all__ = [
     "NotFound",
     "Queued",
     "RateLimited",
+    "Realtime",
+    "RealtimeError",
+    "RealtimeFrame",
     "RequestFailed",
     "RetryPolicy",
     "ServerError",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -22,6 +22,9 @@ from falwidgets.client._ops import Op
 from falwidgets.client._status import Status
 from falwidgets.client._stream_results import AsyncStreamIterator
 from falwidgets.client._upload import upload_op
+
+if TYPE_CHECKING:
+    from falwidgets.client._realtime import AsyncRealtime
 
 __all__ = ["AsyncClient", "AsyncHandle"]
 
@@ -39,6 +42,24 @@ class AsyncClient(ClientBase[httpx.AsyncClient]):
     awaited; ``events()`` and ``stream()`` are async iterators."""
 
     _http_class = httpx.AsyncClient
+
+    def realtime(
+        self,
+        endpoint: str,
+        *,
+        path: str = "/realtime",
+        max_buffering: int | None = None,
+        throttle: float = 0.128,
+        **options: Any,
+    ) -> AsyncRealtime:
+        """A realtime WebSocket session (``async with client.realtime(id) as rt``): latest input
+        wins, timings, reconnect after idle; see ``_realtime``."""
+        from falwidgets.client._realtime import AsyncRealtime, RealtimeTarget
+
+        target = RealtimeTarget.from_engine(self._engine)
+        return AsyncRealtime(
+            target, endpoint, path=path, max_buffering=max_buffering, throttle=throttle, **options
+        )
 
     async def aclose(self) -> None:
         """Close the HTTP connections (the journal stays usable); ``async with`` does it."""

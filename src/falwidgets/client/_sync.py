@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -18,6 +18,9 @@ from falwidgets.client._status import Status
 from falwidgets.client._stream_results import StreamIterator
 from falwidgets.client._upload import upload_op
 
+if TYPE_CHECKING:
+    from falwidgets.client._realtime import Realtime
+
 __all__ = ["Client", "Handle"]
 
 
@@ -29,6 +32,24 @@ class Client(ClientBase[httpx.Client]):
     """
 
     _http_class = httpx.Client
+
+    def realtime(
+        self,
+        endpoint: str,
+        *,
+        path: str = "/realtime",
+        max_buffering: int | None = None,
+        throttle: float = 0.128,
+        **options: Any,
+    ) -> Realtime:
+        """A realtime WebSocket session (``with client.realtime(id) as rt: rt.send(...);
+        rt.recv()``): latest input wins, timings, reconnect after idle; see ``_realtime``."""
+        from falwidgets.client._realtime import Realtime, RealtimeTarget
+
+        target = RealtimeTarget.from_engine(self._engine)
+        return Realtime(
+            target, endpoint, path=path, max_buffering=max_buffering, throttle=throttle, **options
+        )
 
     def close(self) -> None:
         """Close the HTTP connections (the journal stays usable); ``with Client() as c:`` does

@@ -10,7 +10,9 @@ never forwarded; bodies and keys are never logged; every outcome (500s included)
 settles the budget exactly once.
 
 Realtime tokens (``rest.fal.ai/tokens/``) let their holder call apps on fal directly, out of the
-proxy's sight, until they expire. So each mint costs one unit of budget and counts against the rate,
+proxy's sight, until they expire; sockets opened on the proxy itself are relayed and counted
+(``_realtime``: every started block of ``frames_per_unit`` inputs costs a unit). So each mint
+costs one unit of budget and counts against the rate,
 its ``token_expiration`` is capped (:data:`TOKEN_TTL_MAX` seconds), its ``allowed_apps`` must all
 match ``--allow``; and with ``--budget`` but no ``--allow`` mints are refused, since a token for any
 app would make the budget meaningless.
@@ -36,7 +38,8 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.websockets import WebSocket
 
 from falwidgets._asgi import BodyTooLarge, read_body
 from falwidgets._endpoint_id import app_id_of
@@ -44,6 +47,7 @@ from falwidgets.client._retry import never_sent
 from falwidgets.proxy._config import ProxyConfig
 from falwidgets.proxy._limits import Limits
 from falwidgets.proxy._logs import logger, shorten_httpx_urls
+from falwidgets.proxy._realtime import RealtimeRelay
 from falwidgets.proxy._rules import REST_HOST, Refusal, Target, Upstream, classify
 
 _HOP_HEADERS = frozenset(
@@ -75,6 +79,7 @@ class _Proxy:
         self._cdn_auth: tuple[str, float] | None = None
         self._cdn_lock = asyncio.Lock()
         self.client: httpx.AsyncClient | None = None
+        self.realtime = RealtimeRelay(self, config.frames_per_unit)
 
     # --- checks -------------------------------------------------------------------------------
 
@@ -275,6 +280,8 @@ async def _handle(request: Request) -> Response:
             proxy.limits.admit(token, target)
             call.reserved = target.billable
             response = await _forward(proxy, request, call, body)
+            if target.kind == "token":  # realtime sockets opened with it are relayed here
+                proxy.realtime.remember(token, body, response)
         except Refusal as refusal:
             response = _refusal_response(refusal)
         except Exception as exc:  # a bug must still answer, settle and log; never the body
@@ -389,6 +396,10 @@ async def _health(request: Request) -> Response:
     return JSONResponse({"ok": True, "upstream": request.app.state.proxy.upstream.base or "fal"})
 
 
+async def _realtime_socket(websocket: WebSocket) -> None:
+    await websocket.app.state.proxy.realtime.socket(websocket)
+
+
 _METHODS: Sequence[str] = ("GET", "POST", "PUT")
 
 # The proxy's routes, matched in order. A new route (a WebSocket relay, say) is one line here,
@@ -397,6 +408,7 @@ _METHODS: Sequence[str] = ("GET", "POST", "PUT")
 ROUTES: tuple[BaseRoute, ...] = (
     Route("/_proxy/health", _health, methods=["GET"]),
     Route("/{path:path}", _handle, methods=list(_METHODS)),
+    WebSocketRoute("/{path:path}", _realtime_socket),  # relayed and counted (see _realtime)
 )
 
 

@@ -76,6 +76,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         metavar="N/min",
         help="every call per token a minute, polling included (default 1200/min)",
     )
+    parser.add_argument(
+        "--frames-per-unit",
+        type=int,
+        default=10,
+        metavar="N",
+        help="realtime inputs relayed per budget unit (default 10; see proxy/_realtime.py)",
+    )
     parser.add_argument("--max-body", type=parse_size, default="16MB", help="JSON body limit")
     parser.add_argument("--max-upload", type=parse_size, default="100MB", help="upload limit")
     parser.add_argument("--host", default="127.0.0.1", help="0.0.0.0 to serve a room's Wi-Fi")
@@ -125,6 +132,7 @@ def run(args: argparse.Namespace) -> int:
             max_body=args.max_body,
             max_upload=args.max_upload,
             calls_per_min=args.max_calls,
+            frames_per_unit=args.frames_per_unit,
             key=resolve_credentials().key,
             cors_origins=tuple(args.cors_origin) or ("*",),
         )

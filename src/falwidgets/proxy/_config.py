@@ -29,6 +29,7 @@ class ProxyConfig:
     max_uploads: int | None = 500  # storage initiates and CDN upload starts, per token
     max_parts: int | None = 5000  # multipart part uploads, per token
     cors_origins: tuple[str, ...] = ("*",)
+    frames_per_unit: int = 10  # realtime inputs per budget unit (see _realtime)
     labels: tuple[str, ...] = field(init=False, default=())
 
     def __post_init__(self) -> None:
@@ -44,6 +45,8 @@ class ProxyConfig:
                 f"no fal key for {where}: set FAL_KEY (or FAL_KEY_ID and FAL_KEY_SECRET) where "
                 "the proxy runs (only a loopback upstream such as `falwidgets serve` needs none)"
             )
+        if self.frames_per_unit < 1:
+            raise ValueError(f"frames_per_unit must be >= 1, got {self.frames_per_unit}")
         for name in ("rate_per_min", "budget", "calls_per_min", "max_uploads", "max_parts"):
             value = getattr(self, name)
             if value is not None and value < 0:

@@ -49,6 +49,7 @@ class Usage:
     upstream_errors: Counter[int] = field(default_factory=Counter)
     submissions: int = 0  # submits, runs and streams that reached fal (budget units)
     realtime_tokens: int = 0  # realtime token mints that reached fal (budget units too)
+    realtime_units: int = 0  # blocks of realtime inputs relayed (see proxy/_realtime.py)
     uploads: int = 0  # storage initiates and CDN upload starts
     parts: int = 0  # multipart part PUTs
     bytes_in: int = 0
@@ -56,7 +57,7 @@ class Usage:
 
     @property
     def spent(self) -> int:
-        return self.submissions + self.realtime_tokens
+        return self.submissions + self.realtime_tokens + self.realtime_units
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -66,6 +67,7 @@ class Usage:
             "upstream_errors": {str(k): v for k, v in self.upstream_errors.items()},
             "submissions": self.submissions,
             "realtime_tokens": self.realtime_tokens,
+            "realtime_units": self.realtime_units,
             "uploads": self.uploads,
             "parts": self.parts,
             "bytes_in": self.bytes_in,
@@ -215,6 +217,22 @@ class Limits:
                     self.usage[token].realtime_tokens += 1
                 else:
                     self.usage[token].submissions += 1
+
+    def remaining(self, token: str) -> int:
+        """Budget units ``token`` has left (in-flight reservations count as used)."""
+        if self.budget is None:
+            return 1 << 62
+        with self._lock:
+            return self.budget - self.usage[token].spent - self._reserved[token]
+
+    def charge(self, token: str, kind: str = "realtime") -> bool:
+        """Spend one unit now if the budget allows (realtime frame blocks); False when spent."""
+        with self._lock:
+            usage = self.usage[token]
+            if self.budget is not None and usage.spent + self._reserved[token] >= self.budget:
+                return False
+            usage.realtime_units += 1
+            return True
 
     def reserved(self, token: str) -> int:
         """Billable calls of ``token`` in flight (reserved, not yet settled)."""

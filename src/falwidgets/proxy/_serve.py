@@ -78,6 +78,7 @@ def serve_proxy(
     max_uploads: int | None = 500,
     max_parts: int | None = 5000,
     cors_origins: tuple[str, ...] = ("*",),
+    frames_per_unit: int = 10,
 ) -> ProxyServer:
     """Start a proxy in the background (see :class:`ProxyConfig` for each limit).
 
@@ -103,5 +104,6 @@ def serve_proxy(
         max_uploads=max_uploads,
         max_parts=max_parts,
         cors_origins=tuple(cors_origins),
+        frames_per_unit=frames_per_unit,
     )
     return ProxyServer(config, host=host, port=port).start()

@@ -1,10 +1,31 @@
-"""The runner (form + Run/Cancel + status + logs + previews), run history and sweeps."""
+"""The runner (form + Run/Cancel + status + logs + previews), run history, sweeps and the live
+panel of realtime endpoints (``live``)."""
 
 from __future__ import annotations
 
 from falwidgets.runner._app import App, app
 from falwidgets.runner._errors import register_error_title
 from falwidgets.runner._history import History, history
+from falwidgets.runner._live import (
+    LivePanel,
+    LiveSession,
+    live,
+    live_controls,
+    realtime_capable,
+)
 from falwidgets.runner._sweep import Sweep, sweep
 
-__all__ = ["App", "History", "Sweep", "app", "history", "register_error_title", "sweep"]
+__all__ = [
+    "App",
+    "History",
+    "LivePanel",
+    "LiveSession",
+    "Sweep",
+    "app",
+    "history",
+    "live",
+    "live_controls",
+    "realtime_capable",
+    "register_error_title",
+    "sweep",
+]

@@ -23,6 +23,7 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
+from falwidgets.server._realtime import realtime_routes
 from falwidgets.server._routes import _cdn, _ops, _queue, _run, _storage
 from falwidgets.server._state import ServerState
 
@@ -33,6 +34,7 @@ ROUTERS: tuple[Router, ...] = (
     _ops.routes,
     _storage.routes,
     _cdn.routes,
+    lambda state: realtime_routes(),  # /tokens/, /tokens/realtime, the realtime WebSockets
     _run.routes,
     _queue.routes,
 )

@@ -10,11 +10,14 @@ import inspect
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from falwidgets._endpoint_id import parse_endpoint
+
+if TYPE_CHECKING:
+    from falwidgets.server._realtime import RealtimeOptions
 
 
 @dataclass
@@ -34,6 +37,7 @@ class EndpointDef:
     streaming: bool = False
     document: dict[str, Any] | None = None
     description: str = ""
+    realtime: RealtimeOptions | None = None  # also served over fal's realtime WebSocket
     takes_context: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
@@ -63,6 +67,7 @@ def endpoint(
     output: type[BaseModel] | None = None,
     streaming: bool = False,
     document: dict[str, Any] | None = None,
+    realtime: bool | RealtimeOptions = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Serve a Python function as a fal endpoint on every local server.
 
@@ -71,7 +76,10 @@ def endpoint(
     def upscale(inp: UpscaleIn, ctx) -> UpscaleOut: ...
     ```
     Inputs are validated with `input` (fal-shaped 422 on failure) and results with `output`.
+    `realtime=True` (or a `RealtimeOptions`) also serves it over fal's realtime WebSocket at
+    `/run/<id>/realtime` (see `server/_realtime.py`).
     """
+    from falwidgets.server._realtime import realtime_options
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
         register(
@@ -83,6 +91,7 @@ def endpoint(
                 streaming=streaming,
                 document=document,
                 description=(inspect.getdoc(func) or "").split("\n", 1)[0],
+                realtime=realtime_options(realtime),
             )
         )
         return func

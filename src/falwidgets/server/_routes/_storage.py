@@ -2,7 +2,7 @@
 
 `/storage/upload/initiate` answers a presigned-style PUT URL on this server; the multipart
 initiate answers an upload id whose parts go through `_multipart`; `/storage/auth/token` is the
-CDN upload token fal_client asks for first; `/tokens/` mints a realtime token (any key works).
+CDN upload token fal_client asks for first.
 """
 
 from __future__ import annotations
@@ -39,7 +39,6 @@ class StorageRoutes:
                 self.multipart,
                 methods=["PUT", "POST"],
             ),
-            Route("/tokens/", self.realtime_token, methods=["POST"]),
         ]
 
     async def token(self, request: Request) -> Response:
@@ -52,9 +51,6 @@ class StorageRoutes:
                 "expires_at": expires.isoformat(),
             }
         )
-
-    async def realtime_token(self, request: Request) -> Response:
-        return json_response(uuid.uuid4().hex)
 
     async def initiate(self, request: Request) -> Response:
         body, problem = await parse_json_body(request)

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from falwidgets.schema import load_endpoint
 
 SCHEMAS = Path(__file__).with_name("schemas")
-_MODULES = ("images", "video", "audio", "mesh", "detect")
+_MODULES = ("images", "video", "audio", "mesh", "detect", "realtime")
 _LOCK = threading.Lock()
 _loaded = False
 
