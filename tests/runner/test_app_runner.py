@@ -56,7 +56,7 @@ def test_new_results_reuse_one_preview_widget(local_server: object) -> None:
 def test_run_refuses_while_the_form_has_errors(local_server: object, echo_endpoint: str) -> None:
     """Invalid fields are dropped from ``form.value``: sending would ask for something else."""
     ui = falwidgets.app(echo_endpoint, client=_client(local_server))
-    with pytest.raises(falwidgets.ValidationError, match="fix 1 field first") as info:
+    with pytest.raises(falwidgets.InputRejected, match="fix 1 field first") as info:
         ui.run({"text": "x" * 40, "steps": 1})
     assert [e["loc"] for e in info.value.errors] == [["body", "text"]]  # shaped like a 422
     assert ui.runs == [] and falwidgets.journal() == []  # nothing was sent

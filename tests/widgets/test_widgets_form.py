@@ -177,7 +177,7 @@ def test_expand_builds_advanced(seeds_dir: Path) -> None:
 
 
 def test_show_errors_takes_the_clients_422(flux: Form) -> None:
-    error = falwidgets.ValidationError(
+    error = falwidgets.InputRejected(
         "422", errors=[{"loc": ["body", "prompt"], "msg": "too short", "type": "x"}]
     )
     assert flux.show_errors(error) == []

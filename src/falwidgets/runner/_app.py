@@ -16,7 +16,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from falwidgets.client import AsyncClient, FalError, ValidationError
+from falwidgets.client import AsyncClient, FalError, InputRejected
 from falwidgets.previews import StreamPreview, esc
 from falwidgets.runner import _loop
 from falwidgets.runner._backend import Backend, backend_for
@@ -210,8 +210,8 @@ class App(w.VBox):
         self._show(run)
         return run
 
-    def _refusal(self) -> ValidationError | None:
-        """A ``ValidationError`` when the form shows errors: their fields would be dropped, so
+    def _refusal(self) -> InputRejected | None:
+        """A ``InputRejected`` when the form shows errors: their fields would be dropped, so
         sending would ask for something else (or lose a required field). The marks stay."""
         errors = list(self.form.errors)
         if not errors:
@@ -221,7 +221,7 @@ class App(w.VBox):
             f"{'.'.join(map(str, e.get('loc') or ())) or 'input'}: {e.get('msg')}" for e in errors
         )
         n = len(_field_names(errors))
-        return ValidationError(
+        return InputRejected(
             f"fix {n} field{'s' * (n != 1)} first (nothing was sent): {listed}",
             errors=[{**e, "loc": ["body", *(e.get("loc") or ())]} for e in errors],
         )
@@ -250,7 +250,7 @@ class App(w.VBox):
         """Start a run on the runner loop and return it at once (what the Run button does).
 
         While the form shows errors nothing is sent: the returned run is ``failed`` with a
-        ``ValidationError`` and the banner says how many fields to fix. In a plain script (no
+        ``InputRejected`` and the banner says how many fields to fix. In a plain script (no
         event loop in the calling thread) the run has finished when this returns, so a script's
         ``button.click()`` behaves like ``run()``.
         """
@@ -429,7 +429,7 @@ class App(w.VBox):
         if run.state == "cancelled":
             self.banner.clear()
             return
-        if isinstance(exc, ValidationError):
+        if isinstance(exc, InputRejected):
             self.form.show_errors(exc)
             if any(_field_loc(e) for e in exc.errors):
                 return  # the messages sit beside their fields
