@@ -18,6 +18,16 @@ from falwidgets.client._direct import AsyncStreamIterator
 from falwidgets.client._drive import aiterate, run_async
 from falwidgets.client._info import ClientInfo
 from falwidgets.client._journal import JournalEntry
+from falwidgets.client._models import (
+    Estimate,
+    ModelRecord,
+    Price,
+    estimate_body,
+    estimate_op,
+    models_op,
+    models_query,
+    pricing_op,
+)
 from falwidgets.client._retry import RetryPolicy
 from falwidgets.client._status import Status
 from falwidgets.client._sync import _client_repr, _http_pair
@@ -240,6 +250,41 @@ class AsyncClient(ClientInfo):
             file_name=file_name,
         )
         return await self._run(op)
+
+    # -- platform model APIs (client/_models.py) --------------------------------------------
+    def models(
+        self,
+        q: str | None = None,
+        *,
+        category: str | None = None,
+        endpoint_ids: str | list[str] | None = None,
+        status: str | None = None,
+        openapi: bool = False,
+        timeout: float | None = None,
+    ) -> AsyncIterator[ModelRecord]:
+        """Search fal's models (``/v1/models``), page by page; see ``client/_models.py``."""
+        params = models_query(
+            q, category=category, endpoint_ids=endpoint_ids, status=status, openapi=openapi
+        )
+        return aiterate(models_op(self._engine, params, timeout), self._http, self._streams)
+
+    async def pricing(
+        self, endpoint_ids: str | list[str], *, timeout: float | None = None
+    ) -> dict[str, Price]:
+        """Unit prices by endpoint id (ids fal does not price are absent)."""
+        return await self._run(pricing_op(self._engine, endpoint_ids, timeout))
+
+    async def estimate(
+        self,
+        calls: dict[str, float] | None = None,
+        *,
+        units: dict[str, float] | None = None,
+        timeout: float | None = None,
+    ) -> Estimate:
+        """Cost estimate of ``{endpoint_id: calls}`` or ``units={endpoint_id: billing units}``."""
+        return await self._run(
+            estimate_op(self._engine, estimate_body(calls, units=units), timeout)
+        )
 
     def handle(self, endpoint: str, request_id: str) -> AsyncHandle:
         return AsyncHandle.from_request_id(self, endpoint, request_id)
