@@ -15,6 +15,8 @@
   :func:`mark_journal` records a final state the client could not observe.
 - Read-only ``hosts``, ``base_url``, ``proxy_url`` (token redacted), ``proxy_origin``,
   ``journalling`` and ``has_key`` say where a client sends calls, never its key.
+- ``models(q)``, ``pricing(ids)``, ``estimate(calls)``: fal's platform model search and prices
+  (:class:`ModelRecord`, :class:`Price`, :class:`Estimate`; ``_models``, disk-cached).
 
 This package never imports widgets or the server.
 """
@@ -34,6 +36,7 @@ from falwidgets.client._errors import (
     ValidationError,
 )
 from falwidgets.client._journal import JournalEntry, journal, mark_journal
+from falwidgets.client._models import Estimate, ModelRecord, Price
 from falwidgets.client._realtime import (
     AsyncRealtime,
     Realtime,
@@ -53,12 +56,15 @@ __all__ = [
     "Client",
     "Completed",
     "DeadlineExceeded",
+    "Estimate",
     "FalError",
     "Handle",
     "InProgress",
     "JournalEntry",
     "MissingCredentials",
+    "ModelRecord",
     "NotFound",
+    "Price",
     "Queued",
     "RateLimited",
     "Realtime",

@@ -147,7 +147,7 @@ def units_for(unit: str, inputs: Mapping[str, Any], defaults: Mapping[str, Any])
     return counter({**defaults, **inputs}) if counter else None
 
 
-def _defaults(endpoint: str) -> dict[str, Any]:
+def schema_defaults(endpoint: str) -> dict[str, Any]:
     from falwidgets.schema import load_endpoint
 
     try:
@@ -169,7 +169,9 @@ def estimate_for(
     price = price or price_of(endpoint, client)
     if price is None:
         return None
-    units = units_for(price.unit, inputs, _defaults(endpoint) if defaults is None else defaults)
+    units = units_for(
+        price.unit, inputs, schema_defaults(endpoint) if defaults is None else defaults
+    )
     return None if units is None else price.unit_price * units
 
 
@@ -184,7 +186,7 @@ def batch_total(
     for endpoint, inputs in calls:
         price = known.get(endpoint)
         if endpoint not in defaults:
-            defaults[endpoint] = _defaults(endpoint)
+            defaults[endpoint] = schema_defaults(endpoint)
         cost = (
             estimate_for(endpoint, inputs, price=price, defaults=defaults[endpoint])
             if price
