@@ -31,7 +31,7 @@ from falwidgets.runner._backend import Backend, backend_for
 from falwidgets.runner._costs import estimate_for, money, prices, schema_defaults
 from falwidgets.runner._errors import describe
 from falwidgets.runner._gate import CostGate
-from falwidgets.runner._run import DEFAULT_TIMEOUT, Run, checked_timeout, drive
+from falwidgets.runner._run import DEFAULT_TIMEOUT, Run, _quiet_cancel, checked_timeout, drive
 from falwidgets.schema._canonical import Mapped, map_inputs
 
 _STATIC = Path(__file__).with_name("static")
@@ -215,8 +215,14 @@ class Compare(w.VBox):
         return f"<Compare {len(self.runs)} models: {finished} done>"
 
     def close(self) -> None:
+        """Cancel what still runs (on the server too) and close the cards and the opened app."""
+        if not hasattr(self, "slot"):  # __init__ failed before the widgets existed
+            super().close()
+            return
         for run in self.runs.values():
             run.cancel_requested = True
+            if not run.done and run.handle is not None:
+                _loop.spawn(_quiet_cancel(run.handle))
         if self.app is not None:
             self.app.close()
         self.view.close()
