@@ -10,6 +10,7 @@ substring scan over 1,340 short strings takes well under a millisecond per keyst
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,10 +26,18 @@ def words(query: str | None) -> list[str]:
     return _WORD.findall((query or "").lower())
 
 
+FIELDS = ("id", "name", "category", "tags", "text")  # in falling weight: see ``_Entry.text``
+
+
 @dataclass(frozen=True)
 class _Entry:
+    """One record: its fields joined by NUL in falling weight order, so the *first* occurrence of
+    a word (one ``str.find``) is in the best field it occurs in."""
+
     record: Mapping[str, Any]
-    fields: tuple[tuple[str, str], ...]  # (field, lower-cased text)
+    endpoint_id: str
+    text: str
+    ends: tuple[int, ...]  # end offset of each field in ``text``
     category: str
     status: str
 
@@ -41,17 +50,24 @@ class ModelIndex:
         for record in records:
             meta = record.get("metadata") or {}
             endpoint_id = str(record.get("endpoint_id", ""))
-            fields = (
-                ("id", endpoint_id.lower()),
-                ("name", str(meta.get("display_name") or "").lower()),
-                ("category", str(meta.get("category") or "").lower()),
-                ("tags", " ".join(str(t) for t in meta.get("tags") or []).lower()),
-                ("text", str(meta.get("description") or "").lower()),
+            parts = (
+                endpoint_id.lower(),
+                str(meta.get("display_name") or "").lower().replace("\0", " "),
+                str(meta.get("category") or "").lower(),
+                " ".join(str(t) for t in meta.get("tags") or []).lower(),
+                str(meta.get("description") or "").lower().replace("\0", " "),
             )
+            ends, at = [], 0
+            for part in parts:
+                at += len(part)
+                ends.append(at)
+                at += 1
             self._entries.append(
                 _Entry(
                     record,
-                    fields,
+                    endpoint_id,
+                    "\0".join(parts),
+                    tuple(ends),
                     str(meta.get("category") or ""),
                     str(meta.get("status") or "active"),
                 )
@@ -79,30 +95,23 @@ class ModelIndex:
         there is no query)."""
         terms = words(q)
         wanted = {e.strip("/") for e in endpoint_ids} if endpoint_ids else None
+        weights = [WEIGHTS[f] for f in FIELDS]
         scored: list[tuple[float, str, Mapping[str, Any]]] = []
         for entry in self._entries:
             if category and entry.category != category:
                 continue
             if status and entry.status != status:
                 continue
-            endpoint_id = entry.fields[0][1]
-            if wanted is not None and entry.record.get("endpoint_id") not in wanted:
+            if wanted is not None and entry.endpoint_id not in wanted:
                 continue
-            score = 0.0
+            text, score = entry.text, 0.0
             for term in terms:
-                best = 0.0
-                for field, text in entry.fields:
-                    at = text.find(term)
-                    if at < 0:
-                        continue
-                    weight = WEIGHTS[field]
-                    if at == 0 or not text[at - 1].isalnum():
-                        weight *= 2
-                    best = max(best, weight)
-                if best == 0.0:
+                at = text.find(term)
+                if at < 0:
                     break
-                score += best
+                weight = weights[bisect_left(entry.ends, at)]
+                score += weight * 2 if at == 0 or not text[at - 1].isalnum() else weight
             else:
-                scored.append((-score, endpoint_id, entry.record))
+                scored.append((-score, entry.endpoint_id, entry.record))
         scored.sort(key=lambda item: (item[0], len(item[1]), item[1]))
         return [record for _, _, record in scored]
