@@ -13,6 +13,7 @@ The view is an anywidget (``js/src/browse/index.js`` built to ``runner/static/br
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -32,6 +33,7 @@ from falwidgets.schema._search import ModelIndex
 _STATIC = Path(__file__).with_name("static")
 SHOWN = 60  # cards per answer; refine the query for more
 LIVE_TIMEOUT = 15.0
+PRICE_DEBOUNCE = 0.15  # seconds without a keystroke before prices are fetched
 
 _index_lock = threading.Lock()
 _index: ModelIndex | None = None
@@ -136,11 +138,15 @@ class Browser(w.VBox):
 
     async def _live(self, generation: int, q: str, category: str | None) -> None:
         found: list[Mapping[str, Any]] = []
-        try:
+
+        async def collect() -> None:
             async for model in self.backend.client.models(q or None, category=category):
                 found.append({"endpoint_id": model.endpoint_id, "metadata": model.metadata})
                 if len(found) >= SHOWN:
                     break
+
+        try:
+            await asyncio.wait_for(collect(), LIVE_TIMEOUT)
         except Exception as error:  # offline or refused: fall back to the bundled catalogue
             self._show(
                 generation,
@@ -151,7 +157,8 @@ class Browser(w.VBox):
         self._show(generation, found, "fal")
 
     async def _prices(self, generation: int, ids: list[str]) -> None:
-        if not ids:
+        await asyncio.sleep(PRICE_DEBOUNCE)  # typing on: only the settled query's prices
+        if not ids or generation != self._generation:
             return
         try:
             known = await self.backend.client.pricing(ids)
