@@ -35,6 +35,8 @@ def test_browse_typing_chips_and_picking(lab: Lab, run_notebook: Any) -> None:
     page.locator(".fw-browse-box .fw-run").wait_for(timeout=30_000)  # the app, in place
     assert page.locator(".fw-browse-box textarea").count() >= 1  # its prompt field
     search.fill("")
+    assert page.locator(".fw-browse-chip").count() <= 12  # the long tail waits behind More…
+    page.locator(".fw-browse-more").click()
     page.locator(".fw-browse-chip[data-category='text-to-speech']").click()
     page.wait_for_function(
         "() => [...document.querySelectorAll('.fw-browse-card .fw-browse-meta')]"

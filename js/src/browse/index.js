@@ -27,6 +27,8 @@ const CSS = `
 .fw-browse-desc { font-size: 12px; display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; overflow: hidden; }
 `;
 
+const TOP_CHIPS = 10;
+
 function el(tag, props = {}, children = []) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(props)) {
@@ -68,10 +70,14 @@ function render({ model, el: root }) {
     model.set("query", search.value);
     model.save_changes();
   });
+  let expanded = false;
   const drawChips = () => {
     const current = model.get("category") || "";
-    const all = [["", "All"], ...(model.get("categories") || []).map((c) => [c[0], `${c[0]} (${c[1]})`])];
-    chips.replaceChildren(...all.map(([value, label]) => {
+    const categories = model.get("categories") || [];
+    // the most common categories first; the long tail behind "More…" (the current one stays)
+    const shown = expanded ? categories : categories.filter((c, i) => i < TOP_CHIPS || c[0] === current);
+    const all = [["", "All"], ...shown.map((c) => [c[0], `${c[0]} (${c[1]})`])];
+    const buttons = all.map(([value, label]) => {
       const chip = el("button", { className: "fw-browse-chip", type: "button", textContent: label, dataset: { category: value } });
       chip.setAttribute("aria-pressed", String(value === current));
       chip.addEventListener("click", () => {
@@ -79,7 +85,14 @@ function render({ model, el: root }) {
         model.save_changes();
       });
       return chip;
-    }));
+    });
+    if (categories.length > TOP_CHIPS) {
+      const more = el("button", { className: "fw-browse-chip fw-browse-more", type: "button",
+        textContent: expanded ? "Fewer" : `More… (${categories.length - TOP_CHIPS})` });
+      more.addEventListener("click", () => { expanded = !expanded; drawChips(); });
+      buttons.push(more);
+    }
+    chips.replaceChildren(...buttons);
   };
   const drawResults = () => {
     status.textContent = model.get("status") || "";

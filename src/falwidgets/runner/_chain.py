@@ -95,7 +95,7 @@ class UseIn(w.VBox):
         self.app: Any = None
         self.search = w.Text(
             value=q or "",
-            placeholder=f"Search endpoints that take an {self.kind}…",
+            placeholder=f"Search endpoints that take this {self.kind}…",
             continuous_update=True,
         )
         self.search.add_class("fw-usein-search")
@@ -127,9 +127,11 @@ class UseIn(w.VBox):
             (f"{t.display_name} — {t.endpoint_id} ({t.field})", t.endpoint_id) for t in shown
         ]
         more = len(self._targets) - len(shown)
+        count = len(self._targets)
+        says = "1 endpoint takes" if count == 1 else f"{count} endpoints take"
+        tail = f" ({more} more: refine the search)" if more > 0 else ""
         self.caption.value = (
-            f'<span class="fw-note-text">{len(self._targets)} endpoints take an '
-            f"{esc(self.kind)}{f' ({more} more: refine the search)' if more > 0 else ''}</span>"
+            f'<span class="fw-note-text">{says} this {esc(self.kind)}{esc(tail)}</span>'
         )
 
     def pick(self, endpoint_id: str | None = None) -> Any:
