@@ -41,9 +41,12 @@ function el(tag, props = {}, children = []) {
 }
 
 function card(model, item) {
-  const thumb = item.thumbnail_url
-    ? el("img", { className: "fw-browse-thumb", src: item.thumbnail_url, alt: "", loading: "lazy" })
-    : el("div", { className: "fw-browse-thumb" });
+  let thumb = el("div", { className: "fw-browse-thumb" });
+  if (item.thumbnail_url) {
+    const img = el("img", { className: "fw-browse-thumb", src: item.thumbnail_url, alt: "", loading: "lazy" });
+    img.addEventListener("error", () => img.replaceWith(el("div", { className: "fw-browse-thumb" })));  // offline
+    thumb = img;
+  }
   const meta = [item.category, item.price || "price unknown"].filter(Boolean).join(" · ");
   const button = el("button", { className: "fw-browse-card", type: "button", dataset: { endpoint: item.endpoint_id } }, [
     thumb,
