@@ -108,3 +108,19 @@ def test_sweep_below_threshold_starts_at_once(
         client=_client(local_server),
     )
     assert s.done and not s.cost.held and "$0.05" in s.cost.text
+
+
+def test_run_costs_for_the_history(local_server: Any) -> None:
+    from falwidgets.runner._costs import run_costs
+
+    costs, total, unknown = run_costs(
+        [
+            ("r1", "fal-ai/flux-realism", {"num_images": 2}),
+            ("r2", "fal-ai/imagen4/preview", {}),
+            ("r3", "fal-ai/flux/dev", {}),
+        ],
+        client=_client(local_server),
+    )
+    assert costs["r1"] == pytest.approx(0.05) and costs["r2"] == pytest.approx(0.04)
+    assert costs["r3"] is None and unknown == 1
+    assert total == pytest.approx(0.09)

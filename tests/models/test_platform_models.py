@@ -157,3 +157,33 @@ def test_real_fal_pricing_needs_a_key() -> None:
 
     with Client() as client, pytest.raises(MissingCredentials):
         client.pricing("fal-ai/flux/dev")
+
+
+def test_expansion_failure_is_per_model() -> None:
+    record = ModelRecord.from_json(
+        {
+            "endpoint_id": "a/b",
+            "metadata": {"display_name": "B", "category": "text-to-image"},
+            "openapi": {"error": {"code": "expansion_failed", "message": "boom"}},
+        }
+    )
+    assert record.openapi is None and record.openapi_error == "boom"
+    with pytest.raises(ValueError, match="not a model record"):
+        ModelRecord.from_json({"metadata": {}})
+
+
+def test_the_key_never_reaches_the_disk_cache(local_server: Any, tmp_path: Any) -> None:
+    import os
+    from pathlib import Path
+
+    secret = "key-id-1234:very-secret-value-5678"
+    with Client(key=secret, base_url=local_server.url) as client:
+        client.pricing("fal-ai/flux-realism")
+        list(client.models(q="realism"))
+    cache = Path(os.environ["FALWIDGETS_HOME"]) / "cache" / "platform"
+    files = list(cache.glob("*.json"))
+    assert files
+    for file in files:
+        text = file.read_text()
+        assert "very-secret-value" not in text and "key-id-1234" not in text
+        assert "very-secret" not in file.name

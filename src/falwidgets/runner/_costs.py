@@ -209,3 +209,27 @@ def total_text(total: float, unknown: int, count: int) -> str:
 
 class ConfirmationRequired(RuntimeError):
     """A batch above ``FALWIDGETS_CONFIRM_ABOVE`` was waited on before it was confirmed."""
+
+
+def run_costs(
+    runs: Iterable[tuple[str, str, Mapping[str, Any]]], *, client: Any = None
+) -> tuple[dict[str, float | None], float, int]:
+    """Estimated cost per finished run for the history: ``runs`` are ``(request_id, endpoint,
+    arguments)`` (e.g. from journal entries with status COMPLETED); returns ``{request_id: cost
+    or None}``, the total of the known ones and how many are unknown. An estimate from the unit
+    price, not fal's bill (``/v1/models/billing-events`` has that, with an Admin key)."""
+    runs = list(runs)
+    known = prices((endpoint for _, endpoint, _ in runs), client)
+    defaults: dict[str, dict[str, Any]] = {}
+    costs: dict[str, float | None] = {}
+    for request_id, endpoint, arguments in runs:
+        price = known.get(endpoint)
+        if price is not None and endpoint not in defaults:
+            defaults[endpoint] = schema_defaults(endpoint)
+        costs[request_id] = (
+            estimate_for(endpoint, arguments, price=price, defaults=defaults[endpoint])
+            if price is not None
+            else None
+        )
+    total = sum(c for c in costs.values() if c is not None)
+    return costs, total, sum(c is None for c in costs.values())
