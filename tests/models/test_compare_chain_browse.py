@@ -69,7 +69,7 @@ def test_compare_runs_models_in_parallel_side_by_side(local_server: Any) -> None
         assert cell["elapsed"] is not None and cell["cost"].startswith("est. $")
     assert cells["fal-ai/imagen4/preview"]["dropped"] == ["negative_prompt", "seed"]
     assert cells["fal-ai/flux-realism"]["cost"] == "est. $0.025"
-    assert "done" in c.view.summary and "estimated total" in c.view.summary
+    assert "3/3 done" in c.view.summary and "estimated total $0.068" in c.cost.label.value
     opened = c.load("fal-ai/imagen4/preview")
     assert opened.form.value["aspect_ratio"] == "1:1" and opened.form.value["prompt"] == "a red fox"
     c.close()

@@ -12,7 +12,7 @@ const CSS = `
   grid-template-columns: repeat(auto-fill, minmax(220px, 1fr)); }
 .fw-compare-card { border: 1px solid var(--fw-border, #8884); border-radius: var(--fw-radius, 8px);
   padding: 8px; display: flex; flex-direction: column; gap: 6px; background: var(--fw-bg, transparent); }
-.fw-compare-title { font-weight: 600; overflow-wrap: anywhere; }
+.fw-compare-title { font-weight: 600; overflow-wrap: anywhere; min-height: 2.8em; }
 .fw-compare-id { color: var(--fw-muted, #888); font-size: 12px; overflow-wrap: anywhere; }
 .fw-compare-stats { font-variant-numeric: tabular-nums; font-size: 12px; }
 .fw-compare-media { display: flex; flex-wrap: wrap; gap: 4px; min-height: 120px;

@@ -134,9 +134,7 @@ class Compare(w.VBox):
     def _render(self, *_args: Any) -> None:
         self.view.cells = [self._cell(e) for e in self.runs]
         finished = sum(r.done for r in self.runs.values())
-        self.view.summary = (
-            f"{finished}/{len(self.runs)} done · {self.cost.text} · {self.backend.note}"
-        )
+        self.view.summary = f"{finished}/{len(self.runs)} done · {self.backend.note}"
 
     def _on_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
         if isinstance(content, dict) and content.get("type") == "open":
