@@ -84,6 +84,11 @@ _EXPORTS: dict[str, str] = {
     "Sweep": "falwidgets.runner",
     "live": "falwidgets.runner",
     "LivePanel": "falwidgets.runner",
+    "browse": "falwidgets.runner",
+    "compare": "falwidgets.runner",
+    "use_in": "falwidgets.runner",
+    "price_line": "falwidgets.runner",
+    "estimate_for": "falwidgets.runner",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])
@@ -135,7 +140,21 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs; a test keeps
         mark_journal,
     )
     from falwidgets.previews import GLBViewer, preview, register_preview
-    from falwidgets.runner import App, History, LivePanel, Sweep, app, history, live, sweep
+    from falwidgets.runner import (
+        App,
+        History,
+        LivePanel,
+        Sweep,
+        app,
+        browse,
+        compare,
+        estimate_for,
+        history,
+        live,
+        price_line,
+        sweep,
+        use_in,
+    )
     from falwidgets.schema import (
         MISSING,
         EndpointSchema,

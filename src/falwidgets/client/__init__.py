@@ -25,6 +25,8 @@
 - HTTP options the httpx way (``verify``, ``limits``, ``event_hooks``, ``transport``, ``proxy``,
   ``http2``); :class:`AsyncShardedTransport` / :class:`ShardedTransport` are opt-in transports
   for many requests in flight (a sweep): see ``falwidgets.client._sharded`` for why.
+- ``models(q)``, ``pricing(ids)``, ``estimate(calls)``: fal's platform model search and prices
+  (:class:`ModelRecord`, :class:`Price`, :class:`Estimate`; ``_models``, disk-cached).
 
 This package never imports widgets or the server.
 """
@@ -44,6 +46,7 @@ from falwidgets.client._errors import (
     ServerError,
 )
 from falwidgets.client._journal import JournalEntry, journal, mark_journal
+from falwidgets.client._models import Estimate, ModelRecord, Price
 from falwidgets.client._platform import RequestRecord
 from falwidgets.client._realtime import (
     AsyncRealtime,
@@ -68,13 +71,16 @@ __all__ = [
     "Client",
     "Completed",
     "DeadlineExceeded",
+    "Estimate",
     "FalError",
     "Handle",
     "InProgress",
     "InputRejected",
     "JournalEntry",
     "MissingCredentials",
+    "ModelRecord",
     "NotFound",
+    "Price",
     "Queued",
     "RateLimited",
     "Realtime",

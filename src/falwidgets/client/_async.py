@@ -18,6 +18,16 @@ from falwidgets.client._compat import pick
 from falwidgets.client._drive import aiterate, run_async
 from falwidgets.client._handles import AsyncHandle
 from falwidgets.client._journal import JournalEntry
+from falwidgets.client._models import (
+    Estimate,
+    ModelRecord,
+    Price,
+    estimate_body,
+    estimate_op,
+    models_op,
+    models_query,
+    pricing_op,
+)
 from falwidgets.client._ops import Op
 from falwidgets.client._platform import RequestRecord, requests_op
 from falwidgets.client._platform import query as platform_query
@@ -241,6 +251,41 @@ class AsyncClient(ClientBase[httpx.AsyncClient]):
                 journal_id=entry.request_id,
             )
         return AsyncHandle(self, ref)
+
+    # -- platform model APIs (client/_models.py) --------------------------------------------
+    def models(
+        self,
+        q: str | None = None,
+        *,
+        category: str | None = None,
+        endpoint_ids: str | list[str] | None = None,
+        status: str | None = None,
+        openapi: bool = False,
+        timeout: float | None = None,
+    ) -> AsyncIterator[ModelRecord]:
+        """Search fal's models (``/v1/models``), page by page; see ``client/_models.py``."""
+        params = models_query(
+            q, category=category, endpoint_ids=endpoint_ids, status=status, openapi=openapi
+        )
+        return aiterate(models_op(self._engine, params, timeout), self._http)
+
+    async def pricing(
+        self, endpoint_ids: str | list[str], *, timeout: float | None = None
+    ) -> dict[str, Price]:
+        """Unit prices by endpoint id (ids fal does not price are absent)."""
+        return await self._run(pricing_op(self._engine, endpoint_ids, timeout))
+
+    async def estimate(
+        self,
+        calls: dict[str, float] | None = None,
+        *,
+        units: dict[str, float] | None = None,
+        timeout: float | None = None,
+    ) -> Estimate:
+        """Cost estimate of ``{endpoint_id: calls}`` or ``units={endpoint_id: billing units}``."""
+        return await self._run(
+            estimate_op(self._engine, estimate_body(calls, units=units), timeout)
+        )
 
     def handle(self, endpoint: str, request_id: str) -> AsyncHandle:
         """An :class:`AsyncHandle` on any request by id (URLs from the endpoint-id rules)."""

@@ -11,7 +11,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import time
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Mapping
 from typing import Any
 
 import ipywidgets as w
@@ -63,6 +63,7 @@ class App(w.VBox):
         endpoint: str | None = None,
         timeout: float | None = DEFAULT_TIMEOUT,
         uploader: Any = None,
+        inputs: Mapping[str, Any] | None = None,
     ) -> None:
         from falwidgets.widgets import form as make_form
 
@@ -76,6 +77,8 @@ class App(w.VBox):
         self.form = make_form(self.target.form_source, uploader=uploader or self._upload)
         if self.endpoint:
             self.form.endpoint_id = self.endpoint  # code() names the endpoint, not the model
+        if inputs:
+            prefill(self.form, inputs)
         self.runs: list[Run] = []
         self.refused: Run | None = None  # the last run refused because of the form's errors
         self._shown: Run | None = None
@@ -517,6 +520,19 @@ def _field_loc(error: Any) -> list[Any]:
     return loc[1:] if loc[:1] == ["body"] else loc
 
 
+def prefill(form: Any, inputs: Mapping[str, Any]) -> None:
+    """Set some of a form's fields; an unknown field is an error naming the known ones."""
+    if not isinstance(inputs, Mapping):
+        raise TypeError(f"inputs must be a dict of field values, got {type(inputs).__name__}")
+    known = set(form.fields)
+    unknown = [k for k in inputs if k not in known]
+    if unknown:
+        raise ValueError(
+            f"inputs: no field {unknown[0]!r} in this form; fields: {', '.join(sorted(known))}"
+        )
+    form.value = {**form.value, **inputs}
+
+
 def _field_names(errors: Any) -> list[str]:
     """Distinct dotted locations of ``errors`` (below ``body``), in order: the fields to fix."""
     names = [".".join(map(str, _field_loc(e))) or "input" for e in errors or ()]
@@ -531,6 +547,7 @@ def app(
     timeout: float | None = DEFAULT_TIMEOUT,
     uploader: Any = None,
     data_uris: bool = False,
+    inputs: Mapping[str, Any] | None = None,
 ) -> App:
     """A runnable form for an endpoint id, an EndpointSchema, a served function or a model.
 
@@ -540,6 +557,7 @@ def app(
 
     Files the user uploads go to the runs' host; pass ``uploader(data, content_type, file_name)
     -> url`` to send them elsewhere, or ``data_uris=True`` to inline them as ``data:`` URIs.
+    ``inputs={field: value}`` pre-fills the form (a chained result's URL, a compare's arguments).
     """
     if data_uris:
         if uploader is not None:
@@ -548,5 +566,10 @@ def app(
 
         uploader = default_uploader
     return App(
-        endpoint_or_model, client=client, endpoint=endpoint, timeout=timeout, uploader=uploader
+        endpoint_or_model,
+        client=client,
+        endpoint=endpoint,
+        timeout=timeout,
+        uploader=uploader,
+        inputs=inputs,
     )

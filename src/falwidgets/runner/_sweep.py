@@ -21,6 +21,7 @@ from falwidgets.runner import _loop
 from falwidgets.runner._backend import Backend, backend_for
 from falwidgets.runner._entry import first_image
 from falwidgets.runner._errors import describe
+from falwidgets.runner._gate import CostGate
 from falwidgets.runner._grid import expand, label
 from falwidgets.runner._render import close_tree, show_in
 from falwidgets.runner._run import DEFAULT_TIMEOUT, Run, _quiet_cancel, checked_timeout, drive
@@ -102,6 +103,7 @@ class Sweep(w.VBox):
         concurrency: int = 8,
         client: AsyncClient | None = None,
         timeout: float | None = DEFAULT_TIMEOUT,
+        confirm: bool = False,
     ) -> None:
         if not isinstance(endpoint, str) or not endpoint:
             raise TypeError("sweep() needs an endpoint id like 'fal-ai/flux/dev'")
@@ -115,6 +117,13 @@ class Sweep(w.VBox):
             for params, args in expand(base_inputs, grid)
         ]
         self.backend: Backend = backend_for(client)
+        # the estimated total; above FALWIDGETS_CONFIRM_ABOVE nothing is sent until confirmed
+        self.cost = CostGate(
+            [(endpoint, p.arguments) for p in self.points],
+            client=self.backend.client,
+            confirmed=confirm,
+            on_confirm=self.start,
+        )
         self._task: concurrent.futures.Future[None] | None = None
         self._children: list[asyncio.Future[None]] = []
         self._stopping = False
@@ -142,7 +151,9 @@ class Sweep(w.VBox):
         self.cancel_button = w.Button(description="Cancel", icon="stop", tooltip="Stop the sweep")
         self.cancel_button.add_class("fw-sweep-cancel")
         self.cancel_button.on_click(lambda _b: self.cancel())
-        super().__init__([w.HBox([self.progress, self.cancel_button]), self.caption, self.grid])
+        super().__init__(
+            [w.HBox([self.progress, self.cancel_button]), self.cost, self.caption, self.grid]
+        )
         self.add_class("fw-sweep")
 
     def _layout(self, grid: dict[str, Sequence[Any]]) -> w.GridBox:
@@ -203,7 +214,7 @@ class Sweep(w.VBox):
         A no-op once started, and after :meth:`cancel` or :meth:`close`: a cancelled sweep must not
         send its points later because someone waited on it.
         """
-        if self._task is not None or self._stopping:
+        if self._task is not None or self._stopping or self.cost.held:
             return self
         self._task = _loop.spawn(self._run_all())
         if _loop.running_loop() is None:
@@ -291,14 +302,22 @@ class Sweep(w.VBox):
 
     async def wait_async(self, timeout: float | None = None) -> Sweep:
         """``await sweep.wait_async()`` (or ``await sweep``): until every point has finished."""
+        self.cost.check()
         self.start()
         if self._task is not None:
             await _loop.wait_for(self._task, timeout)
         return self
 
+    def confirm(self) -> Sweep:
+        """Start a sweep held back by its estimated cost (the Start button does the same)."""
+        self.cost.confirm()
+        return self.start()
+
     def wait(self, timeout: float | None = None) -> Sweep:
         """Block until every point has finished (``TimeoutError`` after ``timeout`` seconds; the
-        sweep keeps going: :meth:`cancel` stops it)."""
+        sweep keeps going: :meth:`cancel` stops it). A sweep held for confirmation raises
+        :class:`ConfirmationRequired` instead of waiting forever."""
+        self.cost.check()
         self.start()
         if self._task is not None:
             _loop.wait_all([self._task], timeout)
@@ -353,8 +372,12 @@ def sweep(
     concurrency: int = 8,
     client: AsyncClient | None = None,
     timeout: float | None = DEFAULT_TIMEOUT,
+    confirm: bool = False,
 ) -> Sweep:
     """Run ``base_inputs`` with every combination of ``grid`` values; return the live grid widget.
+
+    The estimated total is shown first; above ``FALWIDGETS_CONFIRM_ABOVE`` (default $1) nothing
+    is sent until you click Start or call ``.confirm()`` (``confirm=True`` agrees up front).
 
     In a notebook the sweep runs in the background (``s.wait()``, ``await s`` or ``s.run()`` for
     the results); in a script it has finished when this returns.
@@ -362,5 +385,11 @@ def sweep(
     if grid is None:
         raise TypeError("sweep() needs grid={'field': [values, ...]}")
     return Sweep(
-        endpoint, base_inputs, grid, concurrency=concurrency, client=client, timeout=timeout
+        endpoint,
+        base_inputs,
+        grid,
+        concurrency=concurrency,
+        client=client,
+        timeout=timeout,
+        confirm=confirm,
     ).start()
