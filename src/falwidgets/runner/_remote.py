@@ -16,10 +16,10 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from falwidgets.client._journal import digest
+from falwidgets.client._journal import JournalEntry, digest
 
 __all__ = ["REMOTE_STATUS_RUNNING", "RemoteEntry", "fetch_remote", "remote_entries"]
 
@@ -29,24 +29,9 @@ DEFAULT_LIMIT = 200
 
 
 @dataclass(frozen=True)
-class RemoteEntry:
-    """A request from fal's history in the journal-entry shape (``remote`` says so)."""
+class RemoteEntry(JournalEntry):
+    """A request from fal's history as a journal entry (``remote`` says so; no queue URLs)."""
 
-    request_id: str
-    endpoint: str
-    arguments: dict[str, Any] = field(repr=False)
-    arguments_sha256: str
-    created: float
-    finished: float | None
-    status: str
-    error: str | None = None
-    error_type: str | None = None
-    metrics: dict[str, Any] | None = None
-    result: Any = field(default=None, repr=False)
-    base: str = ""
-    status_url: str = ""
-    response_url: str = ""
-    cancel_url: str = ""
     remote: bool = True
 
     @property
@@ -81,6 +66,9 @@ class RemoteEntry:
             metrics={"inference_time": record.duration} if record.duration is not None else None,
             result=output if ok else None,
             base=base,
+            status_url="",
+            response_url="",
+            cancel_url="",
         )
 
 
