@@ -1,9 +1,14 @@
-// falwidgets Form front end (work in progress: replaced by the full form in the next commits).
+// falwidgets Form: the anywidget front end of falwidgets.widgets.FaceForm (one model per form).
 import "../shared/theme.css";
+import "./form.css";
 import { h } from "../shared/dom.js";
+import { mountForm } from "./form.js";
 
 export default {
-  render({ el }) {
-    el.appendChild(h("div", { class: "fw fw-form" }, "form"));
+  render({ model, el }) {
+    const form = mountForm(model);
+    const root = h("div", { class: "fw fw-form-widget" }, form.el);
+    el.appendChild(root);
+    return () => form.destroy();
   },
 };
