@@ -1,9 +1,15 @@
-// falwidgets App front end (work in progress: replaced by the full form in the next commits).
+// falwidgets App: the anywidget front end of falwidgets.runner.FaceApp (one model per app).
 import "../shared/theme.css";
+import "../form/form.css";
+import "./app.css";
 import { h } from "../shared/dom.js";
+import { mountApp } from "./app.js";
 
 export default {
-  render({ el }) {
-    el.appendChild(h("div", { class: "fw fw-app" }, "app"));
+  render({ model, el }) {
+    const app = mountApp(model);
+    // the wrapper is the size container: the layout follows the cell's width, not the window's
+    el.appendChild(h("div", { class: "fw fw-app-wrap" }, app.el));
+    return () => app.destroy();
   },
 };

@@ -60,11 +60,15 @@ export function mountForm(model) {
       refresh() { paintOptional(); },
       child(childNode, childBindArg) { return makeRow(childNode, childBindArg, ctx); },
     };
-    const control = controlFor(node.control)(node, bind, ctx);
+    // an optional switch is a three-way choice (not set / on / off), not a second switch
+    const controlName = node.optional && node.control === "boolean" ? "tristate" : node.control;
+    const rowBind = { path: bind.path, get: bind.get, set: (v) => { bind.set(v); paintOptional(); } };
+    const control = controlFor(controlName)(node, rowBind, ctx);
+    const ownsUnset = controlName === "tristate";
     const label = node.label ? h("label", { class: "fw-label" }, node.label, node.required && !node.optional ? h("span", { class: "fw-req", title: "Required" }, " *") : null) : null;
     let toggle = null;
     const unsetNote = h("span", { class: "fw-unset-note fw-muted", hidden: true }, "not set");
-    if (node.optional) {
+    if (node.optional && !ownsUnset) {
       toggle = h("input", { type: "checkbox", class: "fw-switch fw-small fw-set", "aria-label": `Set ${node.label}`, title: "Send this field" });
       toggle.addEventListener("change", () => {
         if (toggle.checked) {
@@ -92,7 +96,6 @@ export function mountForm(model) {
       toggle.checked = set;
       el.classList.toggle("fw-unset", !set);
       unsetNote.hidden = set;
-      body.inert = !set;
     }
     function paint() {
       const msgs = [...row.messages];
@@ -102,6 +105,7 @@ export function mountForm(model) {
       el.toggleAttribute("data-error", msgs.length > 0);
     }
     row.paint = paint;
+    row.paintOptional = paintOptional;
     row.update = () => { control.update(); paintOptional(); };
     row.focus = () => {
       const target = el.querySelector(".fw-control input:not([type=hidden]):not([type=file]), .fw-control select, .fw-control textarea, .fw-control [tabindex]") || toggle;

@@ -115,7 +115,9 @@ class FaceForm(anywidget.AnyWidget):
         self._pending: set[Upload] = set()
         self._seq = itertools.count(1)
         self._lock = threading.Lock()
-        self._shown: list[Error] = []  # errors from show_errors()/a 422, kept until the field changes
+        self._shown: list[
+            Error
+        ] = []  # errors from show_errors()/a 422, kept until the field changes
         self._props = {p.name: p for p in field_spec.properties}
         super().__init__(
             _esm=_static.bundle(self._bundle),
@@ -240,7 +242,9 @@ class FaceForm(anywidget.AnyWidget):
                 shown.append({"loc": loc, "msg": msg})
             else:
                 unplaced.append({**err, "loc": loc})
-                shown.append({"loc": [], "msg": msg if not loc else f"{'.'.join(map(str, loc))}: {msg}"})
+                shown.append(
+                    {"loc": [], "msg": msg if not loc else f"{'.'.join(map(str, loc))}: {msg}"}
+                )
         self._shown = shown
         self.errors = self.check(self.value)
         if shown:
@@ -271,8 +275,12 @@ class FaceForm(anywidget.AnyWidget):
         if not path or str(path[0]) not in self._props:
             raise ValueError(f"no field at {path!r} in this form")
         key = ".".join(map(str, path))
-        job = Upload(_Landing(self, list(path), key), [(data, content_type, file_name)],
-                     next(self._seq), self._pending)
+        job = Upload(
+            _Landing(self, list(path), key),
+            [(data, content_type, file_name)],
+            next(self._seq),
+            self._pending,
+        )
         self.uploads = {**self.uploads, key: {"name": file_name, "state": "uploading"}}
         job.start(self.uploader)
         return job
@@ -290,8 +298,10 @@ class FaceForm(anywidget.AnyWidget):
                 self.upload(path, bytes(buffers[0]), str(content.get("mime") or ""), name)
             except Exception as exc:
                 key = ".".join(map(str, path))
-                self.uploads = {**self.uploads, key: {"name": name, "state": "failed",
-                                                      "error": str(exc)}}
+                self.uploads = {
+                    **self.uploads,
+                    key: {"name": name, "state": "failed", "error": str(exc)},
+                }
         else:
             self.handle_message(content, buffers)
 
@@ -387,28 +397,38 @@ def error_items(errors: Any) -> list[Error]:
     return [{"loc": [], "msg": str(errors)}]
 
 
-def face_form(source: Any, *, uploader: Uploader | None = None, cls: type[FaceForm] = FaceForm,
-              **kwargs: Any) -> FaceForm:
-    """Build a form from an endpoint id, a document (dict, path, URL), an `EndpointSchema`,
-    a Pydantic model class or a root `FieldSpec`."""
+def form_parts(source: Any) -> dict[str, Any]:
+    """What a form is built from: `field_spec`, `endpoint_id`, `endpoint`, `model_cls`, for an
+    endpoint id, a document (dict, path, URL), an `EndpointSchema`, a Pydantic model class or a
+    root `FieldSpec`."""
     from pydantic import BaseModel
 
     from falwidgets.schema import EndpointSchema, load_endpoint, spec_from_model
 
     if isinstance(source, FieldSpec):
-        return cls(source, uploader=uploader, **kwargs)
+        return {"field_spec": source}
     if isinstance(source, type) and issubclass(source, BaseModel):
-        return cls(spec_from_model(source), endpoint_id=source.__name__, model_cls=source,
-                   uploader=uploader, **kwargs)
+        return {
+            "field_spec": spec_from_model(source),
+            "endpoint_id": source.__name__,
+            "model_cls": source,
+        }
     if isinstance(source, (str, os.PathLike, Mapping)):
         source = load_endpoint(source)
     if isinstance(source, EndpointSchema):
         if source.input is None:
             source.input_model()  # raises NoInputSchema with the reason
         assert source.input is not None
-        return cls(source.input, endpoint_id=source.endpoint_id, endpoint=source,
-                   uploader=uploader, **kwargs)
+        return {"field_spec": source.input, "endpoint_id": source.endpoint_id, "endpoint": source}
     raise TypeError(
         "form() needs an endpoint id, a schema document, an EndpointSchema, a Pydantic model "
         f"class or a FieldSpec, not {type(source).__name__}"
     )
+
+
+def face_form(source: Any, *, uploader: Uploader | None = None, **kwargs: Any) -> FaceForm:
+    """Build a form from anything `form_parts` accepts. `uploader(data, content_type, file_name)
+    -> url` receives dropped files (the app passes the client's upload); by default data URIs."""
+    parts = form_parts(source)
+    spec = parts.pop("field_spec")
+    return FaceForm(spec, uploader=uploader, **parts, **kwargs)

@@ -3,7 +3,8 @@
 The front end never sees raw JSON Schema: each node names its `control` (looked up here in a
 registry of `(predicate, control)` rows, first match wins, user rows first), carries human labels
 for its choices and presets, and the root says which fields go up front and how "Additional
-settings" is grouped (form-conventions.md part a). Pure data, no widgets: testable without a browser.
+settings" is grouped (form-conventions.md part a). Pure data, no widgets: testable without a
+browser.
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ CONTROLS: tuple[Control, ...] = (
     Control(_kind("union"), "union"),
     Control(lambda s: True, "json"),
 )
-"""The built-in table; the JS registry (js/src/form/controls/registry.js) has one module per name."""
+"""The built-in table; the JS registry (js/src/form/controls/registry.js) has a control per name."""
 
 
 def control_for(spec: FieldSpec, user: tuple[Control, ...] = ()) -> str:
@@ -219,9 +220,7 @@ def node(spec: FieldSpec, user: tuple[Control, ...] = (), path: tuple[Any, ...] 
     if isinstance(hint, str) and hint:
         out["hint"] = hint
     if spec.kind == "enum":
-        out["choices"] = [
-            {"value": _json_safe(v), "label": choice_label(v)} for v in spec.enum
-        ]
+        out["choices"] = [{"value": _json_safe(v), "label": choice_label(v)} for v in spec.enum]
     if spec.kind == "const":
         out["const"] = _json_safe(spec.const)
     if control == "image_size":
@@ -231,16 +230,19 @@ def node(spec: FieldSpec, user: tuple[Control, ...] = (), path: tuple[Any, ...] 
             {
                 "value": p,
                 "label": choice_label(p),
-                **(dict(zip(("width", "height"), IMAGE_SIZE_PRESETS[p])) if p in IMAGE_SIZE_PRESETS
-                   else {}),
+                **(
+                    dict(zip(("width", "height"), IMAGE_SIZE_PRESETS[p], strict=False))
+                    if p in IMAGE_SIZE_PRESETS
+                    else {}
+                ),
             }
             for p in (presets.enum if presets else ())
         ]
         if custom is not None:
             out["custom"] = node(custom, user, path)
-    elif spec.kind == "object" and spec.properties and control not in ("json", "color"):
-        out["properties"] = [node(p, user, (*path, p.name)) for p in spec.properties]
-    elif control == "color":
+    elif (
+        spec.kind == "object" and spec.properties and control not in ("json", "color")
+    ) or control == "color":
         out["properties"] = [node(p, user, (*path, p.name)) for p in spec.properties]
     if spec.items is not None:
         out["items"] = node(spec.items, user, (*path, 0))
@@ -257,8 +259,14 @@ def _variant_label(spec: FieldSpec, index: int) -> str:
         return spec.label if spec.title else f"Option {index + 1}"
     if spec.kind == "enum":
         return "Choice"
-    return {"string": "Text", "integer": "Integer", "number": "Number", "boolean": "Yes / no",
-            "array": "List", "const": choice_label(spec.const)}.get(spec.kind, spec.kind.title())
+    return {
+        "string": "Text",
+        "integer": "Integer",
+        "number": "Number",
+        "boolean": "Yes / no",
+        "array": "List",
+        "const": choice_label(spec.const),
+    }.get(spec.kind, spec.kind.title())
 
 
 def _rank(spec: FieldSpec, control: str) -> int:
@@ -292,7 +300,7 @@ def _gate_prefix(spec: FieldSpec) -> str | None:
 
 def _gates(visible: list[FieldSpec]) -> dict[str, str]:
     """Field name -> the `enable_x` switch that owns it: a switch owns the fields after it in
-    schema order, up to the next switch (fal's post-processing: enable_grain, grain_intensity ...)."""
+    schema order, up to the next switch (fal's post-processing: enable_grain, grain_scale ...)."""
     owner: dict[str, str] = {}
     current: str | None = None
     for p in visible:
@@ -311,8 +319,7 @@ def layout(spec: FieldSpec, user: tuple[Control, ...] = ()) -> dict[str, Any]:
     main = [
         p
         for p in visible
-        if (p.required or p.important)
-        or (p.name not in owner and _up_front(p, controls[p.name]))
+        if (p.required or p.important) or (p.name not in owner and _up_front(p, controls[p.name]))
     ]
     if not main:
         main = visible[:MAIN_AT_LEAST]

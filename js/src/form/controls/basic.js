@@ -123,7 +123,19 @@ function hidden() {
   return { el: h("span", { hidden: true }), update() {} };
 }
 
+function tristate(node, bind) {
+  const select = h("select", { class: "fw-input fw-select fw-tristate", "aria-label": node.label },
+    h("option", { value: "" }, "Not set"), h("option", { value: "true" }, "Yes"), h("option", { value: "false" }, "No"));
+  select.addEventListener("change", () => bind.set(select.value === "" ? undefined : select.value === "true"));
+  const update = () => {
+    const v = bind.get();
+    select.value = v === true ? "true" : v === false ? "false" : "";
+  };
+  return { el: select, update, focus: () => select.focus() };
+}
+
 registerControl("text", text);
+registerControl("tristate", tristate);
 registerControl("prompt", prompt);
 registerControl("number", number);
 registerControl("seed", seed);
