@@ -16,11 +16,13 @@ const CODE_TABS = [
   ["curl", "curl"],
 ];
 const PENDING_MS = 15000; // Run stays off this long at most if Python never answers a click
+const MIN_OFF_MS = 800; // and at least this long: the second click of a double click is ignored
 
 export function mountApp(model) {
   const form = mountForm(model);
   let pending = false;
   let pendingTimer = null;
+  let clickedAt = 0;
 
   // -- header -----------------------------------------------------------------------------
   const header = h("header", { class: "fw-header" });
@@ -44,7 +46,8 @@ export function mountApp(model) {
     h("div", { class: "fw-buttons" }, runButton, cancelButton, exampleButton, resetButton, codeButton), reason);
 
   const run = () => {
-    if (runButton.disabled) return;
+    if (runButton.disabled || Date.now() - clickedAt < MIN_OFF_MS) return;
+    clickedAt = Date.now();
     pending = true;
     clearTimeout(pendingTimer);
     pendingTimer = setTimeout(() => { pending = false; paintRun(); }, PENDING_MS);
@@ -170,7 +173,13 @@ export function mountApp(model) {
     }
   });
 
-  const clearPending = () => { pending = false; clearTimeout(pendingTimer); paintRun(); };
+  const clearPending = () => {
+    const wait = MIN_OFF_MS - (Date.now() - clickedAt);
+    clearTimeout(pendingTimer);
+    if (wait > 0) pendingTimer = setTimeout(clearPending, wait);
+    else pending = false;
+    paintRun();
+  };
   const handlers = {
     "change:header": paintHeader,
     "change:errors": clearPending,

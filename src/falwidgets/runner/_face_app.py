@@ -13,6 +13,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import re
+import time
 from collections.abc import Coroutine
 from typing import Any
 
@@ -35,6 +36,7 @@ from falwidgets.widgets._face import FaceForm, form_parts
 TICK_SECONDS = 0.5  # status refresh while running: one small message per tick
 CANCEL_GRACE = 10.0
 MAX_LOGS = 500  # the browser keeps the newest; the run keeps them all
+DOUBLE_CLICK_SECONDS = 1.0  # a second Run with the same input this soon is the same click
 _STEP = re.compile(r"(?:step\s*)?(\d+)\s*/\s*(\d+)", re.IGNORECASE)
 _PERCENT = re.compile(r"(\d{1,3}(?:\.\d+)?)\s*%")
 
@@ -230,6 +232,13 @@ class FaceApp(FaceForm):
     def handle_message(self, content: dict[str, Any], buffers: list[Any]) -> None:
         kind = content.get("type")
         if kind == "run":
+            last = self.last
+            if (
+                last is not None
+                and time.monotonic() - last.submitted_at < DOUBLE_CLICK_SECONDS
+                and last.arguments == self.value
+            ):
+                return  # a double click (or key repeat): that run is already on its way
             self.submit()
         elif kind == "cancel":
             self.cancel()

@@ -141,10 +141,26 @@ class FaceForm(anywidget.AnyWidget):
 
     @traitlets.validate("value")
     def _value_ok(self, proposal: Any) -> dict[str, Any]:
+        """A value set in Python is completed like the old forms did: fields it leaves out go
+        back to their defaults, keys that are not fields are dropped and reported. What the
+        browser sends is taken as it is (a switched-off optional field is absent on purpose)."""
         value = proposal["value"]
         if not isinstance(value, Mapping):
             raise traitlets.TraitError(f"form value must be a dict, not {type(value).__name__}")
-        return dict(value)
+        if "value" in getattr(self, "_property_lock", {}):
+            self._extra = []
+            return dict(value)
+        self._extra = [
+            {"loc": [key], "msg": "Not a field of this form", "type": "extra_forbidden"}
+            for key in value
+            if key not in self._props
+        ]
+        out: dict[str, Any] = {}
+        for prop in self.field_spec.properties:
+            val = value[prop.name] if prop.name in value else initial_value(prop)
+            if val is not MISSING:
+                out[prop.name] = copy.deepcopy(val)
+        return out
 
     @traitlets.observe("value")
     def _value_changed(self, change: dict[str, Any]) -> None:
@@ -161,19 +177,26 @@ class FaceForm(anywidget.AnyWidget):
         """
         from falwidgets.schema import field_errors
 
-        out: list[Error] = []
+        out: list[Error] = list(self._extra)
         for key in value:
             if key not in self._props:
-                out.append({"loc": [key], "msg": "Not a field of this form"})
+                out.append(
+                    {"loc": [key], "msg": "Not a field of this form", "type": "extra_forbidden"}
+                )
         for prop in self.field_spec.properties:
             if prop.name in value:
                 try:
                     found = field_errors(prop, value[prop.name])
                 except Exception as exc:  # a validator bug must not break the form
-                    found = [{"loc": (prop.name,), "msg": f"could not check: {exc}"}]
-                out.extend({"loc": list(e["loc"]), "msg": str(e["msg"])} for e in found)
+                    found = [
+                        {"loc": (prop.name,), "msg": f"could not check: {exc}", "type": "error"}
+                    ]
+                out.extend(
+                    {"loc": list(e["loc"]), "msg": str(e["msg"]), "type": str(e.get("type", ""))}
+                    for e in found
+                )
             elif required and prop.required and not prop.has_default:
-                out.append({"loc": [prop.name], "msg": "Field required"})
+                out.append({"loc": [prop.name], "msg": "Field required", "type": "missing"})
         seen = {_key(e) for e in out}
         out.extend(e for e in self._shown if _key(e) not in seen)
         return out
@@ -193,6 +216,7 @@ class FaceForm(anywidget.AnyWidget):
     def reset(self) -> None:
         """Every field back to its default; errors cleared."""
         self._shown = []
+        self._extra = []
         self.value = self.initial()
         self.errors = self.check(self.value)
 
@@ -239,12 +263,11 @@ class FaceForm(anywidget.AnyWidget):
             loc = [p for p in (err.get("loc") or ()) if p != "body"]
             msg = str(err.get("msg") or err.get("message") or "invalid")
             if loc and str(loc[0]) in self._props:
-                shown.append({"loc": loc, "msg": msg})
+                shown.append({"loc": loc, "msg": msg, "type": str(err.get("type", ""))})
             else:
                 unplaced.append({**err, "loc": loc})
-                shown.append(
-                    {"loc": [], "msg": msg if not loc else f"{'.'.join(map(str, loc))}: {msg}"}
-                )
+                where = f"{'.'.join(map(str, loc))}: " if loc else ""
+                shown.append({"loc": [], "msg": where + msg, "type": str(err.get("type", ""))})
         self._shown = shown
         self.errors = self.check(self.value)
         if shown:

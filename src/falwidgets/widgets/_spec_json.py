@@ -164,7 +164,7 @@ def initial_value(spec: FieldSpec) -> Any:
 
 def optional(spec: FieldSpec) -> bool:
     """`X | null`, or optional with no default: the user must be able to send nothing."""
-    if spec.hidden or spec.kind == "const":
+    if spec.hidden or (spec.kind == "const" and not spec.nullable):
         return False
     return spec.nullable or (not spec.required and (spec.default is None or not spec.has_default))
 
