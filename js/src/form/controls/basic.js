@@ -5,9 +5,12 @@ import { registerControl } from "./registry.js";
 
 const ph = (node) => (node.example !== undefined && node.example !== null && typeof node.example !== "object" ? String(node.example) : "");
 
+/** A required text left empty is not sent: Python then says "Field required", not a 422 later. */
+const emptyIsMissing = (node, v) => (v === "" && node.required && !node.optional ? undefined : v);
+
 function text(node, bind) {
   const input = h("input", { type: "text", class: "fw-input", placeholder: ph(node), spellcheck: "false" });
-  input.addEventListener("input", () => bind.set(input.value));
+  input.addEventListener("input", () => bind.set(emptyIsMissing(node, input.value)));
   const update = () => {
     const v = bind.get();
     const s = v === undefined || v === null ? "" : String(v);
@@ -24,7 +27,7 @@ function grow(area) {
 function prompt(node, bind) {
   const area = h("textarea", { class: "fw-input fw-prompt", rows: 3, placeholder: ph(node) });
   area.addEventListener("input", () => {
-    bind.set(area.value);
+    bind.set(emptyIsMissing(node, area.value));
     grow(area);
   });
   const update = () => {
