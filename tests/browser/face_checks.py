@@ -12,9 +12,15 @@ CONTRAST_JS = """
 (banner) => {
   const parse = (c) => {
     let m = c.match(/rgba?\\(([^)]+)\\)/);
-    if (m) { const p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number); return [p[0], p[1], p[2], p[3] ?? 1]; }
+    if (m) {
+      const p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number);
+      return [p[0], p[1], p[2], p[3] ?? 1];
+    }
     m = c.match(/color\\(srgb ([^)]+)\\)/);
-    if (m) { const p = m[1].split(/[ \\/]+/).filter(Boolean).map(Number); return [p[0] * 255, p[1] * 255, p[2] * 255, p[3] ?? 1]; }
+    if (m) {
+      const p = m[1].split(/[ \\/]+/).filter(Boolean).map(Number);
+      return [p[0] * 255, p[1] * 255, p[2] * 255, p[3] ?? 1];
+    }
     throw new Error("unknown colour " + c);
   };
   const lum = ([r, g, b]) => {
@@ -61,11 +67,14 @@ FOCUS_JS = """
 (root) => {
   const doc = root.getRootNode();
   let active = doc.activeElement;
-  while (active && active.shadowRoot && active.shadowRoot.activeElement) active = active.shadowRoot.activeElement;
+  while (active && active.shadowRoot && active.shadowRoot.activeElement) {
+    active = active.shadowRoot.activeElement;
+  }
   const field = active && active.closest ? active.closest(".fw-field") : null;
+  const settings = root.querySelector(".fw-settings");
   return { path: field ? field.dataset.path : null,
            inSettings: Boolean(active && active.closest && active.closest(".fw-settings")),
-           settingsOpen: Boolean(root.querySelector(".fw-settings") && root.querySelector(".fw-settings").open),
+           settingsOpen: Boolean(settings && settings.open),
            error: field ? field.querySelector(".fw-field-error").textContent : null };
 }
 """

@@ -93,8 +93,9 @@ def test_face_in_jupyterlab(lab: Lab, face_page: Any, theme: str) -> None:
     choose_preset(flux, "__custom__")
     assert custom_size(flux) == ("576", "1024")
     _wait(
-        lambda: _kernel_json(lab, page, "flux.value['image_size']")
-        == {"width": 576, "height": 1024},
+        lambda: (
+            _kernel_json(lab, page, "flux.value['image_size']") == {"width": 576, "height": 1024}
+        ),
         what="custom size reached the kernel",
     )
     choose_preset(flux, "landscape_4_3")
