@@ -18,8 +18,8 @@ const CODE_TABS = [
 const PENDING_MS = 15000; // Run stays off this long at most if Python never answers a click
 const MIN_OFF_MS = 800; // and at least this long: the second click of a double click is ignored
 
-export function mountApp(model) {
-  const form = mountForm(model);
+export function mountApp(model, { host = null } = {}) {
+  const form = mountForm(model, { host });
   let pending = false;
   let pendingTimer = null;
   let clickedAt = 0;

@@ -4,10 +4,12 @@ import "../form/form.css";
 import "./app.css";
 import { h } from "../shared/dom.js";
 import { mountApp } from "./app.js";
+import { loadControls } from "../form/form.js";
 
 export default {
-  render({ model, el }) {
-    const app = mountApp(model);
+  async render({ model, el, host }) {
+    await loadControls(model);
+    const app = mountApp(model, { host });
     // the wrapper is the size container: the layout follows the cell's width, not the window's
     el.appendChild(h("div", { class: "fw fw-app-wrap" }, app.el));
     return () => app.destroy();

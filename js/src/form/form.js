@@ -3,11 +3,12 @@
 // Python's `errors` beside their fields. Python is the authority; local checks are only instant hints.
 import { h, replace } from "../shared/dom.js";
 import { icon } from "../shared/icons.js";
-import { BLOCK, controlFor } from "./controls/registry.js";
+import { BLOCK, controlFor, registerControl } from "./controls/registry.js";
 import "./controls/basic.js";
 import "./controls/special.js";
 import "./controls/containers.js";
 import "./controls/file.js";
+import "./controls/widget.js";
 import { emptyOf } from "./controls/containers.js";
 
 const SYNC_MS = 150;
@@ -15,7 +16,21 @@ const key = (path) => path.join(".");
 const clone = (v) => (v === undefined ? undefined : JSON.parse(JSON.stringify(v)));
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
-export function mountForm(model) {
+/** Load the ES-module controls Python registered (register_control) before drawing. */
+export async function loadControls(model) {
+  const modules = model.get("_controls") || {};
+  for (const [name, source] of Object.entries(modules)) {
+    const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+    try {
+      const mod = await import(/* @vite-ignore */ url);
+      registerControl(name, mod.default);
+    } finally {
+      URL.revokeObjectURL(url);
+    }
+  }
+}
+
+export function mountForm(model, { host = null } = {}) {
   const spec = model.get("spec") || {};
   let value = clone(model.get("value")) || {};
   let timer = null;
@@ -37,6 +52,7 @@ export function mountForm(model) {
 
   const form = {
     model,
+    host,
     upload(path, file, buffer) {
       flush();
       model.send({ type: "upload", path, name: file.name, mime: file.type || "", size: file.size }, [buffer]);

@@ -2,11 +2,12 @@
 import "../shared/theme.css";
 import "./form.css";
 import { h } from "../shared/dom.js";
-import { mountForm } from "./form.js";
+import { loadControls, mountForm } from "./form.js";
 
 export default {
-  render({ model, el }) {
-    const form = mountForm(model);
+  async render({ model, el, host }) {
+    await loadControls(model);
+    const form = mountForm(model, { host });
     const root = h("div", { class: "fw fw-form-widget" }, form.el);
     el.appendChild(root);
     return () => form.destroy();

@@ -28,6 +28,45 @@ from falwidgets.widgets._upload import Upload, wait_all
 
 Uploader = Callable[[bytes, str, str], str]
 Error = dict[str, Any]
+_ES_CONTROLS: list[tuple[Callable[[FieldSpec], bool], str, str]] = []
+
+
+def register_control(predicate_or_type: Any, name: str, esm: str) -> None:
+    """Draw matching fields with your own ES module (no Python widget, works in every host).
+
+    `esm`'s default export is `(node, bind, ctx) => ({el, update, focus?})`: `node` is the field's
+    JSON (see `_spec_json.node`), `bind.get()` / `bind.set(value)` read and write its value
+    (`undefined` = not sent), `update()` redraws from `bind.get()`. `predicate_or_type` is what
+    `register_widget` takes (a type, a kind/role/media/component name or a predicate).
+    """
+    from falwidgets.widgets._registry import as_predicate
+
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"control name must be an identifier, got {name!r}")
+    if not isinstance(esm, str) or "export default" not in esm:
+        raise ValueError("esm must be an ES module with an `export default` factory")
+    _ES_CONTROLS.insert(0, (as_predicate(predicate_or_type), name, esm))
+
+
+def _user_controls() -> tuple[list[Control], dict[str, str], list[tuple[Any, Any]]]:
+    """Rows for spec_json, the ES modules they use, and register_widget's (predicate, factory)."""
+    from falwidgets.widgets._registry import REGISTRY
+
+    rows = [Control(pred, name) for pred, name, _ in _ES_CONTROLS]
+    modules = {name: esm for _, name, esm in _ES_CONTROLS}
+    widgets = [
+        (e.predicate, getattr(e.factory, "raw", e.factory))
+        for e in REGISTRY.entries()
+        if e in REGISTRY._user
+    ]
+    rows.extend(Control(pred, "widget") for pred, _ in widgets)
+    return rows, modules, widgets
+
+
+def _refs(children: list[Any], _widget: Any) -> list[str]:
+    return [f"anywidget:{child.model_id}" for child in children]
+
+
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024  # one file through the kernel's websocket; larger: paste a URL
 
 
@@ -91,6 +130,9 @@ class FaceForm(anywidget.AnyWidget):
     value = traitlets.Dict().tag(sync=True)
     errors = traitlets.List().tag(sync=True)
     uploads = traitlets.Dict().tag(sync=True)  # key -> {name, state, error}: the browser's spinner
+    # user widgets from register_widget, composed with anywidget 0.11 (`host.getWidget`)
+    children = traitlets.List().tag(sync=True, to_json=_refs)
+    _controls = traitlets.Dict().tag(sync=True)  # ES-module controls: name -> source
 
     _bundle = "form"
 
@@ -119,15 +161,55 @@ class FaceForm(anywidget.AnyWidget):
             Error
         ] = []  # errors from show_errors()/a 422, kept until the field changes
         self._props = {p.name: p for p in field_spec.properties}
+        self._raw = False  # set values as they are (uploads, composed widgets)
+        self._bound: list[tuple[list[Any], Any]] = []  # (path, user widget)
+        rows, modules, widgets = _user_controls()
+        tree = spec_json(field_spec, (*controls, *rows))
+        used = {n["control"] for n in _nodes(tree)}
         super().__init__(
             _esm=_static.bundle(self._bundle),
             _css=_static.bundle(self._bundle, "css"),
-            spec=spec_json(field_spec, controls),
+            spec=tree,
             value=self.initial(),
+            _controls={k: v for k, v in modules.items() if k in used},
             **kwargs,
         )
+        if "widget" in used:
+            self._compose(tree, field_spec, widgets)
         self.on_msg(self._on_message)
         self.errors = self.check(self.value)
+
+    def _compose(self, tree: dict[str, Any], spec: FieldSpec, widgets: list[Any]) -> None:
+        """Build the user's widget for each "widget" node and keep its `value` in step."""
+        children: list[Any] = []
+        for node in _nodes(tree):
+            if node["control"] != "widget":
+                continue
+            field = _spec_at(spec, node["path"])
+            factory = next(f for pred, f in widgets if pred(field))
+            made = factory(field) if _arity(factory) < 2 else factory(field, self)
+            if not made.has_trait("value"):
+                raise TypeError(f"the widget for {field.name!r} has no `value` trait")
+            current = _get_at(self.value, node["path"])
+            if current is not MISSING:
+                made.value = current
+            node["widget"] = len(children)
+            children.append(made)
+            self._bound.append((node["path"], made))
+            made.observe(
+                lambda ch, path=node["path"]: self._child_changed(path, ch["new"]), "value"
+            )
+        self.spec = {**tree}
+        self.children = children
+
+    def _child_changed(self, path: list[Any], new: Any) -> None:
+        if _get_at(self.value, path) == new:
+            return
+        self._raw = True
+        try:
+            self.value = set_at(self.value, path, new)
+        finally:
+            self._raw = False
 
     # --- values -----------------------------------------------------------------------------
     def initial(self) -> dict[str, Any]:
@@ -147,7 +229,7 @@ class FaceForm(anywidget.AnyWidget):
         value = proposal["value"]
         if not isinstance(value, Mapping):
             raise traitlets.TraitError(f"form value must be a dict, not {type(value).__name__}")
-        if "value" in getattr(self, "_property_lock", {}):
+        if self._raw or "value" in getattr(self, "_property_lock", {}):
             self._extra = []
             return dict(value)
         self._extra = [
@@ -168,6 +250,10 @@ class FaceForm(anywidget.AnyWidget):
         changed = {k for k in set(old) | set(new) if old.get(k, MISSING) != new.get(k, MISSING)}
         self._shown = [e for e in self._shown if str((e.get("loc") or [""])[0]) not in changed]
         self.errors = self.check(new)
+        for path, child in self._bound:
+            current = _get_at(new, path)
+            if current is not MISSING and child.value != current:
+                child.value = current
 
     def check(self, value: Mapping[str, Any], *, required: bool = False) -> list[Error]:
         """Errors of `value` field by field (`loc` from the root, no "body"), plus shown ones.
@@ -350,7 +436,11 @@ class _Landing:
             form.uploads = uploads
             return
         uploads.pop(self.key, None)
-        form.value = set_at(form.value, self.path, job.urls[0])
+        form._raw = True
+        try:
+            form.value = set_at(form.value, self.path, job.urls[0])
+        finally:
+            form._raw = False
         form.uploads = uploads
 
 
@@ -376,6 +466,44 @@ def set_at(value: Mapping[str, Any], path: list[Any], new: Any) -> dict[str, Any
                     node[key] = nxt
                 node = node[key]
     return root
+
+
+def _nodes(tree: dict[str, Any]) -> list[dict[str, Any]]:
+    """The JSON nodes reachable through object properties (where user controls apply)."""
+    out = [tree]
+    for child in tree.get("properties", ()):
+        out.extend(_nodes(child))
+    return out
+
+
+def _spec_at(spec: FieldSpec, path: list[Any]) -> FieldSpec:
+    for key in path:
+        spec = spec.child(str(key))
+    return spec
+
+
+def _get_at(value: Any, path: list[Any]) -> Any:
+    for key in path:
+        if (isinstance(value, Mapping) and key in value) or (
+            isinstance(value, list) and isinstance(key, int) and key < len(value)
+        ):
+            value = value[key]
+        else:
+            return MISSING
+    return value
+
+
+def _arity(factory: Any) -> int:
+    import inspect
+
+    try:
+        params = inspect.signature(factory).parameters.values()
+    except (TypeError, ValueError):
+        return 1
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    if any(p.kind == inspect.Parameter.VAR_POSITIONAL for p in params):
+        return 2
+    return len([p for p in params if p.kind in kinds])
 
 
 def _key(err: Error) -> tuple[str, str]:

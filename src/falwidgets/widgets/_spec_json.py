@@ -244,11 +244,13 @@ def node(spec: FieldSpec, user: tuple[Control, ...] = (), path: tuple[Any, ...] 
         spec.kind == "object" and spec.properties and control not in ("json", "color")
     ) or control == "color":
         out["properties"] = [node(p, user, (*path, p.name)) for p in spec.properties]
+    # user controls (composed widgets, ES modules) apply to fields and nested objects' fields;
+    # list items and union branches use the built-in controls
     if spec.items is not None:
-        out["items"] = node(spec.items, user, (*path, 0))
+        out["items"] = node(spec.items, (), (*path, 0))
     if spec.variants and control != "image_size":
         out["variants"] = [
-            {**node(v, user, path), "label": _variant_label(v, i)}
+            {**node(v, (), path), "label": _variant_label(v, i)}
             for i, v in enumerate(spec.variants)
         ]
     return out
