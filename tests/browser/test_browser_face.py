@@ -16,6 +16,25 @@ from face_checks import banner_contrast, choose_preset, columns, custom_size, fo
 
 pytestmark = pytest.mark.browser
 
+COMPOSED = """\
+import anywidget, traitlets
+from pydantic import BaseModel
+from falwidgets.widgets import widget_registered
+from falwidgets.widgets._face import face_form
+class Bump(anywidget.AnyWidget):
+    _esm = '''export default { render({ model, el }) {
+      const b = document.createElement('button'); b.className = 'bump';
+      const show = () => { b.textContent = 'bump ' + model.get('value'); };
+      b.onclick = () => { model.set('value', model.get('value') + 1); model.save_changes(); };
+      model.on('change:value', show); show(); el.append(b); } };'''
+    value = traitlets.Int(0).tag(sync=True)
+class Rate(BaseModel):
+    rating: int = 1
+    note: str = ''
+with widget_registered(lambda s: s.name == 'rating', lambda spec: Bump()):
+    rate = face_form(Rate)
+rate"""
+
 CELLS = [
     "import json\n"
     "from falwidgets.client import AsyncClient\n"
@@ -25,6 +44,7 @@ CELLS = [
     "flux = face_app('fal-ai/flux-realism')\nflux",
     # not a demo of the local server: a client of our own keeps Run on (local checks come first)
     "big = face_app('fal-ai/post-processing', client=AsyncClient(base_url=server.url))\nbig",
+    COMPOSED,
 ]
 
 
@@ -147,6 +167,38 @@ def test_face_in_jupyterlab(lab: Lab, face_page: Any, theme: str) -> None:
     assert "less than or equal to 1" in where["error"]
     lab.screenshot(page, f"face-jupyterlab-{tag}-big-error", selector=".fw-app >> nth=1")
     lab.execute(page, "big.reset()")
+    assert not lab.errors_of(page)
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 40, 40)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_composed_widget_and_upload_in_jupyterlab(lab: Lab, face_page: Any) -> None:
+    page = face_page
+    _theme(page, "JupyterLab Light")
+    # a user's anywidget from register_widget, drawn inside the form through composition
+    form = page.locator(".fw-form-widget").last
+    bump = form.locator(".fw-user-widget[data-ready='1'] button.bump")
+    bump.wait_for()
+    bump.click()
+    _wait(lambda: _kernel_json(lab, page, "rate.value['rating']") == 2, what="child -> form")
+    lab.execute(page, "rate.value = {'rating': 7, 'note': 'x'}")
+    _wait(lambda: bump.text_content() == "bump 7", what="form -> child")
+    # a file dropped on the big form travels to the kernel and comes back as a thumbnail
+    _, big = _apps(page)
+    picker = big.locator(".fw-c-file input[type=file]").first
+    picker.set_input_files(files=[{"name": "dot.png", "mimeType": "image/png", "buffer": _png()}])
+    big.locator(".fw-c-file img.fw-thumb").first.wait_for()
+    assert _kernel_json(lab, page, "big.value['image_url'][:22]") == "data:image/png;base64,"
+    assert big.locator(".fw-upload-state").first.text_content() == ""  # no leftover counter
+    lab.screenshot(page, "face-jupyterlab-upload", selector=".fw-app >> nth=1")
     assert not lab.errors_of(page)
 
 

@@ -55,7 +55,7 @@ export function mountForm(model, { host = null } = {}) {
     host,
     upload(path, file, buffer) {
       flush();
-      model.send({ type: "upload", path, name: file.name, mime: file.type || "", size: file.size }, [buffer]);
+      model.send({ type: "upload", path, name: file.name, mime: file.type || "", size: file.size }, undefined, [buffer]);
       const uploads = { ...(model.get("uploads") || {}), [key(path)]: { name: file.name, state: "uploading" } };
       localUploads = uploads;
       refreshAll();

@@ -162,11 +162,13 @@ class FaceForm(anywidget.AnyWidget):
         ] = []  # errors from show_errors()/a 422, kept until the field changes
         self._props = {p.name: p for p in field_spec.properties}
         self._raw = False  # set values as they are (uploads, composed widgets)
-        self._bound: list[tuple[list[Any], Any]] = []  # (path, user widget)
         rows, modules, widgets = _user_controls()
         tree = spec_json(field_spec, (*controls, *rows))
         used = {n["control"] for n in _nodes(tree)}
+        made = _compose(tree, field_spec, widgets) if "widget" in used else []
+        self._bound = [(path, child) for path, child in made]
         super().__init__(
+            children=[child for _, child in made],
             _esm=_static.bundle(self._bundle),
             _css=_static.bundle(self._bundle, "css"),
             spec=tree,
@@ -175,32 +177,17 @@ class FaceForm(anywidget.AnyWidget):
             **kwargs,
         )
         if "widget" in used:
-            self._compose(tree, field_spec, widgets)
+            self._bind_children()
         self.on_msg(self._on_message)
         self.errors = self.check(self.value)
 
-    def _compose(self, tree: dict[str, Any], spec: FieldSpec, widgets: list[Any]) -> None:
-        """Build the user's widget for each "widget" node and keep its `value` in step."""
-        children: list[Any] = []
-        for node in _nodes(tree):
-            if node["control"] != "widget":
-                continue
-            field = _spec_at(spec, node["path"])
-            factory = next(f for pred, f in widgets if pred(field))
-            made = factory(field) if _arity(factory) < 2 else factory(field, self)
-            if not made.has_trait("value"):
-                raise TypeError(f"the widget for {field.name!r} has no `value` trait")
-            current = _get_at(self.value, node["path"])
+    def _bind_children(self) -> None:
+        """Start each composed widget at its field's value and keep both in step."""
+        for path, child in self._bound:
+            current = _get_at(self.value, path)
             if current is not MISSING:
-                made.value = current
-            node["widget"] = len(children)
-            children.append(made)
-            self._bound.append((node["path"], made))
-            made.observe(
-                lambda ch, path=node["path"]: self._child_changed(path, ch["new"]), "value"
-            )
-        self.spec = {**tree}
-        self.children = children
+                child.value = current
+            child.observe(lambda ch, path=path: self._child_changed(path, ch["new"]), "value")
 
     def _child_changed(self, path: list[Any], new: Any) -> None:
         if _get_at(self.value, path) == new:
@@ -466,6 +453,24 @@ def set_at(value: Mapping[str, Any], path: list[Any], new: Any) -> dict[str, Any
                     node[key] = nxt
                 node = node[key]
     return root
+
+
+def _compose(
+    tree: dict[str, Any], spec: FieldSpec, widgets: list[Any]
+) -> list[tuple[list[Any], Any]]:
+    """The user's widget for each "widget" node (its index written into the node)."""
+    out: list[tuple[list[Any], Any]] = []
+    for node in _nodes(tree):
+        if node["control"] != "widget":
+            continue
+        field = _spec_at(spec, node["path"])
+        factory = next(f for pred, f in widgets if pred(field))
+        made = factory(field) if _arity(factory) < 2 else factory(field, None)
+        if not made.has_trait("value"):
+            raise TypeError(f"the widget for {field.name!r} has no `value` trait")
+        node["widget"] = len(out)
+        out.append((list(node["path"]), made))
+    return out
 
 
 def _nodes(tree: dict[str, Any]) -> list[dict[str, Any]]:
