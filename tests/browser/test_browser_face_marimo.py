@@ -140,3 +140,27 @@ def test_face_in_marimo(
         assert not errors, errors
     finally:
         page.close()
+
+
+def test_quickstart_notebook_in_marimo(
+    marimo_server: Any, browser_context: Any, artifacts_dir: Path
+) -> None:
+    """notebooks/marimo/01_quickstart.py served as an app: the Playground shows its run."""
+    source = (Path(__file__).parents[2] / "notebooks" / "marimo" / "01_quickstart.py").read_text()
+    server = marimo_server(source, "quickstart")
+    page = browser_context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    try:
+        page.set_viewport_size({"width": 1440, "height": 900})
+        page.goto(server.url + "/")
+        app = page.locator(".fw-app[data-ready='1']").first
+        app.wait_for(timeout=60_000)
+        app.locator(".fw-status[data-state='done']").wait_for(timeout=90_000)
+        image = app.locator(".fw-result img").first
+        _wait(lambda: image.evaluate("(i) => i.complete && i.naturalWidth > 0"), what="image")
+        assert image.bounding_box()["width"] >= 480
+        page.screenshot(path=str(artifacts_dir / "face-marimo-quickstart.png"))
+        assert not errors, errors
+    finally:
+        page.close()
