@@ -177,3 +177,58 @@ def test_unserved_endpoint_disables_run_with_the_reason() -> None:
 )
 def test_progress_of_log_lines(line: str, fraction: float | None) -> None:
     assert progress_of(line) == fraction
+
+
+def test_banner_titles_name_the_plain_cause() -> None:
+    import httpx
+
+    from falwidgets.client import AuthError, RateLimited
+    from falwidgets.runner._face_app import banner_of
+
+    refused = AuthError("403: app 'fal-ai/imagen4' is not allowed here (endpoint_not_allowed)")
+    assert banner_of(refused, None)["title"] == "The proxy refused this endpoint"
+    spent = RateLimited("budget of 3 submissions for this token is used up", request_id="r1")
+    assert banner_of(spent, None) == {
+        "title": "Budget used up",
+        "detail": str(spent),
+        "request_id": "r1",
+    }
+    down = httpx.ConnectError("[Errno 111] Connect call failed ('127.0.0.1', 9)")
+    assert banner_of(down, None)["title"] == "Server unreachable"
+    assert banner_of(RuntimeError("boom"), None)["request_id"] is None
+
+
+def test_refused_run_says_not_sent_and_dims_the_old_result(
+    local_server: object, echo_endpoint: str
+) -> None:
+    ui = face_app(echo_endpoint, client=_client(local_server))
+    ui.run({"text": "ok", "steps": 1})
+    ui.submit({"text": "x" * 40, "steps": 1})
+    assert ui.status == {"state": "refused", "text": "Not sent: fix 1 field"}
+    assert ui.previous.startswith("Previous result")
+
+
+def test_copy_code_holds_only_what_differs_from_the_defaults(local_server: object) -> None:
+    ui = face_app("fal-ai/flux-realism", client=_client(local_server))
+    ui.value = {"prompt": "a fox", "num_images": 2}
+    snippet = ui.snippets()["falwidgets"]
+    assert "'prompt': 'a fox'" in snippet and "'num_images': 2" in snippet
+    assert "guidance_scale" not in snippet  # a default: the server applies it anyway
+
+
+def test_number_or_integer_union_is_one_number_and_class_names_are_not_labels() -> None:
+    from falwidgets.schema import FieldSpec
+    from falwidgets.widgets._spec_json import node
+
+    union = FieldSpec(
+        name="guidance_scale",
+        kind="union",
+        variants=(
+            FieldSpec(name="", kind="number", minimum=3, maximum=5),
+            FieldSpec(name="", kind="integer", minimum=3, maximum=5),
+        ),
+    )
+    out = node(union)
+    assert out["control"] == "number" and out["slider"] and (out["min"], out["max"]) == (3, 5)
+    badge = FieldSpec(name="image", kind="object", title="BadgeFile", ref="BadgeFile")
+    assert node(badge)["label"] == "Image"

@@ -154,6 +154,7 @@ export function mountForm(model, { host = null } = {}) {
   const main = h("div", { class: "fw-main" }, layout.main.map(build));
   const gates = new Map();
   let settings = null;
+  const settingsErrors = h("span", { class: "fw-settings-errors" });
   const count = layout.groups.reduce((n, g) => n + g.fields.length + (g.gate ? 1 : 0), 0);
   if (count) {
     const groups = layout.groups.map((g) => {
@@ -165,7 +166,7 @@ export function mountForm(model, { host = null } = {}) {
       return h("div", { class: "fw-group fw-gated" }, h("div", { class: "fw-group-head" }, gateRow.el), body);
     });
     settings = h("details", { class: "fw-settings" },
-      h("summary", null, icon("chevron"), h("span", null, "Additional settings"), h("span", { class: "fw-muted fw-count" }, ` ${count}`)),
+      h("summary", null, icon("chevron"), h("span", null, "Additional settings"), h("span", { class: "fw-muted fw-count" }, ` ${count}`), settingsErrors),
       h("div", { class: "fw-settings-body" }, groups));
   }
   function paintGates() {
@@ -198,6 +199,10 @@ export function mountForm(model, { host = null } = {}) {
       if (!placed) loose.push(loc.length ? `${loc.join(".")}: ${err.msg}` : String(err.msg));
     }
     rows.forEach((r) => { if (r.messages.length) r.local = null; r.paint(); });
+    if (settings) {
+      const bad = settings.querySelectorAll(".fw-field.fw-has-error").length;
+      settingsErrors.textContent = bad ? ` · ${bad} error${bad === 1 ? "" : "s"}` : "";
+    }
     message.hidden = !loose.length;
     replace(message, loose.join(" · "));
   }

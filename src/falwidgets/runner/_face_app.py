@@ -14,7 +14,7 @@ import concurrent.futures
 import contextlib
 import re
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import traitlets
@@ -31,6 +31,7 @@ from falwidgets.runner._run import (
     drive_stream,
 )
 from falwidgets.runner._target import Target, resolve
+from falwidgets.schema import MISSING
 from falwidgets.widgets._face import FaceForm, form_parts
 
 TICK_SECONDS = 0.5  # status refresh while running: one small message per tick
@@ -111,6 +112,40 @@ def _jsonable(value: Any) -> Any:
     import json
 
     return json.loads(json.dumps(value, default=str))
+
+
+# Plain causes for the banner, first match wins: (test on the error and its text, title). A
+# registry like runner/_errors.py's titles, which it refines for the cases users hit most.
+PLAIN_CAUSES: list[tuple[Callable[[BaseException, str], bool], str]] = [
+    (
+        lambda e, t: "endpoint_not_allowed" in t or "is not allowed here" in t,
+        "The proxy refused this endpoint",
+    ),
+    (lambda e, t: "budget_exhausted" in t or "budget of" in t, "Budget used up"),
+    (
+        lambda e, t: (
+            any(k.__name__ in ("ConnectError", "ConnectTimeout") for k in type(e).__mro__)
+            or "connect call failed" in t
+            or "connection refused" in t
+        ),
+        "Server unreachable",
+    ),
+]
+
+
+def banner_of(exc: BaseException, request_id: str | None) -> dict[str, Any]:
+    """One banner: a plain cause as the title, the error's own text as the detail, and the
+    request id only when there is one."""
+    title, detail, rid = describe(exc)
+    chain = " ".join(str(x) for x in (exc, exc.__cause__, exc.__context__) if x).lower()
+    for test, plain in PLAIN_CAUSES:
+        try:
+            if test(exc, chain) or (exc.__cause__ is not None and test(exc.__cause__, chain)):
+                title = plain
+                break
+        except Exception:  # a cause test must never hide the error itself
+            continue
+    return {"title": title, "detail": detail, "request_id": rid or request_id}
 
 
 def header_of(target: Target, endpoint: str | None) -> dict[str, Any]:
@@ -251,9 +286,15 @@ class FaceApp(FaceForm):
 
     def snippets(self) -> dict[str, str]:
         """Every "Copy code" tab: Python (falwidgets, fal_client), JavaScript and curl."""
+        from falwidgets.widgets._code import snippets
+
         base = self.backend.base_url if self._backend is not None and self._backend.local else None
+        defaults = self.initial()
+        changed = {k: v for k, v in self.value.items() if defaults.get(k, MISSING) != v}
+        endpoint = self.endpoint_id or "owner/endpoint"
+        # only what differs from the defaults: the server applies those anyway
         return {
-            kind: self.code(kind, base_url=base)
+            kind: snippets(endpoint, changed, kind, base)
             for kind in ("falwidgets", "fal_client", "javascript", "curl")
         }
 
@@ -303,6 +344,9 @@ class FaceApp(FaceForm):
                 "detail": ", ".join(names),
                 "request_id": None,
             }
+            self.status = {"state": "refused", "text": f"Not sent: fix {n} field{'s' * (n != 1)}"}
+            if self.result:
+                self.previous = "Previous result: it may not match the form any more"
             return run
         self.runs.append(run)
         self._show(run)
@@ -489,8 +533,7 @@ class FaceApp(FaceForm):
                 }
                 return
         if exc is not None:
-            title, detail, rid = describe(exc)
-            self.banner = {"title": title, "detail": detail, "request_id": rid or run.request_id}
+            self.banner = banner_of(exc, run.request_id)
 
     def _ensure_ticker(self) -> None:
         if self._ticker is None or self._ticker.done():

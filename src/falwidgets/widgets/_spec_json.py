@@ -175,13 +175,47 @@ def _step(spec: FieldSpec) -> float | None:
     return 1 if spec.kind == "integer" else None
 
 
+def _numeric_union(spec: FieldSpec) -> FieldSpec:
+    """`number | integer` is just a number (one slider, not a type picker), with the union's
+    bounds from its branches."""
+    if spec.kind != "union" or not spec.variants:
+        return spec
+    if not all(v.kind in ("integer", "number") for v in spec.variants):
+        return spec
+    first = spec.variants[0]
+    kind = "integer" if all(v.kind == "integer" for v in spec.variants) else "number"
+    return spec.evolve(
+        kind=kind,
+        variants=(),
+        minimum=spec.minimum if spec.minimum is not None else first.minimum,
+        maximum=spec.maximum if spec.maximum is not None else first.maximum,
+        exclusive_minimum=spec.exclusive_minimum
+        if spec.exclusive_minimum is not None
+        else first.exclusive_minimum,
+        exclusive_maximum=spec.exclusive_maximum
+        if spec.exclusive_maximum is not None
+        else first.exclusive_maximum,
+        multiple_of=spec.multiple_of or first.multiple_of,
+    )
+
+
+def _label(spec: FieldSpec) -> str:
+    """A field's label from its name, never a schema class name ("BadgeFile", "LoraWeight")."""
+    if spec.name and spec.title and spec.title in (spec.ref, spec.ref and spec.ref.split(".")[-1]):
+        from falwidgets.schema._labels import humanize
+
+        return humanize(spec.name)
+    return spec.label
+
+
 def node(spec: FieldSpec, user: tuple[Control, ...] = (), path: tuple[Any, ...] = ()) -> dict:
     """The JSON of one field and its children."""
+    spec = _numeric_union(spec)
     control = control_for(spec, user)
     out: dict[str, Any] = {
         "name": spec.name,
         "path": list(path),
-        "label": spec.label,
+        "label": _label(spec),
         "kind": spec.kind,
         "control": control,
         "required": spec.required,
