@@ -31,7 +31,12 @@ function emptyOf(node) {
   if (node.initial !== undefined) return structuredClone(node.initial);
   if (node.example !== undefined && node.example !== null) return structuredClone(node.example);
   switch (node.kind) {
-    case "object": return {};
+    case "object": {
+      // a new item starts with its fields' defaults (a LoRA's scale 1.0), like a fresh form
+      const out = {};
+      for (const p of node.properties || []) if (p.initial !== undefined) out[p.name] = structuredClone(p.initial);
+      return out;
+    }
     case "array": return [];
     case "boolean": return false;
     case "integer": case "number": return node.min ?? node.xmin ?? 0;
