@@ -358,17 +358,47 @@ class FaceApp(FaceForm):
         last = self.last
         if self.busy and last is not None and not last.done:
             return last
-        if arguments is None and self.uploading:
-            self.wait_uploads(self.timeout or DEFAULT_TIMEOUT)
-        run = self._start(arguments)
-        if run.done:
-            return run
-        self.busy = True
-        run.task = _loop.spawn(self._drive(run))
+        if arguments is None and self.endpoint is not None and self.uploading:
+            run = self._start_after_uploads()  # the kernel stays free while files go up
+        else:
+            run = self._start(arguments)
+            if run.done:
+                return run
+            self.busy = True
+            run.task = _loop.spawn(self._drive(run))
         self._ensure_ticker()
         if _loop.running_loop() is None:
             with contextlib.suppress(Exception):
                 _loop.block(run.task, self._deadline)
+        return run
+
+    def _start_after_uploads(self) -> Run:
+        """Run pressed while files are still uploading: the run waits for them on the runner
+        loop ("Waiting for uploads…"), then reads the form, checks it and goes."""
+        run = Run(endpoint=self.endpoint or "", arguments=dict(self.value))
+        self.runs.append(run)
+        self._show(run)
+        self.busy = True
+        self.status = {**self.status, "state": "uploading", "text": "Waiting for uploads…"}
+        run.task = _loop.spawn(self._after_uploads(run))
+        return run
+
+    async def _after_uploads(self, run: Run) -> Run:
+        limit = self.timeout if self.timeout is not None else DEFAULT_TIMEOUT
+        try:
+            await asyncio.to_thread(self.wait_uploads, limit)
+        except asyncio.CancelledError as exc:  # Cancel while waiting: nothing was sent
+            run.state, run.error = "cancelled", exc
+        except Exception as exc:  # TimeoutError naming the files still uploading
+            run.state, run.error = "failed", exc
+        else:
+            run.arguments = dict(self.value)  # now with the uploaded files' URLs
+            refusal = self._refusal()
+            if refusal is None:
+                return await self._drive(run)
+            run.state, run.error = "failed", refusal
+        run.finished_at = time.monotonic()
+        self._on_update(run, [])
         return run
 
     def _drive(self, run: Run) -> Coroutine[Any, Any, Run]:
