@@ -156,7 +156,14 @@ export function mountForm(model, { host = null } = {}) {
   let settings = null;
   const settingsErrors = h("span", { class: "fw-settings-errors" });
   const count = layout.groups.reduce((n, g) => n + g.fields.length + (g.gate ? 1 : 0), 0);
-  if (count) {
+  const settingsNames = new Set(layout.groups.flatMap((g) => (g.gate ? [g.gate, ...g.fields] : g.fields)));
+  const settingsBody = h("div", { class: "fw-settings-body" });
+  let settingsBuilt = false;
+  // "Additional settings" is drawn on first open (or when an error or a focus needs it): a big
+  // form then appears as fast as its main section; values live in `value` either way.
+  const buildSettings = () => {
+    if (settingsBuilt || !count) return;
+    settingsBuilt = true;
     const groups = layout.groups.map((g) => {
       const body = h("div", { class: "fw-group-body" }, g.fields.map(build));
       if (!g.gate) return h("div", { class: "fw-group" }, g.title ? h("div", { class: "fw-group-title" }, g.title) : null, body);
@@ -165,9 +172,14 @@ export function mountForm(model, { host = null } = {}) {
       gates.set(g.gate, body);
       return h("div", { class: "fw-group fw-gated" }, h("div", { class: "fw-group-head" }, gateRow.el), body);
     });
+    replace(settingsBody, groups);
+    paintGates();
+  };
+  if (count) {
     settings = h("details", { class: "fw-settings" },
       h("summary", null, icon("chevron"), h("span", null, "Additional settings"), h("span", { class: "fw-muted fw-count" }, ` ${count}`), settingsErrors),
-      h("div", { class: "fw-settings-body" }, groups));
+      settingsBody);
+    settings.addEventListener("toggle", () => { if (settings.open) { buildSettings(); applyErrors(); } });
   }
   function paintGates() {
     for (const [name, body] of gates) body.hidden = value[name] !== true;
@@ -183,6 +195,8 @@ export function mountForm(model, { host = null } = {}) {
 
   function applyErrors() {
     const errors = model.get("errors") || [];
+    const inSettings = errors.filter((e) => settingsNames.has(String((e.loc || [])[0])));
+    if (inSettings.length && !settingsBuilt) buildSettings();
     rows.forEach((r) => { r.messages = []; });
     const loose = [];
     for (const err of errors) {
@@ -200,7 +214,7 @@ export function mountForm(model, { host = null } = {}) {
     }
     rows.forEach((r) => { if (r.messages.length) r.local = null; r.paint(); });
     if (settings) {
-      const bad = settings.querySelectorAll(".fw-field.fw-has-error").length;
+      const bad = new Set(inSettings.map((e) => String(e.loc[0]))).size;
       settingsErrors.textContent = bad ? ` · ${bad} error${bad === 1 ? "" : "s"}` : "";
     }
     message.hidden = !loose.length;
