@@ -126,6 +126,14 @@ def test_face_in_marimo(
         _wait(lambda: image.evaluate("(i) => i.complete && i.naturalWidth > 0"), what="image")
         assert image.bounding_box()["width"] >= 480
 
+        # Ctrl/Cmd+Enter in the form runs it, as in fal's Playground
+        again = _submissions(url, "fal-ai/flux-realism")
+        flux.get_by_label("Prompt").fill(f"another harbour ({theme})")
+        flux.locator(".fw-run:not([disabled])").wait_for()
+        flux.get_by_label("Prompt").press("Control+Enter")
+        _wait(lambda: _submissions(url, "fal-ai/flux-realism") - again == 1, what="Ctrl+Enter run")
+        flux.locator(".fw-status[data-state='done']").wait_for(timeout=60_000)
+
         page.get_by_role("button", name="show banner").click()
         flux.locator(".fw-banner:not([hidden])").wait_for()
         ratios = banner_contrast(flux)

@@ -12,6 +12,7 @@ import "./controls/widget.js";
 import { emptyOf } from "./controls/containers.js";
 
 const SYNC_MS = 150;
+let uid = 0;
 const key = (path) => path.join(".");
 const clone = (v) => (v === undefined ? undefined : JSON.parse(JSON.stringify(v)));
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
@@ -105,6 +106,14 @@ export function mountForm(model, { host = null } = {}) {
       dataset: { path: key(path), field: node.name || "" },
     }, inline ? h("div", { class: "fw-inline-line" }, body, head) : [head, body], help, hint, errEl);
     row.el = el;
+    // the label names its control (screen readers, click-to-focus, getByLabel in tests)
+    const target = label && control.el.matches?.("input, select, textarea")
+      ? control.el
+      : label && control.el.querySelector?.("input:not([type=file]):not([type=range]), select, textarea");
+    if (target && !node.compact) {
+      target.id = target.id || `fw-${++uid}`;
+      label.htmlFor = target.id;
+    }
     function paintOptional() {
       if (!toggle) return;
       const v = bind.get();

@@ -79,7 +79,11 @@ function number(node, bind, ctx) {
     if (slider && Number.isFinite(v)) slider.value = v;
     commit(v);
   });
-  const el = h("div", { class: "fw-number-row" }, slider, box);
+  const ends = slider
+    ? h("div", { class: "fw-slider-wrap" }, slider,
+        h("div", { class: "fw-slider-ends fw-muted" }, h("span", null, String(lo)), h("span", null, String(hi))))
+    : null;
+  const el = h("div", { class: "fw-number-row" }, ends, box);
   const update = () => {
     const v = bind.get();
     const s = v === undefined || v === null ? "" : String(v);
