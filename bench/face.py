@@ -151,7 +151,7 @@ def main() -> None:
         "\n\nThe app is one anywidget (form, status, logs, result in one model); results are "
         "described by URL, so runs add little state. Latency: kernel execution of the cell, "
         "the comm message and the browser drawing the app (header, main fields, result pane; "
-        "\"Additional settings\" is drawn on first open), on a shared 2-core machine."
+        '"Additional settings" is drawn on first open), on a shared 2-core machine.'
     )
     write_section("face (issue 11)", "python bench/face.py", body)
     print(body)
