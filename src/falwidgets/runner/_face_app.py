@@ -72,46 +72,10 @@ def result_blocks(output: Any, spec: Any = None) -> list[dict[str, Any]]:
     try:
         from falwidgets.previews import describe as describe_output  # face-results' registry
     except ImportError:
-        return _fallback_blocks(output)
+        from falwidgets.runner._face_fallback import fallback_blocks  # TEMPORARY, see there
+
+        return fallback_blocks(output)
     return list(describe_output(output, spec=spec))
-
-
-def _fallback_blocks(output: Any) -> list[dict[str, Any]]:
-    """TEMPORARY until face-results' `previews.describe` is merged: images + JSON only."""
-    from falwidgets.previews._safety import safe_url
-
-    images: list[dict[str, Any]] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            url, ctype = node.get("url"), str(node.get("content_type") or "")
-            if isinstance(url, str) and (
-                ctype.startswith("image/") or re.search(r"\.(png|jpe?g|webp|gif)$", url, re.I)
-            ):
-                safe = safe_url(url)
-                if safe:
-                    images.append(
-                        {"url": safe, "width": node.get("width"), "height": node.get("height")}
-                    )
-                return
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(output)
-    blocks: list[dict[str, Any]] = []
-    if images:
-        blocks.append({"kind": "images", "images": images})
-    blocks.append({"kind": "json", "value": _jsonable(output)})
-    return blocks
-
-
-def _jsonable(value: Any) -> Any:
-    import json
-
-    return json.loads(json.dumps(value, default=str))
 
 
 # Plain causes for the banner, first match wins: (test on the error and its text, title). A
