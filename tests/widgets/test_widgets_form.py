@@ -138,8 +138,11 @@ def test_code_snippets_never_embed_the_key(flux: Form, monkeypatch: pytest.Monke
     assert "'prompt': 'a cat'" in code and "sekrit" not in code and "sekrit" not in repr(flux)
     compile(flux.code("falwidgets"), "<snippet>", "exec")
     compile(flux.code("fal_client"), "<snippet>", "exec")
+    for kind in ("javascript", "curl"):  # Copy code's other tabs: the key stays in $FAL_KEY
+        assert '"prompt": "a cat"' in flux.code(kind)  # JSON arguments
+        assert "sekrit" not in flux.code(kind)
     with pytest.raises(ValueError):
-        flux.code("curl")
+        flux.code("cobol")
 
 
 def test_pydantic_model_forms() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from falwidgets.runner._app import App, app
 from falwidgets.runner._errors import register_error_title
+from falwidgets.runner._face_app import FaceApp, face_app
 from falwidgets.runner._history import History, history
 from falwidgets.runner._live import (
     LivePanel,
@@ -17,11 +18,13 @@ from falwidgets.runner._sweep import Sweep, sweep
 
 __all__ = [
     "App",
+    "FaceApp",
     "History",
     "LivePanel",
     "LiveSession",
     "Sweep",
     "app",
+    "face_app",
     "history",
     "live",
     "live_controls",

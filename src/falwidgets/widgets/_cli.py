@@ -113,6 +113,7 @@ def check_endpoint(source: str) -> dict[str, Any]:
         "example_roundtrip": False,
         "build_ms": None,
         "error": None,
+        "face": None,  # the anywidget face builds with a real control per field (face_problems)
     }
     forms: list[Form] = []
     try:
@@ -155,6 +156,9 @@ def check_endpoint(source: str) -> dict[str, Any]:
                 report["example_roundtrip"] = True
         if report["fallback_fields"]:
             problems.append("fallback fields")
+        face = face_problems(schema)
+        report["face"] = not face
+        problems.extend(face)
         report["ok"] = not problems
         report["error"] = "; ".join(problems)[:500] or None
     except Exception as exc:  # a crash is a finding, reported like the rest
@@ -169,6 +173,29 @@ def _close_tree(widget: Any) -> None:
     for child in getattr(widget, "children", ()):  # ipywidgets Box or not
         _close_tree(child)
     widget.close()
+
+
+def face_problems(schema: Any) -> list[str]:
+    """The anywidget face of the endpoint: it builds, its field tree is JSON, every typed field
+    has a real control (no JSON box) and the main section is not empty."""
+    import json
+
+    from falwidgets.widgets._face import FaceForm, _nodes
+
+    face = FaceForm(schema.input, endpoint_id=schema.endpoint_id, endpoint=schema)
+    try:
+        json.dumps(face.get_state()["spec"])
+        generic = [
+            ".".join(map(str, n["path"]))
+            for n in _nodes(face.spec)
+            if n["control"] == "json" and n["kind"] not in ("any", "object")
+        ]
+        out = [f"face: generic JSON box for {generic[:5]}"] if generic else []
+        if schema.input.properties and not face.spec["layout"]["main"]:
+            out.append("face: empty main section")
+        return out
+    finally:
+        face.close()
 
 
 def _percentile(values: list[float], q: float) -> float:

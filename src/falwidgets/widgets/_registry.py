@@ -184,6 +184,7 @@ def _adapt(factory: Factory) -> Factory:
         )
 
     build.optional_ok = False  # type: ignore[attr-defined]
+    build.raw = factory  # type: ignore[attr-defined]  # the face composes the user's own widget
     return build
 
 
