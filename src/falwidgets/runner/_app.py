@@ -44,7 +44,7 @@ CANCEL_GRACE = 10.0  # seconds a cancelled run may take to stop before the task 
 def render_output(output: Any, spec: Any = None) -> w.Widget:
     """The preview layer's widget for ``output``; escaped JSON if that layer is unavailable."""
     try:
-        from falwidgets.previews import preview
+        from falwidgets.previews._preview import preview  # the HTML preview of this old app
     except ImportError:
         preview = None
     if preview is not None:

@@ -1,0 +1,2 @@
+// placeholder
+export default { render({ el }) { el.textContent = "history"; } };

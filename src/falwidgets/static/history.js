@@ -1,0 +1,1 @@
+var e={render({el:t}){t.textContent="history"}};export{e as default};

@@ -1,0 +1,1 @@
+var t={render({el:e}){e.textContent="sweep"}};export{t as default};
