@@ -128,9 +128,20 @@ def example_output(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 ALLOWED_TAGS = {
-    "style", "div", "span", "b", "figure", "figcaption", "img", "a", "video", "audio",
-    "details", "summary", "pre",
-}  # fmt: skip
+    "style",
+    "div",
+    "span",
+    "b",
+    "figure",
+    "figcaption",
+    "img",
+    "a",
+    "video",
+    "audio",
+    "details",
+    "summary",
+    "pre",
+}
 URL_ATTRS = {"src", "href"}
 
 

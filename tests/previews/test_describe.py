@@ -133,8 +133,13 @@ def test_long_text_is_a_text_block_and_nothing_is_empty() -> None:
 
 
 def test_user_factories_return_blocks_html_widgets_or_decline() -> None:
-    register_preview(lambda n: n.key == "score", lambda n: {"kind": "chips", "items": [
-        {"name": "score", "value": f"{n.value:.0%}", "unit": ""}]})  # fmt: skip
+    register_preview(
+        lambda n: n.key == "score",
+        lambda n: {
+            "kind": "chips",
+            "items": [{"name": "score", "value": f"{n.value:.0%}", "unit": ""}],
+        },
+    )
     register_preview(lambda n: n.key == "note", lambda n: "<i>mine</i>")
     register_preview(lambda n: n.key == "level", lambda n: W.IntProgress(value=n.value))
     register_preview(lambda n: n.key == "skip", lambda n: None)

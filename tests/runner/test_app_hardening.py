@@ -48,10 +48,15 @@ def _submit_error(
     [
         (401, {"x-fal-request-id": "rid-401"}, falwidgets.AuthError, "Authentication failed", True),
         (403, {}, falwidgets.AuthError, "Authentication failed", False),
-        (429, {"retry-after": "7", "x-fal-request-id": "rid-429"}, falwidgets.RateLimited,
-         "Rate limited", True),
+        (
+            429,
+            {"retry-after": "7", "x-fal-request-id": "rid-429"},
+            falwidgets.RateLimited,
+            "Rate limited",
+            True,
+        ),
     ],
-)  # fmt: skip
+)
 def test_refused_submit_banners_escape_and_name_the_request(
     status: int, headers: dict[str, str], error: type[Exception], title: str, rid: bool
 ) -> None:
@@ -198,13 +203,13 @@ def test_history_marks_inlined_uploads_to_upload_again(local_server: object) -> 
     )
     journal.record_final("rid-inline", "COMPLETED", result={"objects": []})
     h = falwidgets.history(client=_client(local_server))
-    (card,) = h.cards
-    assert card.view.arguments["image_url"].startswith("<data:image/png;base64 omitted: ")
-    assert card.rerun_button.disabled and "upload" in card.rerun_button.tooltip
-    assert "image_url" in card.rerun_button.tooltip
+    (view,) = h.entries
+    (row,) = h.rows
+    assert view.arguments["image_url"].startswith("<data:image/png;base64 omitted: ")
+    assert "upload" in row["rerun_blocked"] and "image_url" in row["rerun_blocked"]
     with pytest.raises(ValueError, match="upload the file again"):
-        h.rerun(card.view)
-    ui = h.load(card.view)
+        h.rerun(view)
+    ui = h.load(view)
     assert ui.form.value.get("prompt") == "cup"  # the other fields load
     assert "omitted" not in json.dumps(ui.form.value)  # the marker is never sent as a URL
     assert ui.form.fields["image_url"].error.startswith("upload again")

@@ -7,8 +7,10 @@ import asyncio
 import datetime as dt
 import io
 import threading
+from typing import Any
 
 import httpx
+from history_helpers import browser_says
 
 import falwidgets
 from falwidgets.client import AsyncClient, Client
@@ -223,36 +225,36 @@ def _two_runs(server: object) -> None:
         ui.run({"prompt": "a cat", "seed": seed, "num_inference_steps": 2})
 
 
-def test_history_work_area_above_a_scrolling_list_and_rerun_adds_a_card(
+def test_history_actions_answer_under_their_row_and_rerun_adds_a_row(
     local_server: object,
 ) -> None:
     _two_runs(local_server)
     h = falwidgets.history(client=_client(local_server))
-    assert h.children.index(h.work) < h.children.index(h.list)  # actions appear near the top
-    assert h.list.layout.max_height and h.list.layout.overflow == "auto"
-    assert "seed=<b>2</b>" in h.cards[0].facts.value and "a cat" in h.cards[0].facts.value
-    h.cards[0].compare_box.value = True
-    h.cards[1].compare_box.value = True
-    (compare,) = h.work.children
+    newest, older = h.rows
+    assert "seed=2" in newest["params"] and "a cat" in newest["prompt"]  # what tells runs apart
+    browser_says(h, type="compare", a=newest["id"], b=older["id"], at=older["id"])
+    compare = h.detail
+    assert compare["kind"] == "compare" and compare["for"] == older["id"]
 
-    async def scenario() -> None:
-        run = h.rerun(h.entries[1])  # a running loop: returns at once
-        for _ in range(100):  # the card appears once the run has a request id
-            if len(h.cards) == 3:
+    async def scenario() -> Any:
+        run = h.rerun(older["id"])  # a running loop: returns at once
+        assert h.detail["kind"] == "rerun" and h.detail["for"] == older["id"]
+        for _ in range(100):  # its row appears once the run has a request id
+            if h.total == 3:
                 break
             await asyncio.sleep(0.05)
-        assert len(h.cards) == 3 and h.cards[0].view.request_id == run.request_id
+        assert h.total == 3 and h.rows[0]["id"] == run.request_id
         await asyncio.wait_for(h.apps[IMAGE].wait(), 60)
         for _ in range(100):
-            if h.cards[0].view.status == "COMPLETED":
+            if h.detail.get("state") == "done" and h.rows[0]["status"] == "COMPLETED":
                 break
             await asyncio.sleep(0.05)
+        return run
 
-    asyncio.run(scenario())
-    assert "3 runs" in h.header.value and h.cards[0].view.status == "COMPLETED"
-    assert compare in h.work.children and compare.comm is not None  # the comparison stays
-    assert h.cards[1].compare_box.value and h.cards[2].compare_box.value  # ticks survive
-    assert isinstance(h.apps[IMAGE], App) and h.work.children[0] is h.apps[IMAGE]
+    run = asyncio.run(scenario())
+    assert h.rows[0]["status"] == "COMPLETED" and h.detail["request_id"] == run.request_id
+    assert h.detail["blocks"][0]["kind"] == "images"  # the rerun's result under the row clicked
+    assert isinstance(h.apps[IMAGE], App)
 
 
 def test_flux_realism_demo_depends_on_guidance_scale(local_server: object) -> None:

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from falwidgets.runner._app import App, app
 from falwidgets.runner._errors import register_error_title
-from falwidgets.runner._history import History, history
+from falwidgets.runner._history_widget import Comparison, History, history
 from falwidgets.runner._sweep import Sweep, sweep
 
-__all__ = ["App", "History", "Sweep", "app", "history", "register_error_title", "sweep"]
+__all__ = [
+    "App",
+    "Comparison",
+    "History",
+    "Sweep",
+    "app",
+    "history",
+    "register_error_title",
+    "sweep",
+]
