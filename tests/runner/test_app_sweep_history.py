@@ -29,13 +29,13 @@ def test_sweep_fills_a_labelled_grid_with_bounded_concurrency(
             concurrency=2,
             client=_client(local_server),
         )
-        assert s.progress.value == 0 and not s.done  # returns at once in a running loop
+        assert s.counts["ok"] == 0 and not s.done  # returns at once in a running loop
         await asyncio.wait_for(s.wait_async(), 60)
         return s
 
     s = asyncio.run(scenario())
     assert len(s) == 6 and s.done and not s.failures
-    assert s.progress.value == 6 and s.progress.description == "6/6"
+    assert s.counts["ok"] == 6 and s.counts["total"] == 6 and s.finished
     assert [(o["text"], o["steps"]) for o in s.outputs] == [
         ("a", 2),
         ("a", 6),
@@ -45,9 +45,8 @@ def test_sweep_fills_a_labelled_grid_with_bounded_concurrency(
         ("c", 6),
     ]
     assert gauge.peak <= 2  # never more than `concurrency` jobs at once
-    labels = [cell.children[0].value for cell in s._cells]
-    assert "text=a · steps=6" in labels[1]
-    assert all("fw-preview" in cell.children[1]._dom_classes for cell in s._cells)
+    assert s.cells[1]["label"] == "text=a · steps=6"
+    assert all(c["state"] == "done" and c["blocks"] for c in s.cells)  # no image: the preview
 
 
 def test_sweep_in_a_script_blocks_and_reports_failures(
@@ -62,9 +61,10 @@ def test_sweep_in_a_script_blocks_and_reports_failures(
     assert s.done  # no running loop: finished when sweep() returns
     assert [p.ok for p in s.points] == [True, False]
     (bad,) = s.failures
-    assert bad.run.request_id and bad.run.request_id in s._cells[1].children[1].value
-    assert "<b>bad</b>" not in s._cells[1].children[1].value
-    assert s.progress.bar_style == "danger"
+    error = s.cells[1]["error"]
+    assert bad.run.request_id and error["request_id"] == bad.run.request_id
+    assert "<b>bad</b>" in error["detail"]  # data, drawn as text by the browser
+    assert (s.counts["ok"], s.counts["failed"]) == (1, 1)  # "1 ok · 1 failed", not a red bar
 
 
 def test_sweep_rejects_bad_arguments() -> None:

@@ -293,15 +293,11 @@ def test_sweep_cells_are_compact_with_row_and_column_headers(local_server: objec
         client=_client(local_server),
     )
     assert s.done and not s.failures
-    heads = [c.value for c in s.grid.children if "fw-sweep-header" in c._dom_classes]
-    assert next(h for h in heads if "fw-sweep-col" in h).count("guidance_scale=2.0") == 1
-    assert sum("fw-sweep-col" in h for h in heads) == 3 and sum("fw-sweep-row" in h for h in heads)
-    rows = [h for h in heads if "fw-sweep-row" in h]
-    assert "seed=1" in rows[0] and "seed=2" in rows[1] and "guidance" not in rows[0]
-    assert "repeat(3," in s.grid.layout.grid_template_columns
-    children = list(s.grid.children)
-    assert children.index(s._cells[3]) == children.index(s._cells[2]) + 2  # a row header between
-    body = s._cells[0].children[1].value
-    assert "fw-sweep-img" in body and "<h" not in body and "JSON" not in body  # image only
-    assert 'title="seed=1 · guidance_scale=2.0"' in body
-    assert "font-size:11px" in s._cells[0].children[0].value  # the caption is small
+    cols, rows = s.layout_spec["cols"], s.layout_spec["rows"]
+    assert cols == ["guidance_scale=2.0", "guidance_scale=5.0", "guidance_scale=8.0"]
+    assert [r["label"] for r in rows] == ["seed=1", "seed=2"]  # one row per other-key value
+    cell = s.cells[0]
+    assert cell["state"] == "done" and cell["blocks"] == []  # the image alone, no JSON
+    assert [im["url"] for im in cell["images"]] == [s.points[0].output["images"][0]["url"]]
+    assert cell["title"] == "seed=1 · guidance_scale=2.0"
+    assert s.counts["ok"] == 6 and s.finished

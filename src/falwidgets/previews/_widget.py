@@ -30,6 +30,7 @@ class Preview(anywidget.AnyWidget):
 
     def __init__(self, output: Any = None, *, spec: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        _ = self.add_class("fw-preview")
         self.spec = spec
         self.output: Any = None
         self.children: list[Any] = []  # child widgets (GLB viewers...) the blocks refer to

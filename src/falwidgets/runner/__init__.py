@@ -5,7 +5,7 @@ from __future__ import annotations
 from falwidgets.runner._app import App, app
 from falwidgets.runner._errors import register_error_title
 from falwidgets.runner._history_widget import Comparison, History, history
-from falwidgets.runner._sweep import Sweep, sweep
+from falwidgets.runner._sweep_widget import Sweep, sweep
 
 __all__ = [
     "App",

@@ -137,6 +137,10 @@ class Comparison(anywidget.AnyWidget):
     mode = traitlets.Unicode("compare").tag(sync=True)
     compare = traitlets.Dict().tag(sync=True)
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        _ = self.add_class("fw-compare-view")
+
 
 class History(anywidget.AnyWidget):
     """Past runs, newest first; Load / Rerun / Compare answer under the row clicked.
@@ -178,6 +182,7 @@ class History(anywidget.AnyWidget):
         self._closed = False
         self._detail_widgets: list[Any] = []
         self.on_msg(self._on_msg)
+        _ = self.add_class("fw-history")  # a hook for saved-notebook checks (JupyterLab only)
         self.refresh()
         if resume:
             self.resume_pending()
