@@ -95,6 +95,10 @@ def test_detections_are_fractions_over_their_image_labelled_by_class() -> None:
     assert boxes["boxes"] == [{"x0": 0.1, "y0": 0.1, "x1": 0.6, "y1": 0.6, "label": "cup"}]
     assert boxes["points"] == [{"x": 0.25, "y": 0.5, "label": "handle"}]
     assert boxes["count"] == 2 and boxes["more"] == 0  # the image is not shown a second time
+    unnamed = {"image": out["image"], "objects": [{"x_min": 0, "y_min": 0, "x_max": 9, "y_max": 9}]}
+    assert describe(unnamed)[0]["boxes"][0]["label"] == "#1"
+    named = describe(unnamed, inputs={"image_url": "https://x/p.png", "prompt": "cup"})
+    assert named[0]["boxes"][0]["label"] == "cup 1"  # the class asked for, not a bare number
 
 
 def test_unsafe_urls_are_blocked_text_and_never_a_link() -> None:

@@ -23,7 +23,9 @@ import { RoomEnvironment } from "three/examples/jsm/environments/RoomEnvironment
 import { GLTFLoader } from "three/examples/jsm/loaders/GLTFLoader.js";
 import { MeshoptDecoder } from "three/examples/jsm/libs/meshopt_decoder.module.js";
 
-const BACKGROUND = 0xf4f5f7;
+// the host's theme (JupyterLab and marimo both set color-scheme): a dark page gets a dark stage
+const LIGHT = { background: 0xf4f5f7, text: "#555", button: "background:#fff;color:#222;border:1px solid #bbb" };
+const DARK = { background: 0x1e2227, text: "#aab", button: "background:#2a2f36;color:#eee;border:1px solid #555" };
 const SAFE_URL = /^(https?:|data:)/i;
 
 /** Copy exactly the bytes a DataView covers: its buffer may be larger than the view. */
@@ -68,6 +70,8 @@ function frame(object, camera, controls) {
 }
 
 function render({ model, el }) {
+  const look = getComputedStyle(el).colorScheme === "dark" ? DARK : LIGHT;
+  const BACKGROUND = look.background;
   const root = document.createElement("div");
   root.className = "fw-glb glb-viewer";
   root.style.position = "relative";
@@ -76,13 +80,13 @@ function render({ model, el }) {
   const note = document.createElement("div");
   note.className = "fw-glb-note";
   note.style.cssText =
-    "position:absolute;left:8px;bottom:6px;font:12px sans-serif;color:#555;pointer-events:none";
+    "position:absolute;left:8px;bottom:6px;font:12px sans-serif;color:" + look.text + ";pointer-events:none";
   root.appendChild(note);
   const hint = document.createElement("div");
   hint.className = "fw-glb-hint";
   hint.textContent = "drag to rotate · click, then scroll to zoom";
   hint.style.cssText =
-    "position:absolute;right:8px;bottom:6px;font:11px sans-serif;color:#555;pointer-events:none";
+    "position:absolute;right:8px;bottom:6px;font:11px sans-serif;color:" + look.text + ";pointer-events:none";
   root.appendChild(hint);
   const reset = document.createElement("button");
   reset.type = "button";
@@ -90,8 +94,8 @@ function render({ model, el }) {
   reset.textContent = "Reset view";
   reset.title = "Frame the whole model again";
   reset.style.cssText =
-    "position:absolute;right:8px;top:8px;font:12px sans-serif;padding:2px 8px;border:1px solid #bbb;" +
-    "border-radius:4px;background:#fff;color:#222;cursor:pointer";
+    "position:absolute;right:8px;top:8px;font:12px sans-serif;padding:2px 8px;border-radius:4px;" +
+    `cursor:pointer;${look.button}`;
   root.appendChild(reset);
   el.appendChild(root);
 

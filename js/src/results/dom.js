@@ -29,13 +29,44 @@ export function safeUrl(url, href = false) {
   return null;
 }
 
+const NS = "http://www.w3.org/2000/svg";
+const PATHS = {
+  expand: ["M4 9V4h5", "M20 9V4h-5", "M4 15v5h5", "M20 15v5h-5"],
+  download: ["M12 4v11", "M7 10l5 5 5-5", "M4 20h16"],
+  copy: ["M9 9h11v11H9z", "M5 15H4V4h11v1"],
+  close: ["M18 6L6 18", "M6 6l12 12"],
+  prev: ["M15 6l-6 6 6 6"],
+  next: ["M9 6l6 6-6 6"],
+};
+
+/** An inline SVG icon (stroke follows the text colour; no font glyph that may be missing). */
+function svg(name) {
+  const el = document.createElementNS(NS, "svg");
+  el.setAttribute("viewBox", "0 0 24 24");
+  el.setAttribute("class", "fw-icon");
+  el.setAttribute("aria-hidden", "true");
+  el.setAttribute("width", "16");
+  el.setAttribute("height", "16");
+  el.setAttribute("fill", "none");
+  el.setAttribute("stroke", "currentColor");
+  el.setAttribute("stroke-width", "2");
+  el.setAttribute("stroke-linecap", "round");
+  el.setAttribute("stroke-linejoin", "round");
+  for (const d of PATHS[name]) {
+    const p = document.createElementNS(NS, "path");
+    p.setAttribute("d", d);
+    el.append(p);
+  }
+  return el;
+}
+
 export const icons = {
-  expand: "⤢",
-  download: "⬇",
-  copy: "⧉",
-  close: "✕",
-  prev: "‹",
-  next: "›",
+  get expand() { return svg("expand"); },
+  get download() { return svg("download"); },
+  get copy() { return svg("copy"); },
+  get close() { return svg("close"); },
+  get prev() { return svg("prev"); },
+  get next() { return svg("next"); },
 };
 
 /** Copy text to the clipboard; resolves true when it worked (insecure contexts have no API). */

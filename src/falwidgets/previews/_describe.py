@@ -268,8 +268,9 @@ def _boxes(node: Node) -> dict[str, Any] | None:
             return None
         sx, sy = 1.0 / ref.width, 1.0 / ref.height
     boxes, points = [], []
+    asked = _asked_class(node)
     for index, (kind, c, item) in enumerate(shapes[:MAX_OVERLAYS]):
-        text = item_label(item) or f"#{index + 1}"
+        text = item_label(item) or (f"{asked} {index + 1}" if asked else f"#{index + 1}")
         if kind == "box":
             x0, x1 = sorted((c[0] * sx, c[2] * sx))
             y0, y1 = sorted((c[1] * sy, c[3] * sy))
@@ -294,6 +295,20 @@ def _boxes(node: Node) -> dict[str, Any] | None:
         "count": len(shapes),
         "more": max(len(shapes) - MAX_OVERLAYS, 0),
     }
+
+
+PROMPT_KEYS = ("prompt", "object", "query", "text", "class_name", "label")
+
+
+def _asked_class(node: Node) -> str:
+    """The single class a detection request asked for ("cup"), from the request's inputs: boxes
+    without labels are then "cup 1", "cup 2" instead of "#1", "#2"."""
+    inputs = getattr(node.walk, "inputs", None) or {}
+    for key in PROMPT_KEYS:
+        value = inputs.get(key)
+        if isinstance(value, str) and 0 < len(value.strip()) <= 40 and "," not in value:
+            return value.strip()
+    return ""
 
 
 def _scalar(value: Any) -> bool:
@@ -359,8 +374,14 @@ class _Walk:
 
     allow_widgets = True
 
-    def __init__(self, entries: list[Entry], widgets: list[Widget] | None) -> None:
+    def __init__(
+        self,
+        entries: list[Entry],
+        widgets: list[Widget] | None,
+        inputs: Mapping[str, Any] | None = None,
+    ) -> None:
         self.entries = entries
+        self.inputs = inputs
         self.widgets = widgets
         self.allow_widgets = widgets is not None
         self.found: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
@@ -494,6 +515,7 @@ def describe(
     *,
     spec: Any = None,
     widgets: list[Widget] | None = None,
+    inputs: Mapping[str, Any] | None = None,
     registry_: PreviewRegistry | None = None,
 ) -> list[dict[str, Any]]:
     """``output`` as a list of JSON-safe blocks, in display order.
@@ -503,11 +525,12 @@ def describe(
     (open when there is nothing else). ``spec`` is the output `FieldSpec` (or `EndpointSchema`),
     for labels and media kinds. Pass a ``widgets`` list to allow child widgets (the GLB viewer, a
     user factory's widget): they are appended there and the caller must keep them alive (a widget
-    model referencing them by ``"anywidget:<id>"``); without it, GLBs are links.
+    model referencing them by ``"anywidget:<id>"``); without it, GLBs are links. ``inputs``
+    (the request's arguments) name unlabelled detections after the class asked for.
     """
     reg = registry_ or registry
     spec = getattr(spec, "output", spec)
-    walk = _Walk([*reg._user, *_block_builtins], widgets)  # user entries, then ours
+    walk = _Walk([*reg._user, *_block_builtins], widgets, inputs)  # user entries, then ours
     root = Node(normalise(output), spec=spec, walk=walk)
     residue = walk.visit(root)
     blocks = _merge([b for path, b in walk.found if not walk.is_consumed(path)])

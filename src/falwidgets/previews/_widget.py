@@ -28,20 +28,25 @@ class Preview(anywidget.AnyWidget):
     blocks = traitlets.List().tag(sync=True)
     kinds = traitlets.Dict().tag(sync=True)
 
-    def __init__(self, output: Any = None, *, spec: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self, output: Any = None, *, spec: Any = None, inputs: Any = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
+        self.inputs = inputs
         _ = self.add_class("fw-preview")
         self.spec = spec
         self.output: Any = None
         self.children: list[Any] = []  # child widgets (GLB viewers...) the blocks refer to
         self.update(output)
 
-    def update(self, output: Any, *, spec: Any = None) -> Preview:
+    def update(self, output: Any, *, spec: Any = None, inputs: Any = None) -> Preview:
         """Show ``output`` instead of what was shown; the old child widgets are closed."""
         if spec is not None:
             self.spec = spec
+        if inputs is not None:
+            self.inputs = inputs
         kept: list[Any] = []
-        blocks = describe(output, spec=self.spec, widgets=kept)
+        blocks = describe(output, spec=self.spec, widgets=kept, inputs=self.inputs)
         self._swap(kept, blocks)
         self.output = output
         return self
@@ -70,11 +75,12 @@ class Preview(anywidget.AnyWidget):
         return f"<Preview: {kinds}>"
 
 
-def preview(output: Any, *, spec: Any = None) -> Preview:
+def preview(output: Any, *, spec: Any = None, inputs: Any = None) -> Preview:
     """A widget showing ``output``: media inline by URL, detections over their image, chips, JSON.
 
     ``output`` is any result (dict, list, Pydantic model, a URL string). ``spec`` is the output
     `FieldSpec` (or the `EndpointSchema`), used for labels and to tell the media kind of URLs that
-    carry neither a content type nor an extension. Extend it with `register_preview`.
+    carry neither a content type nor an extension. ``inputs`` (the request's arguments) name
+    unlabelled detection boxes after the class asked for. Extend it with `register_preview`.
     """
-    return Preview(output, spec=spec)
+    return Preview(output, spec=spec, inputs=inputs)
