@@ -53,9 +53,7 @@ def set_theme(page: Any, theme: str) -> None:
         "(t) => window.jupyterapp.commands.execute('apputils:change-theme', {theme: t})", theme
     )
     light = "true" if theme == LIGHT else "false"
-    page.wait_for_selector(
-        f"body[data-jp-theme-light='{light}']", state="attached", timeout=15_000
-    )
+    page.wait_for_selector(f"body[data-jp-theme-light='{light}']", state="attached", timeout=15_000)
     page.locator("#jupyterlab-splash").wait_for(state="detached", timeout=15_000)
 
 
@@ -115,7 +113,9 @@ def test_previews_load_in_both_themes(run_notebook: Any, lab: Any) -> None:
         video = page.locator("video.fw-r-video").first
         video.scroll_into_view_if_needed()
         page.wait_for_selector("video.fw-r-video[data-ready='1']", timeout=30_000)
-        ratio = video.evaluate("(v) => [v.videoWidth / v.videoHeight, v.clientWidth / v.clientHeight]")
+        ratio = video.evaluate(
+            "(v) => [v.videoWidth / v.videoHeight, v.clientWidth / v.clientHeight]"
+        )
         assert abs(ratio[0] - ratio[1]) < 0.05, ratio
         page.wait_for_selector("audio.fw-r-audio[data-ready='1']", timeout=30_000)
         # the GLB viewer is a child widget drawn by composition: loaded, reset button, no wheel zoom

@@ -103,7 +103,7 @@ function renderList({ model, el, host }) {
   const prev = h("button.fw-h-prev", { type: "button" }, "‹ Newer");
   const next = h("button.fw-h-next", { type: "button" }, "Older ›");
   const range = h("span.fw-h-range");
-  const root = h("div.fw.fw-history", null,
+  const root = h("div.fw.fw-h-root", null,
     h("div.fw-h-top", null, h("b.fw-h-title", null, "History"), count, search, refresh),
     list,
     h("div.fw-h-pager", null, prev, range, next));
@@ -230,7 +230,7 @@ function renderList({ model, el, host }) {
 }
 
 function renderComparison({ model, el, host }) {
-  const root = h("div.fw.fw-history.fw-comparison");
+  const root = h("div.fw.fw-h-root.fw-comparison");
   el.append(root);
   let view = null;
   const draw = () => {

@@ -53,7 +53,7 @@ function render({ model, el, host }) {
   const cancel = h("button.fw-s-cancel", { type: "button", title: "Stop the sweep (running points are cancelled on the server)" }, "Cancel");
   cancel.addEventListener("click", () => model.send({ type: "cancel" }));
   const grid = h("div.fw-s-grid");
-  const root = h("div.fw.fw-sweep", null, h("div.fw-s-top", null, title, h("div.fw-s-progress", null, bar, summary), cancel), grid);
+  const root = h("div.fw.fw-s-root", null, h("div.fw-s-top", null, title, h("div.fw-s-progress", null, bar, summary), cancel), grid);
   el.append(root);
 
   const slots = []; // index -> {el, v, destroy}
