@@ -51,7 +51,7 @@ def test_history_of_10000_runs(run_notebook: Any, lab: Any) -> None:
         assert root.get_attribute("data-total") == "10002"
         assert page.locator(".fw-h-row").count() == 50  # one page, not 10,000 rows
         assert page.locator(".fw-h-count").inner_text().startswith("10,002 runs")
-        assert page.locator(".fw-h-range").inner_text() == "1–50 of 10,002"
+        assert page.locator(".fw-h-range").inner_text() == "1\u201350 of 10,002"  # an en dash
         # the two real runs come first (newest), with their image thumbnails loaded
         thumb = page.locator(".fw-h-row").first.locator("img.fw-h-thumb")
         page.wait_for_function(
@@ -59,7 +59,7 @@ def test_history_of_10000_runs(run_notebook: Any, lab: Any) -> None:
         )
         page.locator(".fw-h-next").click()
         page.wait_for_function(
-            "() => document.querySelector('.fw-h-range').textContent.startsWith('51–100')"
+            "() => document.querySelector('.fw-h-range').textContent.startsWith('51\u2013100')"
         )
         page.locator(".fw-h-search").fill("kite number 9999")
         page.wait_for_function("() => document.querySelectorAll('.fw-h-row').length === 1")

@@ -67,7 +67,10 @@ def contrast(page: Any, selector: str) -> float:
             return [n[0] * 255, n[1] * 255, n[2] * 255, n.length > 3 ? n[3] : 1];
           };
           const lum = ([r, g, b]) => {
-            const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+            const f = (v) => {
+              v /= 255;
+              return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+            };
             return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
           };
           let bg = null;
@@ -137,7 +140,8 @@ def test_previews_load_in_both_themes(run_notebook: Any, lab: Any) -> None:
         assert any(t.strip().endswith(" s") for t in chips), chips
         empty_labels = page.evaluate(
             """() => [...document.querySelectorAll('.fw-r-block')]
-                 .filter((b) => b.children.length === 1 && b.firstChild.classList.contains('fw-r-label'))
+                 .filter((b) => b.children.length === 1
+                                && b.firstChild.classList.contains('fw-r-label'))
                  .length"""
         )
         assert empty_labels == 0
