@@ -217,3 +217,19 @@ def test_every_corpus_output_example_describes(corpus_outputs: dict[str, Any]) -
     # floors like test_corpus.py's for the HTML renderer: a detector that stops finding media fails
     assert counts["images"] > 380 and counts["video"] > 440, counts
     assert counts["audio"] > 85 and counts["glb"] > 25 and counts["boxes"] >= 2, counts
+
+
+def test_one_widget_model_per_preview_two_with_a_glb_viewer() -> None:
+    from ipywidgets.widgets.widget import _instances
+
+    from falwidgets.previews._widget import shared_layout
+
+    layout = shared_layout()  # one Layout model per kernel, shared by every view
+    before = set(_instances)
+    images = preview(OUTPUTS["flux"])
+    assert len(set(_instances) - before) == 1 and images.layout is layout
+    before = set(_instances)
+    meshy = preview(OUTPUTS["meshy"])
+    assert len(set(_instances) - before) == 2  # the preview and its GLB viewer
+    meshy.update(OUTPUTS["flux"])  # the viewer goes with the result that needed it
+    assert len(set(_instances) - before) == 1

@@ -184,6 +184,7 @@ function renderList({ model, el, host }) {
     total = msg.total || 0;
     offset = msg.offset || 0;
     root.dataset.loading = "0";
+    if (root.dataset.ready !== "1") root.dataset.readyAt = String(Date.now());
     root.dataset.ready = "1";
     drawRows();
   };

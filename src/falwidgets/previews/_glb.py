@@ -92,6 +92,9 @@ class GLBViewer(anywidget.AnyWidget):
     def __init__(self, url: str = "", *, data: bytes = b"", height: int = 360, **kwargs: Any):
         # validate here too so a bad argument raises ValueError/TypeError at the call
         url, data = check_url(url), check_data(data)
+        from falwidgets.previews._widget import shared_layout
+
+        kwargs.setdefault("layout", shared_layout())  # one Layout model for all our widgets
         super().__init__(url=url, glb=data, height=height, _bundle_hash=_bundle_hash(), **kwargs)
         self.add_class("fw-glb-widget")
         self.on_msg(self._on_custom_msg)

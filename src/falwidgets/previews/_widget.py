@@ -17,7 +17,22 @@ import traitlets
 from falwidgets._static import bundle
 from falwidgets.previews._describe import block_kinds, describe, describe_stream
 
-__all__ = ["Preview", "preview"]
+__all__ = ["Preview", "preview", "shared_layout"]
+
+_layout: list[Any] = []
+
+
+def shared_layout() -> Any:
+    """One ``Layout`` model for every falwidgets anywidget (recreated if someone closed it).
+
+    Each DOMWidget otherwise brings its own Layout model: two models per view in a saved
+    notebook instead of one. Style through the front end's CSS, never through ``.layout``.
+    """
+    from ipywidgets import Layout
+
+    if not _layout or _layout[0].comm is None:
+        _layout[:] = [Layout()]
+    return _layout[0]
 
 
 class Preview(anywidget.AnyWidget):
@@ -31,6 +46,7 @@ class Preview(anywidget.AnyWidget):
     def __init__(
         self, output: Any = None, *, spec: Any = None, inputs: Any = None, **kwargs: Any
     ) -> None:
+        kwargs.setdefault("layout", shared_layout())
         super().__init__(**kwargs)
         self.inputs = inputs
         _ = self.add_class("fw-preview")

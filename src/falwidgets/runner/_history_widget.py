@@ -27,6 +27,7 @@ import traitlets
 
 from falwidgets._static import bundle
 from falwidgets.previews import describe, describe_error
+from falwidgets.previews._widget import shared_layout
 from falwidgets.runner import _history as _resume  # resume policy and journal marks live there
 from falwidgets.runner import _loop
 from falwidgets.runner._app import App
@@ -138,7 +139,7 @@ class Comparison(anywidget.AnyWidget):
     compare = traitlets.Dict().tag(sync=True)
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+        super().__init__(layout=shared_layout(), **kwargs)
         _ = self.add_class("fw-compare-view")
 
 
@@ -166,7 +167,7 @@ class History(anywidget.AnyWidget):
         endpoint: str | None = None,
         resume: bool = True,
     ) -> None:
-        super().__init__()
+        super().__init__(layout=shared_layout())
         self.limit, self.endpoint = limit, endpoint
         self._client = client
         self._backend: Backend | None = None

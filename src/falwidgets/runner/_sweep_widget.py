@@ -20,6 +20,7 @@ import traitlets
 
 from falwidgets._static import bundle
 from falwidgets.previews import describe
+from falwidgets.previews._widget import shared_layout
 from falwidgets.runner import _loop
 from falwidgets.runner import _sweep as _cards  # the sweep's running logic lives there
 from falwidgets.runner._backend import Backend, backend_for
@@ -70,7 +71,7 @@ class Sweep(anywidget.AnyWidget):
             raise TypeError("sweep() needs an endpoint id like 'fal-ai/flux/dev'")
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ValueError(f"concurrency must be a positive integer, got {concurrency!r}")
-        super().__init__()
+        super().__init__(layout=shared_layout())
         self.endpoint = endpoint
         self.concurrency = concurrency
         self.timeout = checked_timeout(timeout)
