@@ -172,8 +172,8 @@ function renderList({ model, el, host }) {
     root.dataset.total = String(total);
   };
 
-  const header = () => {
-    const all = model.get("total") || 0;
+  const header = (fresh) => {
+    const all = typeof fresh === "number" ? fresh : model.get("total") || 0;
     const pending = model.get("pending_count") || 0;
     count.textContent = `${all.toLocaleString()} run${all === 1 ? "" : "s"}${pending ? ` · ${pending} in flight` : ""}`;
   };
@@ -182,6 +182,7 @@ function renderList({ model, el, host }) {
     if (!msg || msg.type !== "rows" || msg.seq !== seq) return; // a stale answer: a newer ask is out
     rows = msg.rows || [];
     total = msg.total || 0;
+    if (!query) header(total); // the newest count (runs made elsewhere since the widget opened)
     offset = msg.offset || 0;
     root.dataset.loading = "0";
     if (root.dataset.ready !== "1") root.dataset.readyAt = String(Date.now());
