@@ -219,3 +219,36 @@ def test_history_pages_and_search_answer_the_browser() -> None:
     assert len(json.dumps(state, default=str)) < 1500
     limited = falwidgets.history(resume=False, limit=10)
     assert limited.total == 10 and len(limited.rows) == 10
+
+
+def test_rows_list_only_inputs_that_differ_from_the_endpoints_defaults() -> None:
+    from falwidgets.client._journal import default_journal
+
+    def record(rid: str, endpoint: str, arguments: dict) -> None:
+        default_journal().record_submit(
+            request_id=rid,
+            endpoint=endpoint,
+            base="https://queue.fal.run",
+            status_url="",
+            response_url="",
+            cancel_url="",
+            arguments=arguments,
+        )
+
+    every_default = {
+        "prompt": "a kite",
+        "seed": 1,
+        "num_inference_steps": 28,
+        "guidance_scale": 3.5,
+        "num_images": 1,
+        "image_size": "landscape_4_3",
+    }
+    record("r-rerun", "fal-ai/flux-realism", every_default)  # a rerun sends every default
+    record("r-few", "fal-ai/flux-realism", {"prompt": "a kite", "guidance_scale": 5.0})
+    record("r-own", "me/mine", {"prompt": "x", "level": 1})
+    record("r-own2", "me/mine", {"prompt": "x", "level": 2})
+    h = falwidgets.history(resume=False)
+    params = {row["id"]: row["params"] for row in h.rows}
+    assert params["r-rerun"] == ["seed=1"]  # the same rule for every run of the endpoint
+    assert params["r-few"] == ["guidance_scale=5.0"]
+    assert params["r-own"] == ["level=1"]  # unknown endpoint: what varies between its runs

@@ -182,6 +182,7 @@ class History(anywidget.AnyWidget):
         self._refresh_lock = threading.RLock()
         self._closed = False
         self._detail_widgets: list[Any] = []
+        self._defaults_cache: dict[str, dict[str, Any] | None] = {}
         self.on_msg(self._on_msg)
         _ = self.add_class("fw-history")  # a hook for saved-notebook checks (JupyterLab only)
         self.refresh()
@@ -216,8 +217,37 @@ class History(anywidget.AnyWidget):
             total = min(total, self.limit)
         views = [EntryView.of(e) for e in entries]
         varying = _resume.varying_keys(views)
-        rows = [row_of(v, varying.get(v.endpoint, ()), self.notes.get(v.request_id)) for v in views]
+        rows = [
+            row_of(v, self._shown_keys(v, varying), self.notes.get(v.request_id)) for v in views
+        ]
         return total, rows
+
+    def _defaults(self, endpoint: str) -> dict[str, Any] | None:
+        """The endpoint's default inputs (bundled catalog), or None when it is not known."""
+        if endpoint not in self._defaults_cache:
+            try:
+                from falwidgets.schema import load_endpoint
+
+                self._defaults_cache[endpoint] = load_endpoint(endpoint).defaults()
+            except Exception:  # not in the catalog (a user's app, a test endpoint)
+                self._defaults_cache[endpoint] = None
+        return self._defaults_cache[endpoint]
+
+    def _shown_keys(self, view: EntryView, varying: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+        """The parameters a row lists: those that differ from the endpoint's defaults, the same
+        rule for every run of it (a rerun does not list every default); unknown endpoints fall
+        back to what varies between the runs on the page."""
+        defaults = self._defaults(view.endpoint)
+        if defaults is None:
+            return varying.get(view.endpoint, ())
+        keys = [
+            key
+            for key, value in view.arguments.items()
+            if key not in _resume.PROMPT_KEYS
+            and not isinstance(value, (dict, list))
+            and defaults.get(key, _ABSENT) != value
+        ]
+        return tuple(keys[:6])
 
     @property
     def rows(self) -> list[dict]:

@@ -210,12 +210,13 @@ class Sweep(anywidget.AnyWidget):
                         }
             self._dirty.clear()
             self._last_flush = time.monotonic()
-            cells = [dict(c) for c in self._cells]
-        if self.comm is None:
-            return
-        self.cells = cells
-        self.counts = self._count()
-        self.finished = all(p.run.done for p in self.points)
+            if self.comm is None:
+                return
+            # sent under the lock: a timer's flush and the last point's flush never interleave,
+            # so an older snapshot cannot overwrite a newer one
+            self.cells = [dict(c) for c in self._cells]
+            self.counts = self._count()
+            self.finished = all(p.run.done for p in self.points)
 
     def _count(self) -> dict[str, int]:
         states = [p.run.state for p in self.points]
