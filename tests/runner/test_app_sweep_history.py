@@ -105,19 +105,21 @@ def test_history_rows_compare_load_and_rerun(local_server: object) -> None:
 
     shown = h.compare(0, 1)  # from code: a widget for the calling cell, not the history's cell
     assert isinstance(shown, Comparison) and shown.compare == data
-    loaded = h.load(older)
-    assert loaded.form.value["seed"] == 1
+    loaded = h.load(older)  # from code: the history's own cell is left as it is
+    assert loaded.form.value["seed"] == 1 and h.detail["kind"] == "compare"
+    browser_says(h, type="load", id=older.request_id)  # a click on Load: under its row
     assert h.detail["kind"] == "load" and h.detail["for"] == older.request_id
     assert h.detail["title"].startswith(f"Loaded run {older.request_id[:8]}")
     (block,) = h.detail["blocks"]  # the form, drawn under the row by composition
     assert block["ref"] == f"anywidget:{loaded.model_id}"
     assert shown.comm is not None  # Load never closes what a cell displays
     run = h.rerun(older)  # no running loop: completes before returning
-    assert run.state == "done" and run.output["seed"] == 1
+    assert run.state == "done" and run.output["seed"] == 1 and h.detail["kind"] == "load"
+    browser_says(h, type="rerun", id=older.request_id)  # a click on Rerun: under its row
     assert h.detail["kind"] == "rerun" and h.detail["state"] == "done"
     assert h.detail["blocks"][0]["kind"] == "images"  # the rerun's result, under its row
-    assert len(falwidgets.journal()) == 3
-    assert h.total == 3 and h.rows[0]["id"] == run.request_id
+    assert len(falwidgets.journal()) == 4
+    assert h.total == 4 and h.rows[1]["id"] == run.request_id
 
 
 def test_history_loads_into_a_given_app(local_server: object) -> None:
@@ -125,6 +127,7 @@ def test_history_loads_into_a_given_app(local_server: object) -> None:
     ui = falwidgets.app("fal-ai/flux-realism", client=_client(local_server))
     h = falwidgets.history(ui)
     assert h.load(h.entries[1]) is ui and ui.form.value["seed"] == 1
+    browser_says(h, type="load", id=h.entries[1].request_id)
     assert "blocks" not in h.detail and "your app" in h.detail["text"]  # it stays where it is
 
 

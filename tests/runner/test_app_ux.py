@@ -237,7 +237,7 @@ def test_history_actions_answer_under_their_row_and_rerun_adds_a_row(
     assert compare["kind"] == "compare" and compare["for"] == older["id"]
 
     async def scenario() -> Any:
-        run = h.rerun(older["id"])  # a running loop: returns at once
+        run = h.rerun(older["id"], here=True)  # as a click on Rerun; returns at once
         assert h.detail["kind"] == "rerun" and h.detail["for"] == older["id"]
         for _ in range(100):  # its row appears once the run has a request id
             if h.total == 3:

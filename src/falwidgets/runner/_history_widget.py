@@ -318,9 +318,9 @@ class History(anywidget.AnyWidget):
                     }
                 )
             elif kind == "load":
-                self.load(str(content["id"]))
+                self.load(str(content["id"]), here=True)
             elif kind == "rerun":
-                self.rerun(str(content["id"]))
+                self.rerun(str(content["id"]), here=True)
             elif kind == "compare":
                 self._show_compare(str(content["a"]), str(content["b"]), at=str(content["at"]))
             elif kind == "refresh":
@@ -351,11 +351,13 @@ class History(anywidget.AnyWidget):
             self._own_apps.add(endpoint)
         return found
 
-    def load(self, ref: EntryView | int | str) -> App:
-        """Put a past run's inputs back into a form, shown under its row.
+    def load(self, ref: EntryView | int | str, *, here: bool = False) -> App:
+        """Put a past run's inputs back into a form and return its app.
 
-        Uploads that travelled as large data URIs were not kept by the journal: those fields are
-        left empty and marked "upload again" (so Run refuses until they are filled).
+        A click on Load (``here=True``) shows the form under the run's row; a call from code
+        leaves the history as it is (the calling cell shows what it returns). Uploads that
+        travelled as large data URIs were not kept by the journal: those fields are left empty
+        and marked "upload again" (so Run refuses until they are filled).
         """
         view = self.entry(ref)
         target = self.app_for(view.endpoint)
@@ -365,6 +367,8 @@ class History(anywidget.AnyWidget):
             target.form.show_errors(
                 [{"loc": [n], "msg": _resume.UPLOAD_AGAIN, "type": "upload_again"} for n in omitted]
             )
+        if not here:
+            return target
         title = f"Loaded run {view.request_id[:8]} ({view.when_text()})"
         if view.endpoint in self._own_apps:
             block = _widget_block(target)
@@ -383,9 +387,10 @@ class History(anywidget.AnyWidget):
             )
         return target
 
-    def rerun(self, ref: EntryView | int | str) -> Run:
-        """Run a past run's inputs again (a new request, a new journal entry); its status and
-        result appear under the row, and its own row at the top of the list."""
+    def rerun(self, ref: EntryView | int | str, *, here: bool = False) -> Run:
+        """Run a past run's inputs again (a new request, a new journal entry); its row appears
+        at the top of the list. After a click on Rerun (``here=True``) its status and result
+        show under the row clicked."""
         view = self.entry(ref)
         if view.omitted:
             raise ValueError(
@@ -393,13 +398,15 @@ class History(anywidget.AnyWidget):
             )
         target = self.app_for(view.endpoint)
         target.form.value = without_omitted(view.arguments)
-        self._rerun_detail(view, None)
+        if here:
+            self._rerun_detail(view, None)
         run = target.submit(dict(view.arguments))
         if run.done:
-            self._rerun_detail(view, run)
+            if here:
+                self._rerun_detail(view, run)
             self.refresh()
         elif not self._closed:
-            self._followers.append(_loop.spawn(self._follow(view, run)))
+            self._followers.append(_loop.spawn(self._follow(view, run, here)))
         return run
 
     def _rerun_detail(self, view: EntryView, run: Run | None) -> None:
@@ -432,7 +439,7 @@ class History(anywidget.AnyWidget):
             }
         )
 
-    async def _follow(self, view: EntryView, run: Run) -> None:
+    async def _follow(self, view: EntryView, run: Run, here: bool) -> None:
         deadline = time.monotonic() + RESUME_TIMEOUT
         while run.request_id is None and not run.done and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
@@ -441,7 +448,8 @@ class History(anywidget.AnyWidget):
             with contextlib.suppress(Exception):
                 await _loop.wait_for(run.task, RESUME_TIMEOUT)
         if not self._closed:
-            self._rerun_detail(view, run)
+            if here:
+                self._rerun_detail(view, run)
             self.refresh()
 
     # -- compare -------------------------------------------------------------------------------
