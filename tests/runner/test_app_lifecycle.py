@@ -15,7 +15,7 @@ import falwidgets
 from falwidgets.client import AsyncClient, RetryPolicy
 from falwidgets.client._journal import default_journal
 from falwidgets.runner import Sweep
-from falwidgets.runner._sweep import compact_html
+from falwidgets.runner._sweep_widget import images_of
 
 QUEUE = STUCK
 
@@ -127,15 +127,12 @@ def test_a_cancelled_sweep_never_runs_when_waited_on() -> None:
     assert s.comm is None
 
 
-def test_sweep_cells_link_only_real_urls() -> None:
+def test_sweep_cells_show_only_safe_image_urls() -> None:
     png = "data:image/png;base64," + "A" * 1000
-    cell = compact_html({"images": [{"url": png}]}, "t")
-    assert cell is not None and "<a " not in cell and cell.count(png) == 1
-    svg = "data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>"
-    cell = compact_html({"images": [{"url": svg}]}, "t")
-    assert cell is None or "href" not in cell
-    cell = compact_html({"images": [{"url": "https://x.org/a.png"}]}, "t")
-    assert cell is not None and 'href="https://x.org/a.png"' in cell
+    assert [i["url"] for i in images_of({"images": [{"url": png}]})] == [png]  # sent once
+    assert images_of({"images": [{"url": "javascript:alert(1)//.png"}]}) == []
+    both = {"images": [{"url": "https://x.org/a.png"}, {"url": "https://x.org/b.png"}]}
+    assert [i["url"] for i in images_of(both)] == ["https://x.org/a.png", "https://x.org/b.png"]
 
 
 def _record(base: str, rid: str = "r1", endpoint: str = "x/y") -> None:

@@ -8,8 +8,8 @@ trait): "Loaded run 066a71a2 (12:31)" with the form, the rerun's status and resu
 two-column comparison with the differing inputs highlighted.
 
 Opening the history still resumes runs left in flight by a dead kernel: the resume policy
-(only hosts runs go to now, a gone local server marked failed) is the cards history's, imported,
-not copied.
+(only hosts runs go to now, a gone local server marked failed) is `HistoryResume`
+(``_history.py``).
 """
 
 from __future__ import annotations
@@ -26,13 +26,14 @@ import anywidget
 import traitlets
 
 from falwidgets._static import bundle
-from falwidgets.previews import describe, describe_error
+from falwidgets.previews import describe, describe_error, safe_url
 from falwidgets.previews._widget import shared_layout
-from falwidgets.runner import _history as _resume  # resume policy and journal marks live there
+from falwidgets.runner import _history as _resume  # the resume policy and journal marks
 from falwidgets.runner import _loop
 from falwidgets.runner._app import App
 from falwidgets.runner._backend import Backend
-from falwidgets.runner._diff import flatten
+from falwidgets.runner._diff import diff as _diff
+from falwidgets.runner._diff import rows as input_rows
 from falwidgets.runner._entry import EntryView, without_omitted
 from falwidgets.runner._errors import describe as describe_exc
 from falwidgets.runner._run import Run
@@ -63,8 +64,8 @@ def row_of(view: EntryView, varying: tuple[str, ...] = (), note: str | None = No
         thumb = {"kind": "image", "url": view.thumbnail}
     else:
         media = _resume.first_media(view.output)
-        if media and media[0] == "video":
-            thumb = {"kind": "video", "url": media[1]}
+        if media and media[0] == "video" and safe_url(media[1]):
+            thumb = {"kind": "video", "url": safe_url(media[1])}
         else:
             kind = media[0] if media else ("json" if view.output is not None else "failed")
             thumb = {"kind": kind, "url": None, "icon": THUMB_KINDS.get(kind, "?")}
@@ -91,18 +92,10 @@ def row_of(view: EntryView, varying: tuple[str, ...] = (), note: str | None = No
 def compare_data(left: EntryView, right: EntryView) -> dict[str, Any]:
     """A two-column comparison: every input path with both values, ``differs`` marking the rows
     to highlight, and each run's header and result blocks."""
-    a, b = flatten(dict(left.arguments)), flatten(dict(right.arguments))
-    rows = []
-    for path in [*a, *(k for k in b if k not in a)]:
-        va, vb = a.get(path, _ABSENT), b.get(path, _ABSENT)
-        rows.append(
-            {
-                "path": path,
-                "a": _cell(va),
-                "b": _cell(vb),
-                "differs": va != vb,
-            }
-        )
+    rows = [
+        {"path": path, "a": _cell(va), "b": _cell(vb), "differs": differs}
+        for path, va, vb, differs in input_rows(left.arguments, right.arguments)
+    ]
     rows.sort(key=lambda r: not r["differs"])  # what differs first, the rest after
 
     def column(view: EntryView) -> dict[str, Any]:
@@ -120,7 +113,7 @@ def compare_data(left: EntryView, right: EntryView) -> dict[str, Any]:
     }
 
 
-_ABSENT = object()
+_ABSENT = _diff.ABSENT  # type: ignore[attr-defined]
 
 
 def _cell(value: Any) -> str | None:
@@ -143,7 +136,7 @@ class Comparison(anywidget.AnyWidget):
         _ = self.add_class("fw-compare-view")
 
 
-class History(anywidget.AnyWidget):
+class History(_resume.HistoryResume, anywidget.AnyWidget):
     """Past runs, newest first; Load / Rerun / Compare answer under the row clicked.
 
     ``run()``-style waiting: ``await history.wait()`` until resumed runs have finished.
@@ -188,16 +181,6 @@ class History(anywidget.AnyWidget):
         self.refresh()
         if resume:
             self.resume_pending()
-
-    # the resume policy, shared with the cards history (not copied)
-    backend = _resume.History.backend
-    resume_pending = _resume.History.resume_pending
-    _resume_all = _resume.History._resume_all
-    _resumable = _resume.History._resumable
-    _origins = _resume.History._origins
-    _client_for = _resume.History._client_for
-    _resume_one = _resume.History._resume_one
-    wait = _resume.History.wait
 
     def __repr__(self) -> str:
         return f"<History: {self.total} runs, {self.pending_count} in flight>"

@@ -1,7 +1,7 @@
 """`Sweep`: a grid of inputs through the queue as one anywidget, filled as results land.
 
-The running (points, bounded concurrency, cancel on the server, waiting) is the cards sweep's,
-shared rather than copied; this module is the view. Cells travel in one ``cells`` list whose
+The running (points, bounded concurrency, cancel on the server, waiting) is `SweepRunner`'s
+(``_sweep.py``); this module is the view. Cells travel in one ``cells`` list whose
 items carry a version ``v``: Python coalesces finished points into one update at most every
 `FLUSH_SECONDS`, and the browser redraws only the cells whose version changed, in slices of a few
 milliseconds, so a 500-point sweep keeps the page responsive while it fills.
@@ -22,16 +22,14 @@ from falwidgets._static import bundle
 from falwidgets.previews import describe
 from falwidgets.previews._widget import shared_layout
 from falwidgets.runner import _loop
-from falwidgets.runner import _sweep as _cards  # the sweep's running logic lives there
 from falwidgets.runner._backend import Backend, backend_for
 from falwidgets.runner._errors import describe as describe_exc
 from falwidgets.runner._grid import expand, label
-from falwidgets.runner._run import DEFAULT_TIMEOUT, Run, _quiet_cancel, checked_timeout
-from falwidgets.runner._sweep import SweepPoint
+from falwidgets.runner._run import DEFAULT_TIMEOUT, Run, checked_timeout
+from falwidgets.runner._sweep import MAX_COLUMNS, SweepPoint, SweepRunner
 
 __all__ = ["MAX_COLUMNS", "Sweep", "images_of", "sweep"]
 
-MAX_COLUMNS = _cards.MAX_COLUMNS  # a wider last axis falls back to one even grid
 FLUSH_SECONDS = 0.2  # at most five cell updates per second reach the browser
 TICK_SECONDS = 0.5  # how often queued/running states are sent while nothing finishes
 
@@ -42,7 +40,7 @@ def images_of(output: Any) -> list[dict[str, Any]]:
     return [item for b in blocks if b["kind"] == "images" for item in b["items"]]
 
 
-class Sweep(anywidget.AnyWidget):
+class Sweep(SweepRunner, anywidget.AnyWidget):
     """The sweep's widget and its results (``.points``, ``.outputs``); ``await`` it to finish.
 
     ``wait()`` blocks until every point has finished; ``await sweep`` (or ``wait_async()``) is
@@ -126,27 +124,12 @@ class Sweep(anywidget.AnyWidget):
         script, wait until the sweep has finished. A no-op once started or cancelled."""
         if self._task is None and not self._stopping:
             self._ticker = _loop.spawn(self._tick())
-        return _cards.Sweep.start(self)
+        return SweepRunner.start(self)
 
     async def _tick(self) -> None:
         while self.comm is not None and not all(p.run.done for p in self.points):
             await asyncio.sleep(TICK_SECONDS)
             self._flush()
-
-    # the running logic, shared with the cards sweep
-    _deadline = _cards.Sweep._deadline
-    _run_all = _cards.Sweep._run_all
-    _stop_children = _cards.Sweep._stop_children
-    _mark_cancelled = staticmethod(_cards.Sweep._mark_cancelled)
-    done = _cards.Sweep.done
-    outputs = _cards.Sweep.outputs
-    failures = _cards.Sweep.failures
-    cancelled = _cards.Sweep.cancelled
-    wait_async = _cards.Sweep.wait_async
-    wait = _cards.Sweep.wait
-    __await__ = _cards.Sweep.__await__
-    __len__ = _cards.Sweep.__len__
-    __repr__ = _cards.Sweep.__repr__
 
     # -- cells ---------------------------------------------------------------------------------
     def _cell(self, index: int) -> dict[str, Any]:
@@ -233,21 +216,6 @@ class Sweep(anywidget.AnyWidget):
     def _on_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
         if isinstance(content, dict) and content.get("type") == "cancel":
             self.cancel()
-
-    def cancel(self) -> None:
-        """Stop the sweep: waiting points end ``cancelled`` at once, running ones are cancelled
-        on the server too; every cell and the counts reach their final state."""
-        self._stopping = True  # before anything else: start() now never sends a point
-        for point in self.points:
-            point.run.cancel_requested = True
-            if not point.run.done and point.run.handle is not None:
-                _loop.spawn(_quiet_cancel(point.run.handle))
-        if self._task is not None:
-            _loop.runner_loop().call_soon_threadsafe(self._stop_children)
-            return
-        for index, point in enumerate(self.points):  # never started: nothing to stop remotely
-            self._mark_cancelled(point)
-            self._fill(index)
 
     def close(self) -> None:
         """Cancel what still runs (on the server too): a closed sweep leaves no jobs behind."""
