@@ -14,7 +14,9 @@ from test_browser_results import DARK, LIGHT, set_theme
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-FILL = """import falwidgets, json, sqlite3, time
+FILL = """import os, tempfile
+os.environ["FALWIDGETS_HOME"] = tempfile.mkdtemp()  # this notebook's own journal
+import falwidgets, json, sqlite3, time
 from falwidgets.client import AsyncClient, Client
 from falwidgets.client._journal import default_journal
 server = falwidgets.serve(port=0, speed=0.1)
@@ -169,9 +171,9 @@ def test_sweep_grids_fill_evenly_and_500_points_stay_responsive(
         big = page.locator(".fw-s-root").nth(1)
         assert big.get_attribute("data-ok") == "500"
         assert big.locator(".fw-s-cell[data-state='done']").count() == 500
-        longest = page.evaluate("() => Math.max(0, ...window.__longtasks)")
+        tasks = page.evaluate("() => window.__longtasks")
         lab.screenshot(page, "sweep-500")
-        assert longest <= 100, f"a main-thread task took {longest:.0f} ms"
+        assert max(tasks, default=0) <= 100, f"main-thread tasks over 50 ms: {tasks}"
     finally:
         set_theme(page, LIGHT)
     assert lab.errors_of(page) == []
