@@ -128,20 +128,9 @@ def example_output(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 ALLOWED_TAGS = {
-    "style",
-    "div",
-    "span",
-    "b",
-    "figure",
-    "figcaption",
-    "img",
-    "a",
-    "video",
-    "audio",
-    "details",
-    "summary",
-    "pre",
-}
+    "style", "div", "span", "b", "figure", "figcaption", "img", "a", "video", "audio",
+    "details", "summary", "pre",
+}  # fmt: skip
 URL_ATTRS = {"src", "href"}
 
 

@@ -49,15 +49,10 @@ def _submit_error(
     [
         (401, {"x-fal-request-id": "rid-401"}, falwidgets.AuthError, "Authentication failed", True),
         (403, {}, falwidgets.AuthError, "Authentication failed", False),
-        (
-            429,
-            {"retry-after": "7", "x-fal-request-id": "rid-429"},
-            falwidgets.RateLimited,
-            "Rate limited",
-            True,
-        ),
+        (429, {"retry-after": "7", "x-fal-request-id": "rid-429"}, falwidgets.RateLimited,
+         "Rate limited", True),
     ],
-)
+)  # fmt: skip
 def test_refused_submit_banners_escape_and_name_the_request(
     status: int, headers: dict[str, str], error: type[Exception], title: str, rid: bool
 ) -> None:

@@ -37,13 +37,8 @@ def test_sweep_fills_a_labelled_grid_with_bounded_concurrency(
     assert len(s) == 6 and s.done and not s.failures
     assert s.counts["ok"] == 6 and s.counts["total"] == 6 and s.finished
     assert [(o["text"], o["steps"]) for o in s.outputs] == [
-        ("a", 2),
-        ("a", 6),
-        ("b", 2),
-        ("b", 6),
-        ("c", 2),
-        ("c", 6),
-    ]
+        ("a", 2), ("a", 6), ("b", 2), ("b", 6), ("c", 2), ("c", 6),
+    ]  # fmt: skip
     assert gauge.peak <= 2  # never more than `concurrency` jobs at once
     assert s.cells[1]["label"] == "text=a · steps=6"
     assert all(c["state"] == "done" and c["blocks"] for c in s.cells)  # no image: the preview
