@@ -150,6 +150,10 @@ class History(_resume.HistoryResume, anywidget.AnyWidget):
     version = traitlets.Int(0).tag(sync=True)  # bumped when rows changed: the browser re-asks
     detail = traitlets.Dict().tag(sync=True)  # the action panel: {"for": request id, ...}
     page_size = traitlets.Int(PAGE).tag(sync=True)
+    # the app Load and Rerun fill: any class with App's (endpoint, client=) constructor and its
+    # .form.value / .form.show_errors / .submit; an anywidget app is drawn under the row in every
+    # host, a stock ipywidgets one only in JupyterLab
+    app_factory: Any = App
 
     def __init__(
         self,
@@ -329,7 +333,7 @@ class History(_resume.HistoryResume, anywidget.AnyWidget):
         found = self.apps.get(endpoint)
         if found is None:
             client = self._client if self._client is not None else self.backend.client
-            found = App(endpoint, client=client)
+            found = self.app_factory(endpoint, client=client)
             self.apps[endpoint] = found
             self._own_apps.add(endpoint)
         return found
