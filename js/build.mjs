@@ -13,11 +13,15 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const staticDir = path.join(here, "..", "src", "falwidgets", "static");
 
 /** Entries under src/<name>/index.js. Add yours here (face-results: results, history, sweep ...). */
-export const entries = ["form", "app", "live"];
-
-/** Bundles that keep an older path (the GLB viewer is loaded by previews/_glb.py from here). */
-const legacy = [
-  { name: "glb_viewer", in: "src/glb_viewer.js", out: "../src/falwidgets/previews/static/glb_viewer.js" },
+export const entries = [
+  "form",
+  "app",
+  "live",
+  "preview",
+  "history",
+  "sweep",
+  "glb_viewer",
+  "glb_loader",
 ];
 
 const common = {
@@ -43,10 +47,6 @@ async function main(argv) {
         outfile: path.join(staticDir, `${name}.js`),
       }),
     );
-  }
-  for (const item of legacy) {
-    if (wanted && !wanted.has(item.name)) continue;
-    jobs.push(esbuild.build({ ...common, absWorkingDir: here, entryPoints: [item.in], outfile: path.join(here, item.out) }));
   }
   await Promise.all(jobs);
 }

@@ -68,7 +68,7 @@ def test_run_summary_follows_status_events() -> None:
 
 def test_reprs_are_short() -> None:
     import falwidgets
-    from falwidgets.runner._sweep import Sweep
+    from falwidgets.runner import Sweep
 
     bare = falwidgets.app(__import__("pydantic").create_model("M", x=(int, 1)))
     assert repr(bare) == "<App no endpoint: 0 runs>"

@@ -199,7 +199,7 @@ def test_credentials_in_a_client_url_never_reach_the_note(base_url: str) -> None
     client = AsyncClient(base_url=base_url)
     ui = falwidgets.app("fal-ai/flux-realism", client=client)
     s = Sweep("fal-ai/flux-realism", {}, {"seed": [1]}, client=client)
-    for text in (ui.note.value, ui.backend.note, s.caption.value, _states(ui)):
+    for text in (ui.note.value, ui.backend.note, s.title, _states(ui)):
         assert "SECRET" not in text
     assert "proxy.example.org" in ui.note.value
 

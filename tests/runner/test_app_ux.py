@@ -8,15 +8,18 @@ import datetime as dt
 import io
 import threading
 import time
+from typing import Any
 
 import httpx
+from history_helpers import browser_says
 
 import falwidgets
 from _wait import async_wait_until
 from falwidgets.client import AsyncClient, Client, JournalEntry
 from falwidgets.runner import App
-from falwidgets.runner._cards import inputs_html, thumb_html, varying_keys
 from falwidgets.runner._entry import EntryView
+from falwidgets.runner._history import varying_keys
+from falwidgets.runner._history_widget import row_of
 from falwidgets.runner._panes import LogPane, StatusLine
 
 IMAGE = "fal-ai/flux-realism"
@@ -203,7 +206,7 @@ def _view(rid: str, endpoint: str, arguments: dict, output: object = None) -> En
     )
 
 
-def test_cards_show_prompt_differing_inputs_and_media_icons() -> None:
+def test_rows_show_prompt_differing_inputs_and_media_icons() -> None:
     views = [
         _view("a", IMAGE, {"prompt": "a teapot", "seed": 1, "guidance_scale": 2.0, "steps": 6}),
         _view("b", IMAGE, {"prompt": "a teapot", "seed": 2, "guidance_scale": 5.0, "steps": 6}),
@@ -211,21 +214,20 @@ def test_cards_show_prompt_differing_inputs_and_media_icons() -> None:
     ]
     varying = varying_keys(views)
     assert varying[IMAGE] == ("seed", "guidance_scale") and varying["x/y"] == ()
-    body = inputs_html(views[1].arguments, varying[IMAGE])
-    assert "a teapot" in body and "seed=<b>2</b>" in body and "guidance_scale=<b>5.0</b>" in body
-    assert "steps" not in body
-    long = inputs_html({"prompt": "<i>" + "x" * 300}, ())
-    assert "<i>" not in long and "…" in long and 'title="&lt;i&gt;' in long
+    row = row_of(views[1], varying[IMAGE])
+    assert row["prompt"] == "a teapot" and row["params"] == ["seed=2", "guidance_scale=5.0"]
+    long = row_of(_view("l", "l/l", {"prompt": "<i>" + "x" * 300}))
+    assert long["prompt"].startswith("<i>")  # text: the browser draws it with textContent
     video = _view("v", "v/v", {}, {"video": {"url": "https://h/v.mp4"}})
     audio = _view("s", "s/s", {}, {"audio": {"url": "https://h/s.wav"}})
     model = _view("m", "m/m", {}, {"model_mesh": {"url": "https://h/m.glb"}})
     data = _view("d", "d/d", {}, {"text": "hi"})
     failed = _view("f", "f/f", {})
-    assert "<video" in thumb_html(video) and "v.mp4" in thumb_html(video)
-    assert "fw-thumb-audio" in thumb_html(audio) and "fw-thumb-model3d" in thumb_html(model)
-    assert "fw-thumb-json" in thumb_html(data) and "fw-thumb-failed" in thumb_html(failed)
+    assert row_of(video)["thumb"] == {"kind": "video", "url": "https://h/v.mp4"}
+    kinds = [row_of(v)["thumb"]["kind"] for v in (audio, model, data, failed)]
+    assert kinds == ["audio", "model3d", "json", "failed"]
     js = _view("j", "j/j", {}, {"video": {"url": "javascript:alert(1)//.mp4"}})
-    assert "javascript:" not in thumb_html(js)
+    assert "javascript:" not in str(row_of(js)["thumb"])
 
 
 def _two_runs(server: object) -> None:
@@ -234,33 +236,35 @@ def _two_runs(server: object) -> None:
         ui.run({"prompt": "a cat", "seed": seed, "num_inference_steps": 2})
 
 
-def test_history_work_area_above_a_scrolling_list_and_rerun_adds_a_card(
+def test_history_actions_answer_under_their_row_and_rerun_adds_a_row(
     local_server: object,
 ) -> None:
     _two_runs(local_server)
     h = falwidgets.history(client=_client(local_server))
-    assert h.children.index(h.work) < h.children.index(h.list)  # actions appear near the top
-    assert h.list.layout.max_height and h.list.layout.overflow == "auto"
-    assert "seed=<b>2</b>" in h.cards[0].facts.value and "a cat" in h.cards[0].facts.value
-    h.cards[0].compare_box.value = True
-    h.cards[1].compare_box.value = True
-    (compare,) = h.work.children
+    newest, older = h.rows
+    assert "seed=2" in newest["params"] and "a cat" in newest["prompt"]  # what tells runs apart
+    browser_says(h, type="compare", a=newest["id"], b=older["id"], at=older["id"])
+    compare = h.detail
+    assert compare["kind"] == "compare" and compare["for"] == older["id"]
 
-    async def scenario() -> None:
-        run = h.rerun(h.entries[1])  # a running loop: returns at once
-        # the card appears once the run has a request id
-        await async_wait_until(lambda: len(h.cards) == 3, 5, "a third card")
-        assert len(h.cards) == 3 and h.cards[0].view.request_id == run.request_id
+    async def scenario() -> Any:
+        run = h.rerun(older["id"], here=True)  # as a click on Rerun; returns at once
+        assert h.detail["kind"] == "rerun" and h.detail["for"] == older["id"]
+        # its row appears once the run has a request id
+        await async_wait_until(lambda: h.total == 3, 5, "a third row")
+        assert h.rows[0]["id"] == run.request_id
         await asyncio.wait_for(h.apps[IMAGE].wait_async(), 60)
         await async_wait_until(
-            lambda: h.cards[0].view.status == "COMPLETED", 5, "the new card completed"
+            lambda: h.detail.get("state") == "done" and h.rows[0]["status"] == "COMPLETED",
+            5,
+            "the rerun's row completed",
         )
+        return run
 
-    asyncio.run(scenario())
-    assert "3 runs" in h.header.value and h.cards[0].view.status == "COMPLETED"
-    assert compare in h.work.children and compare.comm is not None  # the comparison stays
-    assert h.cards[1].compare_box.value and h.cards[2].compare_box.value  # ticks survive
-    assert isinstance(h.apps[IMAGE], App) and h.work.children[0] is h.apps[IMAGE]
+    run = asyncio.run(scenario())
+    assert h.rows[0]["status"] == "COMPLETED" and h.detail["request_id"] == run.request_id
+    assert h.detail["blocks"][0]["kind"] == "images"  # the rerun's result under the row clicked
+    assert isinstance(h.apps[IMAGE], App)
 
 
 def test_flux_realism_demo_depends_on_guidance_scale(local_server: object) -> None:
@@ -299,15 +303,11 @@ def test_sweep_cells_are_compact_with_row_and_column_headers(local_server: objec
         client=_client(local_server),
     )
     assert s.done and not s.failures
-    heads = [c.value for c in s.grid.children if "fw-sweep-header" in c._dom_classes]
-    assert next(h for h in heads if "fw-sweep-col" in h).count("guidance_scale=2.0") == 1
-    assert sum("fw-sweep-col" in h for h in heads) == 3 and sum("fw-sweep-row" in h for h in heads)
-    rows = [h for h in heads if "fw-sweep-row" in h]
-    assert "seed=1" in rows[0] and "seed=2" in rows[1] and "guidance" not in rows[0]
-    assert "repeat(3," in s.grid.layout.grid_template_columns
-    children = list(s.grid.children)
-    assert children.index(s._cells[3]) == children.index(s._cells[2]) + 2  # a row header between
-    body = s._cells[0].children[1].value
-    assert "fw-sweep-img" in body and "<h" not in body and "JSON" not in body  # image only
-    assert 'title="seed=1 · guidance_scale=2.0"' in body
-    assert "font-size:11px" in s._cells[0].children[0].value  # the caption is small
+    cols, rows = s.layout_spec["cols"], s.layout_spec["rows"]
+    assert cols == ["guidance_scale=2.0", "guidance_scale=5.0", "guidance_scale=8.0"]
+    assert [r["label"] for r in rows] == ["seed=1", "seed=2"]  # one row per other-key value
+    cell = s.cells[0]
+    assert cell["state"] == "done" and cell["blocks"] == []  # the image alone, no JSON
+    assert [im["url"] for im in cell["images"]] == [s.points[0].output["images"][0]["url"]]
+    assert cell["title"] == "seed=1 · guidance_scale=2.0"
+    assert s.counts["ok"] == 6 and s.finished

@@ -6,7 +6,7 @@ from __future__ import annotations
 from falwidgets.runner._app import App, app
 from falwidgets.runner._errors import register_error_title
 from falwidgets.runner._face_app import FaceApp, face_app
-from falwidgets.runner._history import History, history
+from falwidgets.runner._history_widget import Comparison, History, history
 from falwidgets.runner._live import (
     LivePanel,
     LiveSession,
@@ -14,10 +14,11 @@ from falwidgets.runner._live import (
     live_controls,
     realtime_capable,
 )
-from falwidgets.runner._sweep import Sweep, sweep
+from falwidgets.runner._sweep_widget import Sweep, sweep
 
 __all__ = [
     "App",
+    "Comparison",
     "FaceApp",
     "History",
     "LivePanel",

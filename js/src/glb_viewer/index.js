@@ -3,7 +3,8 @@
 // Bundled with three.js by esbuild into one ES module (no CDN, works offline). The model comes either
 // from the `glb` bytes trait (a DataView) or, when that is empty, from the `url` trait (http(s) or data:
 // only). The view is framed on the model's bounding box, lit, rendered on demand and driven by
-// OrbitControls; double-click reframes. Tests read `data-status`, `data-meshes`, `data-vertices` and
+// OrbitControls; double-click or the reset button reframes. The mouse wheel zooms only after a click
+// in the viewer (and until the pointer leaves it), so scrolling the notebook past a model never zooms. Tests read `data-status`, `data-meshes`, `data-vertices` and
 // `data-center-pixel` on the root element, and the kernel sees the same status in the `status` trait.
 import {
   Box3,
@@ -22,7 +23,9 @@ import { RoomEnvironment } from "three/examples/jsm/environments/RoomEnvironment
 import { GLTFLoader } from "three/examples/jsm/loaders/GLTFLoader.js";
 import { MeshoptDecoder } from "three/examples/jsm/libs/meshopt_decoder.module.js";
 
-const BACKGROUND = 0xf4f5f7;
+// the host's theme (JupyterLab and marimo both set color-scheme): a dark page gets a dark stage
+const LIGHT = { background: 0xf4f5f7, text: "#555", button: "background:#fff;color:#222;border:1px solid #bbb" };
+const DARK = { background: 0x1e2227, text: "#aab", button: "background:#2a2f36;color:#eee;border:1px solid #555" };
 const SAFE_URL = /^(https?:|data:)/i;
 
 /** Copy exactly the bytes a DataView covers: its buffer may be larger than the view. */
@@ -67,6 +70,8 @@ function frame(object, camera, controls) {
 }
 
 function render({ model, el }) {
+  const look = getComputedStyle(el).colorScheme === "dark" ? DARK : LIGHT;
+  const BACKGROUND = look.background;
   const root = document.createElement("div");
   root.className = "fw-glb glb-viewer";
   root.style.position = "relative";
@@ -75,8 +80,23 @@ function render({ model, el }) {
   const note = document.createElement("div");
   note.className = "fw-glb-note";
   note.style.cssText =
-    "position:absolute;left:8px;bottom:6px;font:12px sans-serif;color:#555;pointer-events:none";
+    "position:absolute;left:8px;bottom:6px;font:12px sans-serif;color:" + look.text + ";pointer-events:none";
   root.appendChild(note);
+  const hint = document.createElement("div");
+  hint.className = "fw-glb-hint";
+  hint.textContent = "drag to rotate · click, then scroll to zoom";
+  hint.style.cssText =
+    "position:absolute;right:8px;bottom:6px;font:11px sans-serif;color:" + look.text + ";pointer-events:none";
+  root.appendChild(hint);
+  const reset = document.createElement("button");
+  reset.type = "button";
+  reset.className = "fw-glb-reset";
+  reset.textContent = "Reset view";
+  reset.title = "Frame the whole model again";
+  reset.style.cssText =
+    "position:absolute;right:8px;top:8px;font:12px sans-serif;padding:2px 8px;border-radius:4px;" +
+    `cursor:pointer;${look.button}`;
+  root.appendChild(reset);
   el.appendChild(root);
 
   const setStatus = (status, text) => {
@@ -125,6 +145,17 @@ function render({ model, el }) {
   camera.position.set(2, 2, 3);
   const controls = new OrbitControls(camera, renderer.domElement);
   controls.enableDamping = false;
+  // no scroll hijacking: the wheel scrolls the page until the user clicks into the viewer
+  controls.enableZoom = false;
+  const arm = () => {
+    controls.enableZoom = true;
+    root.dataset.zoom = "on";
+  };
+  const disarm = () => {
+    controls.enableZoom = false;
+    root.dataset.zoom = "off";
+  };
+  root.dataset.zoom = "off";
 
   let content = null;
   let generation = 0;
@@ -223,6 +254,9 @@ function render({ model, el }) {
     draw();
   };
   renderer.domElement.addEventListener("dblclick", reframe);
+  renderer.domElement.addEventListener("pointerdown", arm);
+  root.addEventListener("pointerleave", disarm);
+  reset.addEventListener("click", reframe);
   const onHeight = () => {
     applyHeight();
     resize();
@@ -240,6 +274,9 @@ function render({ model, el }) {
     model.off("change:height", onHeight);
     observer.disconnect();
     renderer.domElement.removeEventListener("dblclick", reframe);
+    renderer.domElement.removeEventListener("pointerdown", arm);
+    root.removeEventListener("pointerleave", disarm);
+    reset.removeEventListener("click", reframe);
     controls.dispose();
     if (content) disposeObject(content);
     environment.dispose();
