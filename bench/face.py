@@ -1,11 +1,11 @@
 """The anywidget face (issue 11): widget models per app, saved-notebook growth, app visible time.
 
-1. Models: widget models (comms) one ``face_app`` creates, for the seed app and the largest corpus
+1. Models: widget models (comms) one ``app`` creates, for the seed app and the largest corpus
    form. Target 1 (the app is one anywidget).
 2. Size: a notebook that displays one face app and runs it 20 times with 4 images each, executed
    by nbclient with widget state saved, against the same notebook with no runs. Budget 50 KB.
 3. Latency: in JupyterLab under headless Chromium, the time from running a cell with
-   ``face_app(<largest corpus form>)`` to the app being drawn (``.fw-app[data-ready='1']``), three
+   ``app(<largest corpus form>)`` to the app being drawn (``.fw-app[data-ready='1']``), three
    times after a warm-up cell. Budget 300 ms.
 
 Run: ``.venv/bin/python bench/face.py`` (writes its section of bench/RESULTS.md).
@@ -33,7 +33,7 @@ def count_models(path: Path) -> dict[str, tuple[int, int]]:
     from ipywidgets.widgets.widget import _instances
 
     from falwidgets.client import AsyncClient
-    from falwidgets.runner import face_app
+    from falwidgets.runner import app
     from falwidgets.runner._backend import local_server
     from falwidgets.schema import load_endpoint
 
@@ -41,7 +41,7 @@ def count_models(path: Path) -> dict[str, tuple[int, int]]:
     client = AsyncClient(base_url=local_server().url)
     for name, source in (("fal-ai/flux-realism", "fal-ai/flux-realism"), (path.stem, path)):
         before = set(_instances)
-        app = face_app(load_endpoint(source), client=client)
+        app = app(load_endpoint(source), client=client)
         made = [_instances[k] for k in set(_instances) - before]
         out[name] = (len(made), sum(type(m).__name__ != "Layout" for m in made))
         app.close()
@@ -49,7 +49,7 @@ def count_models(path: Path) -> dict[str, tuple[int, int]]:
 
 
 def measure_size(workdir: Path) -> tuple[int, int]:
-    setup = ["from falwidgets.runner import face_app\nui = face_app('fal-ai/flux-realism')\nui"]
+    setup = ["from falwidgets.runner import app\nui = app('fal-ai/flux-realism')\nui"]
     runs = [
         f"ui.run({{'prompt': 'a lighthouse, take {i}', 'seed': {i}, 'num_images': {IMAGES}, "
         "'num_inference_steps': 4});"
@@ -103,10 +103,10 @@ def measure_latency(path: Path, workdir: Path) -> list[float]:
         )
         lab = Lab(server, context, ROOT / "tests" / "artifacts")
         cells = [
-            "from falwidgets.runner import face_app\n"
+            "from falwidgets.runner import app\n"
             "from falwidgets.schema import load_endpoint\n"
-            "face_app('fal-ai/flux-realism')",  # warm: imports, local server, the bundle
-            f"face_app(load_endpoint({str(path)!r}))",
+            "app('fal-ai/flux-realism')",  # warm: imports, local server, the bundle
+            f"app(load_endpoint({str(path)!r}))",
         ]
         page = lab.run_notebook(cells, "bench-face-latency")
         times = [page.evaluate(_TIME_CELL_JS, [1, 10_000]) / 1000 for _ in range(3)]

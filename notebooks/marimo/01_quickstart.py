@@ -21,9 +21,9 @@ def _():
 
 @app.cell
 def _():
-    from falwidgets.runner import face_app
+    from falwidgets.runner import app
 
-    ui = face_app("fal-ai/flux-realism")
+    ui = app("fal-ai/flux-realism")
     ui
     return (ui,)
 

@@ -14,17 +14,17 @@ def _():
 
 @app.cell
 def _():
-    from falwidgets.runner import face_app
+    from falwidgets.runner import app
 
-    flux = face_app("fal-ai/flux-realism")
+    flux = app("fal-ai/flux-realism")
     frames = flux.run({"prompt": "a red fox in fresh snow", "num_images": 2, "seed": 1})
     flux
-    return face_app, frames
+    return app, frames
 
 
 @app.cell
-def _(face_app, frames):
-    toon = face_app("fal-ai/toon-crafter")
+def _(app, frames):
+    toon = app("fal-ai/toon-crafter")
     urls = [image["url"] for image in frames["images"]]
     clip = toon.run({"keyframe_image_urls": urls, "prompt": "a fox turning its head", "steps": 10})
     print(clip["video"]["url"])
@@ -33,8 +33,8 @@ def _(face_app, frames):
 
 
 @app.cell
-def _(face_app, frames):
-    game = face_app("anthonywu/gamecraft")
+def _(app, frames):
+    game = app("anthonywu/gamecraft")
     first = frames["images"][0]
     walk = game.run(
         {

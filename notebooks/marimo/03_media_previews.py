@@ -28,7 +28,7 @@ def _():
     import falwidgets
     import falwidgets.runner
 
-    images = falwidgets.runner.face_app("fal-ai/imagen4/preview")
+    images = falwidgets.runner.app("fal-ai/imagen4/preview")
     shots = images.run({"prompt": "three ceramic cups on a wooden table", "num_images": 2})
     images
     return falwidgets, shots
@@ -45,7 +45,7 @@ def _(mo):
 
 @app.cell
 def _(falwidgets, shots):
-    video = falwidgets.runner.face_app("fal-ai/toon-crafter")
+    video = falwidgets.runner.app("fal-ai/toon-crafter")
     keyframes = [image["url"] for image in shots["images"]]
     video.run({"keyframe_image_urls": keyframes, "prompt": "the cups slide together", "steps": 10})
     video
@@ -54,7 +54,7 @@ def _(falwidgets, shots):
 
 @app.cell
 def _(falwidgets):
-    music = falwidgets.runner.face_app("fal-ai/minimax-music/v1.5")
+    music = falwidgets.runner.app("fal-ai/minimax-music/v1.5")
     music.run(
         {
             "prompt": "calm lo-fi piano, rain in the background",
@@ -67,7 +67,7 @@ def _(falwidgets):
 
 @app.cell
 def _(falwidgets, shots):
-    mesh = falwidgets.runner.face_app("fal-ai/meshy/v5/multi-image-to-3d")
+    mesh = falwidgets.runner.app("fal-ai/meshy/v5/multi-image-to-3d")
     mesh.run({"image_urls": [shots["images"][0]["url"]]})
     mesh
     return
@@ -75,7 +75,7 @@ def _(falwidgets, shots):
 
 @app.cell
 def _(falwidgets, shots):
-    detect = falwidgets.runner.face_app("fal-ai/moondream3-preview/detect")
+    detect = falwidgets.runner.app("fal-ai/moondream3-preview/detect")
     found = detect.run({"image_url": shots["images"][0]["url"], "prompt": "cup"})
     print(len(found["objects"]), "objects")
     detect
@@ -93,7 +93,7 @@ def _(mo):
 
 @app.cell
 def _(falwidgets):
-    stream = falwidgets.runner.face_app("fal-ai/flux-krea-lora/stream")
+    stream = falwidgets.runner.app("fal-ai/flux-krea-lora/stream")
     stream.run({"prompt": "a paper boat on a pond", "num_inference_steps": 8})
     stream
     return

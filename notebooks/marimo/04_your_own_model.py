@@ -51,9 +51,9 @@ def _():
 @app.cell
 def _():
     import falwidgets
-    from falwidgets.runner import face_app
+    from falwidgets.runner import app
 
-    ui = face_app("me/badge")
+    ui = app("me/badge")
     out = ui.run({"text": "falwidgets", "size": 320})
     print(out["image"]["width"], out["image"]["url"])
     ui

@@ -53,7 +53,7 @@ def _(falwidgets, proxy, tokens):
     # --- student ---
     my_token = tokens[0]
     client = falwidgets.AsyncClient(key=my_token, proxy_url=proxy.url)
-    ui = falwidgets.runner.face_app(
+    ui = falwidgets.runner.app(
         "fal-ai/flux-realism", client=client
     )  # what the teacher handed out
     # the token goes only to the proxy; a FAL_KEY in the environment is never sent there
@@ -72,7 +72,7 @@ def _(mo):
 
 @app.cell
 def _(client, falwidgets):
-    other = falwidgets.runner.face_app("fal-ai/imagen4/preview", client=client)
+    other = falwidgets.runner.app("fal-ai/imagen4/preview", client=client)
     try:
         other.run({"prompt": "not allowed here"})
     except falwidgets.FalError as error:

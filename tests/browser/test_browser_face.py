@@ -20,7 +20,7 @@ COMPOSED = """\
 import anywidget, traitlets
 from pydantic import BaseModel
 from falwidgets.widgets import widget_registered
-from falwidgets.widgets._face import face_form
+from falwidgets.widgets._form import form
 class Bump(anywidget.AnyWidget):
     _esm = '''export default { render({ model, el }) {
       const b = document.createElement('button'); b.className = 'bump';
@@ -32,18 +32,18 @@ class Rate(BaseModel):
     rating: int = 1
     note: str = ''
 with widget_registered(lambda s: s.name == 'rating', lambda spec: Bump()):
-    rate = face_form(Rate)
+    rate = form(Rate)
 rate"""
 
 CELLS = [
     "import json\n"
     "from falwidgets.client import AsyncClient\n"
-    "from falwidgets.runner._face_app import face_app\n"
+    "from falwidgets.runner._app import app\n"
     "from falwidgets.runner._backend import local_server\n"
     "server = local_server()",
-    "flux = face_app('fal-ai/flux-realism')\nflux",
+    "flux = app('fal-ai/flux-realism')\nflux",
     # not a demo of the local server: a client of our own keeps Run on (local checks come first)
-    "big = face_app('fal-ai/post-processing', client=AsyncClient(base_url=server.url))\nbig",
+    "big = app('fal-ai/post-processing', client=AsyncClient(base_url=server.url))\nbig",
     COMPOSED,
 ]
 

@@ -26,22 +26,22 @@ def _():
     import marimo as mo
     from falwidgets.client import AsyncClient
     from falwidgets.runner._backend import local_server
-    from falwidgets.runner._face_app import face_app
+    from falwidgets.runner._app import app
 
     server = local_server()
-    return AsyncClient, face_app, mo, server
+    return AsyncClient, app, mo, server
 
 
 @app.cell
-def _(face_app):
-    flux = face_app("fal-ai/flux-realism")
+def _(app):
+    flux = app("fal-ai/flux-realism")
     flux
     return (flux,)
 
 
 @app.cell
-def _(AsyncClient, face_app, server):
-    big = face_app("fal-ai/post-processing", client=AsyncClient(base_url=server.url))
+def _(AsyncClient, app, server):
+    big = app("fal-ai/post-processing", client=AsyncClient(base_url=server.url))
     big
     return (big,)
 

@@ -12,7 +12,7 @@ from face_page import page_html
 from widget_specs import IMAGE_SIZE, field, obj
 
 from falwidgets.schema import FieldSpec
-from falwidgets.widgets._face import FaceForm
+from falwidgets.widgets._form import Form
 
 pytestmark = pytest.mark.browser
 
@@ -45,7 +45,7 @@ SPEC = obj(
 
 @pytest.fixture
 def page(browser_context: Any, tmp_path: Path) -> Any:
-    form = FaceForm(SPEC)
+    form = Form(SPEC)
     html = tmp_path / "form.html"
     html.write_text(page_html(form))
     tab = browser_context.new_page()

@@ -11,13 +11,13 @@ from collections.abc import Callable
 import httpx
 import pytest
 from app_fixtures import accepted_stuck
+from falwidgets.runner._panes import LogPane
 from history_helpers import browser_says
 
 import falwidgets
 from _wait import async_wait_until
 from falwidgets.client import AsyncClient, RetryPolicy
 from falwidgets.runner import App, Sweep
-from falwidgets.runner._panes import LogPane
 
 IMAGE = "fal-ai/flux-realism"
 HOSTILE = "<img src=x onerror=alert(1)>"

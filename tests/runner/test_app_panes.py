@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from falwidgets.runner._panes import MAX_LOG_LINES, Banner, LogPane, StatusLine
 
 from falwidgets.client import AsyncClient, Completed, InProgress, Queued, RateLimited
 from falwidgets.runner._errors import describe, register_error_title
-from falwidgets.runner._panes import MAX_LOG_LINES, Banner, LogPane, StatusLine
 from falwidgets.runner._run import Run, apply_status
 
 

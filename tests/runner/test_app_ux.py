@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 import httpx
+from falwidgets.runner._panes import LogPane, StatusLine
 from history_helpers import browser_says
 
 import falwidgets
@@ -20,7 +21,6 @@ from falwidgets.runner import App
 from falwidgets.runner._entry import EntryView
 from falwidgets.runner._history import varying_keys
 from falwidgets.runner._history_widget import row_of
-from falwidgets.runner._panes import LogPane, StatusLine
 
 IMAGE = "fal-ai/flux-realism"
 DETECT = "fal-ai/moondream3-preview/detect"

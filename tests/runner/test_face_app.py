@@ -1,4 +1,4 @@
-"""FaceApp (one anywidget per app) against the real local server: status, logs, progress,
+"""App (one anywidget per app) against the real local server: status, logs, progress,
 results, one submission per double click, refusals, 422s, banners, cancel, code, header."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 
 import falwidgets
 from falwidgets.client import AsyncClient
-from falwidgets.runner._face_app import FaceApp, face_app, progress_of
+from falwidgets.runner._app import App, app, progress_of
 from falwidgets.runner._run import Run
 
 
@@ -35,14 +35,14 @@ def _submissions(server: object, endpoint: str) -> int:
     return sum(c["count"] for c in data["submissions"] if c["endpoint"] == endpoint)
 
 
-def _messages(ui: FaceApp) -> list[dict]:
+def _messages(ui: App) -> list[dict]:
     sent: list[dict] = []
     ui.send = lambda msg, buffers=None: sent.append(msg)  # type: ignore[method-assign]
     return sent
 
 
 def test_run_fills_status_logs_progress_and_result(local_server: object) -> None:
-    ui = face_app("fal-ai/flux-realism", client=_client(local_server))
+    ui = app("fal-ai/flux-realism", client=_client(local_server))
     assert ui.form is ui  # one widget model for the whole app
     assert {"status", "logs", "result", "banner", "header", "busy"} <= set(ui.get_state())
     out = ui.run({"prompt": "a cat on a mat", "seed": 5, "num_images": 2})
@@ -60,7 +60,7 @@ def test_run_fills_status_logs_progress_and_result(local_server: object) -> None
 
 
 def test_a_double_click_submits_once(local_server: object, echo_endpoint: str) -> None:
-    ui = face_app(echo_endpoint, client=_client(local_server))
+    ui = app(echo_endpoint, client=_client(local_server))
     ui.value = {"text": "dbl", "steps": 40}
     before = _submissions(local_server, echo_endpoint)
 
@@ -78,7 +78,7 @@ def test_a_double_click_submits_once(local_server: object, echo_endpoint: str) -
 def test_invalid_input_is_not_sent_and_the_first_bad_field_is_focused(
     local_server: object, echo_endpoint: str
 ) -> None:
-    ui = face_app(echo_endpoint, client=_client(local_server))
+    ui = app(echo_endpoint, client=_client(local_server))
     sent = _messages(ui)
     before = _submissions(local_server, echo_endpoint)
     run = ui.submit({"text": "x" * 40, "steps": 1})
@@ -95,7 +95,7 @@ def test_invalid_input_is_not_sent_and_the_first_bad_field_is_focused(
 def test_a_failed_run_shows_one_banner_with_the_request_id(
     local_server: object, echo_endpoint: str
 ) -> None:
-    ui = face_app(echo_endpoint, client=_client(local_server))
+    ui = app(echo_endpoint, client=_client(local_server))
     ui.run({"text": "ok", "steps": 1})
     with pytest.raises(falwidgets.FalError):
         ui.run({"text": "bad", "steps": 1, "fail": "<b>boom</b>"})
@@ -106,7 +106,7 @@ def test_a_failed_run_shows_one_banner_with_the_request_id(
 
 
 def test_a_server_422_marks_the_field(local_server: object) -> None:
-    ui = face_app("fal-ai/flux-realism", client=_client(local_server))
+    ui = app("fal-ai/flux-realism", client=_client(local_server))
     sent = _messages(ui)
     # image_size width beyond the server's limit: the local check lets the preset through
     ui.value = {"prompt": "x", "image_size": {"width": 5, "height": 5}, "num_images": 99}
@@ -120,7 +120,7 @@ def test_a_server_422_marks_the_field(local_server: object) -> None:
 
 
 def test_cancel_stops_the_run(local_server: object, echo_endpoint: str) -> None:
-    ui = face_app(echo_endpoint, client=_client(local_server))
+    ui = app(echo_endpoint, client=_client(local_server))
 
     async def start() -> Run:  # on a running loop (a kernel's): submit returns at once
         return ui.submit({"text": "slow", "steps": 2000})
@@ -133,7 +133,7 @@ def test_cancel_stops_the_run(local_server: object, echo_endpoint: str) -> None:
 
 
 def test_header_code_example_and_reset(local_server: object) -> None:
-    ui = face_app("fal-ai/flux-realism", client=_client(local_server))
+    ui = app("fal-ai/flux-realism", client=_client(local_server))
     assert ui.header == {
         "title": "Flux realism",
         "endpoint_id": "fal-ai/flux-realism",
@@ -153,14 +153,14 @@ def test_header_code_example_and_reset(local_server: object) -> None:
 
 def test_no_key_in_state_or_repr(local_server: object, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FAL_KEY", "secret-id:secret-key")
-    ui = face_app("fal-ai/flux-realism", client=_client(local_server))
+    ui = app("fal-ai/flux-realism", client=_client(local_server))
     ui.handle_message({"type": "code"}, [])
     blob = json.dumps({k: v for k, v in ui.get_state().items() if not k.startswith("_")})
     assert "secret-key" not in blob and "secret-key" not in repr(ui)
 
 
 def test_unserved_endpoint_disables_run_with_the_reason() -> None:
-    ui = face_app("fal-ai/post-processing")
+    ui = app("fal-ai/post-processing")
     if ui.backend.local:
         assert "not served by the local server" in ui.disabled_reason
 
@@ -183,7 +183,7 @@ def test_banner_titles_name_the_plain_cause() -> None:
     import httpx
 
     from falwidgets.client import AuthError, RateLimited
-    from falwidgets.runner._face_app import banner_of
+    from falwidgets.runner._app import banner_of
 
     refused = AuthError("403: app 'fal-ai/imagen4' is not allowed here (endpoint_not_allowed)")
     assert banner_of(refused, None)["title"] == "The proxy refused this endpoint"
@@ -201,7 +201,7 @@ def test_banner_titles_name_the_plain_cause() -> None:
 def test_refused_run_says_not_sent_and_dims_the_old_result(
     local_server: object, echo_endpoint: str
 ) -> None:
-    ui = face_app(echo_endpoint, client=_client(local_server))
+    ui = app(echo_endpoint, client=_client(local_server))
     ui.run({"text": "ok", "steps": 1})
     ui.submit({"text": "x" * 40, "steps": 1})
     assert ui.status == {"state": "refused", "text": "Not sent: fix 1 field"}
@@ -209,7 +209,7 @@ def test_refused_run_says_not_sent_and_dims_the_old_result(
 
 
 def test_copy_code_holds_only_what_differs_from_the_defaults(local_server: object) -> None:
-    ui = face_app("fal-ai/flux-realism", client=_client(local_server))
+    ui = app("fal-ai/flux-realism", client=_client(local_server))
     ui.value = {"prompt": "a fox", "num_images": 2}
     snippet = ui.snippets()["falwidgets"]
     assert "'prompt': 'a fox'" in snippet and "'num_images': 2" in snippet

@@ -1,4 +1,4 @@
-"""Behaviours of the classic App, checked on FaceApp (the one-anywidget app that replaces it):
+"""Behaviours of the classic App, checked on App (the one-anywidget app that replaces it):
 streaming, queue position, targets, credentials, deadlines, close, uploaders, uploads in flight."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from PIL import Image
 
 import falwidgets
 from falwidgets.client import AsyncClient, Client, RetryPolicy
-from falwidgets.runner._face_app import FaceApp, face_app
+from falwidgets.runner._app import App, app
 
 
 def _client(server: object) -> AsyncClient:
@@ -52,7 +52,7 @@ def _wait(predicate: Callable[[], bool], timeout: float = 30.0) -> None:
 
 
 def test_streaming_replaces_partials_and_is_journalled(local_server: object) -> None:
-    ui = face_app("fal-ai/flux-krea-lora/stream", client=_client(local_server))
+    ui = app("fal-ai/flux-krea-lora/stream", client=_client(local_server))
     assert ui.streaming
     seen: list[str] = []
     ui.observe(lambda ch: seen.append(json.dumps(ch["new"])), "result")
@@ -65,7 +65,7 @@ def test_streaming_replaces_partials_and_is_journalled(local_server: object) -> 
 
 
 def test_status_reports_the_queue_position() -> None:
-    ui = face_app("fal-ai/flux-realism", client=_fake(_stuck_queue), timeout=30)
+    ui = app("fal-ai/flux-realism", client=_fake(_stuck_queue), timeout=30)
     seen: list[dict] = []
     ui.observe(lambda ch: seen.append(dict(ch["new"])), "status")
 
@@ -84,33 +84,33 @@ def test_status_reports_the_queue_position() -> None:
 
 
 def test_served_function_and_model_targets(local_server: object, echo_endpoint: str) -> None:
-    ui = face_app(_echo, client=_client(local_server))
+    ui = app(_echo, client=_client(local_server))
     assert ui.endpoint == echo_endpoint and {"text", "steps"} <= set(ui.fields)
     assert "test/echo" in ui.code()
-    bare = face_app(EchoIn)
+    bare = app(EchoIn)
     assert bare.endpoint is None and bare.disabled_reason.startswith("No endpoint")
     with pytest.raises(RuntimeError, match="no endpoint"):
         bare.run({"text": "x"})
     with pytest.raises(TypeError, match="endpoint id"):
-        face_app(42)
+        app(42)
 
     def not_served() -> None: ...
 
     with pytest.raises(TypeError, match="not served"):
-        face_app(not_served)
+        app(not_served)
 
 
 @pytest.mark.parametrize(
     "base_url", ["https://user:SECRETPW@proxy.example.org/", "https://proxy.example.org/t/SECRET1"]
 )
 def test_credentials_in_a_client_url_never_reach_the_page(base_url: str) -> None:
-    ui = face_app("fal-ai/flux-realism", client=AsyncClient(base_url=base_url))
+    ui = app("fal-ai/flux-realism", client=AsyncClient(base_url=base_url))
     state = json.dumps({k: v for k, v in ui.get_state().items() if not k.startswith("_")})
     assert "SECRET" not in state and "proxy.example.org" in ui.note
 
 
 def test_deadline_raises_deadline_exceeded_with_the_request_id() -> None:
-    ui = face_app("fal-ai/flux-realism", client=_fake(_stuck_queue), timeout=1.0)
+    ui = app("fal-ai/flux-realism", client=_fake(_stuck_queue), timeout=1.0)
     with pytest.raises(falwidgets.DeadlineExceeded) as caught:
         ui.run({"prompt": "never"})
     assert caught.value.request_id == "rid-stuck"
@@ -126,8 +126,8 @@ def test_close_while_queued_cancels_on_the_server() -> None:
             cancels.append(str(request.url))
         return _stuck_queue(request)
 
-    async def scenario() -> tuple[FaceApp, object]:
-        ui = face_app("fal-ai/flux-realism", client=_fake(answer), timeout=30)
+    async def scenario() -> tuple[App, object]:
+        ui = app("fal-ai/flux-realism", client=_fake(answer), timeout=30)
         run = ui.submit({"prompt": "y"})
         for _ in range(200):
             if run.state == "queued":
@@ -152,16 +152,16 @@ def test_uploader_and_data_uris_are_forwarded(local_server: object) -> None:
         seen.append(name)
         return "https://files.example/" + name
 
-    ui = face_app("fal-ai/post-processing", client=_client(local_server), uploader=mine)
+    ui = app("fal-ai/post-processing", client=_client(local_server), uploader=mine)
     ui.upload(["image_url"], b"x", "image/png", "a.png")
     ui.wait_uploads(10)
     assert seen == ["a.png"] and ui.value["image_url"] == "https://files.example/a.png"
-    inline = face_app("fal-ai/post-processing", client=_client(local_server), data_uris=True)
+    inline = app("fal-ai/post-processing", client=_client(local_server), data_uris=True)
     inline.upload(["image_url"], b"x", "image/png", "b.png")
     inline.wait_uploads(10)
     assert inline.value["image_url"].startswith("data:image/png;base64,")
     with pytest.raises(TypeError, match="either"):
-        face_app("fal-ai/post-processing", uploader=mine, data_uris=True)
+        app("fal-ai/post-processing", uploader=mine, data_uris=True)
 
 
 def test_run_waits_for_uploads_in_flight_off_the_kernel(local_server: object) -> None:
@@ -172,7 +172,7 @@ def test_run_waits_for_uploads_in_flight_off_the_kernel(local_server: object) ->
         assert gate.wait(10), "the test never opened the gate"
         return sync.upload(data, content_type, name)
 
-    ui = face_app("fal-ai/moondream3-preview/detect", client=_client(local_server), uploader=slow)
+    ui = app("fal-ai/moondream3-preview/detect", client=_client(local_server), uploader=slow)
     ui.fill_example()
     buffer = io.BytesIO()
     Image.new("RGB", (32, 32), "red").save(buffer, "PNG")

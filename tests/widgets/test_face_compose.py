@@ -10,7 +10,7 @@ import traitlets
 from widget_specs import field, obj
 
 from falwidgets.widgets import widget_registered
-from falwidgets.widgets._face import _ES_CONTROLS, FaceForm, register_control
+from falwidgets.widgets._form import _ES_CONTROLS, Form, register_control
 
 
 class Stars(anywidget.AnyWidget):
@@ -29,7 +29,7 @@ SPEC = obj(
 
 def test_a_registered_widget_is_a_composed_child_kept_in_step() -> None:
     with widget_registered(lambda s: s.name == "rating", lambda spec: Stars()):
-        form = FaceForm(SPEC)
+        form = Form(SPEC)
     (child,) = form.children
     assert isinstance(child, Stars) and child.value == 3  # starts at the field's value
     node = next(p for p in form.spec["properties"] if p["name"] == "rating")
@@ -45,7 +45,7 @@ def test_a_registered_widget_is_a_composed_child_kept_in_step() -> None:
 
 def test_a_stock_ipywidget_is_composed_too() -> None:
     with widget_registered(int, lambda spec: w.IntSlider(min=0, max=5)):
-        form = FaceForm(SPEC)
+        form = Form(SPEC)
     (child,) = form.children
     child.value = 4
     assert form.value["rating"] == 4
@@ -56,14 +56,14 @@ def test_a_widget_without_value_is_refused() -> None:
         widget_registered(int, lambda spec: w.Button(description="no value")),
         pytest.raises(TypeError, match="no `value` trait"),
     ):
-        FaceForm(SPEC)
+        Form(SPEC)
 
 
 def test_es_module_controls_travel_only_where_used() -> None:
     esm = "export default (node, bind) => ({ el: document.createElement('b'), update() {} });"
     register_control("string", "shout", esm)
     try:
-        form = FaceForm(SPEC)
+        form = Form(SPEC)
         node = next(p for p in form.spec["properties"] if p["name"] == "name")
         assert node["control"] == "shout" and form._controls == {"shout": esm}
         with pytest.raises(ValueError, match="identifier"):
@@ -72,4 +72,4 @@ def test_es_module_controls_travel_only_where_used() -> None:
             register_control("string", "x", "console.log(1)")
     finally:
         _ES_CONTROLS.clear()
-    assert FaceForm(SPEC)._controls == {}
+    assert Form(SPEC)._controls == {}

@@ -1,4 +1,4 @@
-"""FaceForm (one anywidget per form): spec JSON, layout, value/errors, show_errors, handles,
+"""Form (one anywidget per form): spec JSON, layout, value/errors, show_errors, handles,
 uploads through binary messages, code, and the ES module it ships."""
 
 from __future__ import annotations
@@ -13,21 +13,21 @@ from pydantic import BaseModel, Field, ValidationError
 from widget_specs import IMAGE_SIZE, field, obj
 
 from falwidgets.schema import MISSING, load_endpoint
-from falwidgets.widgets._face import FaceForm, data_uri_uploader, face_form, set_at
+from falwidgets.widgets._form import Form, data_uri_uploader, form, set_at
 from falwidgets.widgets._spec_json import choice_label, control_for, layout, spec_json
 
 
 @pytest.fixture
-def flux(seeds_dir: Path) -> FaceForm:
-    return face_form(seeds_dir / "fal-ai__flux-realism.json")
+def flux(seeds_dir: Path) -> Form:
+    return form(seeds_dir / "fal-ai__flux-realism.json")
 
 
-def _browser_sets(form: FaceForm, value: dict) -> None:
+def _browser_sets(form: Form, value: dict) -> None:
     """What an edit in the browser does: a state update under the property lock."""
     form.set_state({"value": value})
 
 
-def test_one_widget_model_with_its_bundle(flux: FaceForm) -> None:
+def test_one_widget_model_with_its_bundle(flux: Form) -> None:
     state = flux.get_state()
     assert {"spec", "value", "errors", "_esm", "_css"} <= set(state)
     assert "mountForm" not in state["_esm"] or "export" in state["_esm"]  # minified ES module
@@ -36,7 +36,7 @@ def test_one_widget_model_with_its_bundle(flux: FaceForm) -> None:
     json.dumps(state["spec"])  # the tree is plain JSON
 
 
-def test_layout_puts_prompt_size_count_seed_up_front(flux: FaceForm) -> None:
+def test_layout_puts_prompt_size_count_seed_up_front(flux: Form) -> None:
     lay = flux.spec["layout"]
     assert lay["main"] == ["prompt", "image_size", "num_images", "seed"]
     rest = [name for g in lay["groups"] for name in g["fields"]]
@@ -64,7 +64,7 @@ def test_form_with_no_required_field_still_has_a_main_section() -> None:
     assert layout(spec)["main"] == ["f0", "f1", "f2"]
 
 
-def test_image_size_presets_have_human_labels_and_real_sizes(flux: FaceForm) -> None:
+def test_image_size_presets_have_human_labels_and_real_sizes(flux: Form) -> None:
     node = next(p for p in flux.spec["properties"] if p["name"] == "image_size")
     assert node["control"] == "image_size"
     by_value = {p["value"]: p for p in node["presets"]}
@@ -109,7 +109,7 @@ def test_controls_come_from_the_registry_table() -> None:
     assert n["slider"] is True and n["step"] == 1
 
 
-def test_value_from_python_keeps_defaults_and_reports_unknown_keys(flux: FaceForm) -> None:
+def test_value_from_python_keeps_defaults_and_reports_unknown_keys(flux: Form) -> None:
     flux.value = {"prompt": "a dog", "num_inference_steps": 12, "nonsense": 1}
     assert flux.value["guidance_scale"] == 3.5 and "nonsense" not in flux.value
     assert {"loc": ["nonsense"], "msg": "Not a field of this form", "type": "extra_forbidden"} in (
@@ -117,7 +117,7 @@ def test_value_from_python_keeps_defaults_and_reports_unknown_keys(flux: FaceFor
     )
 
 
-def test_value_from_the_browser_is_taken_as_is_and_checked(flux: FaceForm) -> None:
+def test_value_from_the_browser_is_taken_as_is_and_checked(flux: Form) -> None:
     value = {k: v for k, v in flux.value.items() if k != "guidance_scale"}
     _browser_sets(flux, {**value, "prompt": "x", "num_inference_steps": "many"})
     assert "guidance_scale" not in flux.value  # a switched-off field stays off
@@ -127,14 +127,14 @@ def test_value_from_the_browser_is_taken_as_is_and_checked(flux: FaceForm) -> No
     assert flux.errors == []
 
 
-def test_required_fields_are_reported_on_validate_not_while_typing(flux: FaceForm) -> None:
+def test_required_fields_are_reported_on_validate_not_while_typing(flux: Form) -> None:
     assert flux.errors == []  # a fresh form is not red
     errors = flux.validate()
     assert errors == [{"loc": ["prompt"], "msg": "Field required", "type": "missing"}]
 
 
 def test_show_errors_accepts_every_shape_and_keeps_marks_until_the_field_changes(
-    flux: FaceForm,
+    flux: Form,
 ) -> None:
     sent: list = []
     flux.send = lambda msg, buffers=None: sent.append(msg)  # type: ignore[method-assign]
@@ -159,7 +159,7 @@ def test_show_errors_accepts_every_shape_and_keeps_marks_until_the_field_changes
     assert flux.fields["num_images"].error
 
 
-def test_model_validates_and_marks(flux: FaceForm) -> None:
+def test_model_validates_and_marks(flux: Form) -> None:
     with pytest.raises(ValidationError):
         flux.model()
     assert flux.fields["prompt"].error == "Field required"
@@ -167,7 +167,7 @@ def test_model_validates_and_marks(flux: FaceForm) -> None:
     assert flux.model().prompt == "a cat"
 
 
-def test_reset_and_example(flux: FaceForm) -> None:
+def test_reset_and_example(flux: Form) -> None:
     flux.fill_example()
     assert flux.value["prompt"]
     flux.fields["num_images"].value = 3
@@ -182,7 +182,7 @@ def test_null_example_means_not_set_and_round_trips() -> None:
         field("mode", "const", const="fast", nullable=True, required=False, examples=(None,)),
         field("text", "string", required=False),
     )
-    form = FaceForm(spec)
+    form = Form(spec)
     node = next(p for p in form.spec["properties"] if p["name"] == "mode")
     assert node["optional"] is True and "initial" not in node
     assert "mode" not in form.value
@@ -190,13 +190,13 @@ def test_null_example_means_not_set_and_round_trips() -> None:
     assert form.value == {"mode": None} and form.errors == []
 
 
-def test_pydantic_model_form_and_code(flux: FaceForm) -> None:
+def test_pydantic_model_form_and_code(flux: Form) -> None:
     class In(BaseModel):
         text: str = "hi"
         style: Literal["a", "b"] = "a"
 
-    form = face_form(In)
-    assert form.value == {"text": "hi", "style": "a"}
+    made = form(In)
+    assert made.value == {"text": "hi", "style": "a"}
     code = flux.code("falwidgets")
     assert "fal-ai/flux-realism" in code and "FAL_KEY" in code
     assert "fal.subscribe" in flux.code("javascript")
@@ -210,27 +210,27 @@ def test_uploads_travel_as_binary_messages_and_land_in_value(seeds_dir: Path) ->
         seen.append((data, content_type, name))
         return "https://cdn.example/" + name
 
-    form = face_form("fal-ai/post-processing", uploader=uploader)
+    made = form("fal-ai/post-processing", uploader=uploader)
     msg = {"type": "upload", "path": ["image_url"], "name": "cat.png", "mime": "image/png"}
-    form._on_message(form, msg, [memoryview(b"\x89PNG data")])
-    assert form.uploading or form.value.get("image_url")
-    form.wait_uploads(10)
+    made._on_message(made, msg, [memoryview(b"\x89PNG data")])
+    assert made.uploading or made.value.get("image_url")
+    made.wait_uploads(10)
     assert seen == [(b"\x89PNG data", "image/png", "cat.png")]
-    assert form.value["image_url"] == "https://cdn.example/cat.png"
-    assert "image_url" not in form.uploads  # no leftover spinner or "(0)" counter
+    assert made.value["image_url"] == "https://cdn.example/cat.png"
+    assert "image_url" not in made.uploads  # no leftover spinner or "(0)" counter
 
 
 def test_a_failed_upload_says_why_beside_the_field() -> None:
     def broken(data: bytes, content_type: str, name: str) -> str:
         raise OSError("storage is down")
 
-    form = face_form("fal-ai/post-processing", uploader=broken)
-    form._on_message(form, {"type": "upload", "path": ["image_url"], "name": "a.png"}, [b"x"])
-    form.wait_uploads(10)
-    state = form.uploads["image_url"]
+    made = form("fal-ai/post-processing", uploader=broken)
+    made._on_message(made, {"type": "upload", "path": ["image_url"], "name": "a.png"}, [b"x"])
+    made.wait_uploads(10)
+    state = made.uploads["image_url"]
     assert state["state"] == "failed" and "storage is down" in state["error"]
-    form._on_message(form, {"type": "upload", "path": ["nope"], "name": "b.png"}, [b"x"])
-    assert form.uploads["nope"]["state"] == "failed"
+    made._on_message(made, {"type": "upload", "path": ["nope"], "name": "b.png"}, [b"x"])
+    assert made.uploads["nope"]["state"] == "failed"
 
 
 def test_data_uri_uploader_and_set_at() -> None:

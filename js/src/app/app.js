@@ -6,8 +6,7 @@
 import { h, replace } from "../shared/dom.js";
 import { icon } from "../shared/icons.js";
 import { mountForm } from "../form/form.js";
-// TEMPORARY until face-results is merged: import { renderResults } from "../results/render.js";
-import { renderResults } from "./results_fallback.js";
+import { renderResults } from "../results/render.js";
 
 const CODE_TABS = [
   ["falwidgets", "Python"],
@@ -105,7 +104,9 @@ export function mountApp(model, { host = null } = {}) {
   const logs = h("details", { class: "fw-logs", hidden: true }, logSummary, logLines);
   const note = h("div", { class: "fw-note fw-muted" });
   const notice = h("div", { class: "fw-notice", hidden: true });
-  const results = renderResults(resultBox, model.get("result") || [], { model, send: (m) => model.send(m), dimmed: false, label: null });
+  // the shared result renderer (previews.describe blocks); `host` composes child widgets (GLB)
+  const resultCtx = () => ({ model, host, send: (m) => model.send(m), dimmed: false, label: null, kinds: model.get("kinds") || {} });
+  const results = renderResults(resultBox, model.get("result") || [], resultCtx());
 
   const paintRun = () => {
     const errors = model.get("errors") || [];
@@ -152,7 +153,7 @@ export function mountApp(model, { host = null } = {}) {
   };
   const paintResult = () => {
     const blocks = model.get("result") || [];
-    results.update(blocks);
+    results.update(blocks, resultCtx());
     empty.hidden = blocks.length > 0;
   };
   const paintPrevious = () => {
@@ -189,6 +190,7 @@ export function mountApp(model, { host = null } = {}) {
     "change:banner": () => { paintBanner(); clearPending(); },
     "change:logs": paintLogs,
     "change:result": paintResult,
+    "change:kinds": paintResult,
     "change:previous": paintPrevious,
     "change:note": paintNote,
     "msg:custom": (msg) => {

@@ -1,4 +1,4 @@
-// falwidgets App: the anywidget front end of falwidgets.runner.FaceApp (one model per app).
+// falwidgets App: the anywidget front end of falwidgets.runner.App (one model per app).
 import "../shared/theme.css";
 import "../form/form.css";
 import "./app.css";

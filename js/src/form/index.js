@@ -1,4 +1,4 @@
-// falwidgets Form: the anywidget front end of falwidgets.widgets.FaceForm (one model per form).
+// falwidgets Form: the anywidget front end of falwidgets.widgets.Form (one model per form).
 import "../shared/theme.css";
 import "./form.css";
 import { h } from "../shared/dom.js";

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from falwidgets.runner._app import App, app
 from falwidgets.runner._errors import register_error_title
-from falwidgets.runner._face_app import FaceApp, face_app
 from falwidgets.runner._history_widget import Comparison, History, history
 from falwidgets.runner._live import (
     LivePanel,
@@ -19,13 +18,11 @@ from falwidgets.runner._sweep_widget import Sweep, sweep
 __all__ = [
     "App",
     "Comparison",
-    "FaceApp",
     "History",
     "LivePanel",
     "LiveSession",
     "Sweep",
     "app",
-    "face_app",
     "history",
     "live",
     "live_controls",

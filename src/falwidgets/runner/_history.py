@@ -30,7 +30,7 @@ from falwidgets.runner._run import Run
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-    from falwidgets.runner._face_app import FaceApp as App
+    from falwidgets.runner._app import App
 
 __all__ = [
     "PROMPT_KEYS",

@@ -84,7 +84,7 @@ def shown_defaults(spec: Any, values: dict[str, Any]) -> dict[str, Any]:
     default that breaks its own field's type (fal-ai/flowedit: an `integer` defaulting to 1.5)
     is left to the server and marked on the field instead."""
     from falwidgets.schema import MISSING
-    from falwidgets.widgets._composite import initial_value
+    from falwidgets.widgets._spec_json import initial_value
 
     def broken_default(name: str, value: Any) -> bool:
         prop = known.get(name)
@@ -113,9 +113,8 @@ def check_endpoint(source: str) -> dict[str, Any]:
         "example_roundtrip": False,
         "build_ms": None,
         "error": None,
-        "face": None,  # the anywidget face builds with a real control per field (face_problems)
     }
-    forms: list[Form] = []
+    built: Form | None = None
     try:
         schema = load_endpoint(source)
         report["endpoint"] = schema.endpoint_id or source
@@ -123,8 +122,8 @@ def check_endpoint(source: str) -> dict[str, Any]:
             report.update(ok=None, error="no input schema")
             return report
         start = time.perf_counter()
-        built = Form(schema.input, endpoint_id=schema.endpoint_id, endpoint=schema, expand=True)
-        forms.append(built)
+        built = Form(schema.input, endpoint_id=schema.endpoint_id, endpoint=schema)
+        json.dumps(built.get_state()["spec"])  # the field tree goes to the browser as JSON
         report["build_ms"] = round((time.perf_counter() - start) * 1000, 2)
         report["fields"] = sum(1 for _ in schema.input.walk()) - 1
         report["fallback_fields"] = built.fallback_fields()
@@ -132,21 +131,20 @@ def check_endpoint(source: str) -> dict[str, Any]:
 
         value = dict(built.value)
         missed = _covers(shown_defaults(schema.input, schema.defaults()), value)
-        other = built  # the value back into the form (and then the example): one form each
-        other.value = value
+        built.value = value  # the value back into the form (and then the example)
         if missed:
             problems.append(f"defaults not shown: {missed}")
-        elif not _same(other.value, value) or other.errors:
-            problems.append(f"defaults do not round trip: {other.errors or other.value}")
+        elif not _same(built.value, value) or built.errors:
+            problems.append(f"defaults do not round trip: {built.errors or built.value}")
         else:
             report["defaults_roundtrip"] = True
 
         example = shown_defaults(schema.input, _prune(schema.input, schema.example()))
-        other.value = example
-        got = dict(other.value)
+        built.value = example
+        got = dict(built.value)
         missed = _covers(example, got)
-        if missed or other.errors:
-            problems.append(f"example not shown: {missed or other.errors}")
+        if missed or built.errors:
+            problems.append(f"example not shown: {missed or built.errors}")
         else:
             try:
                 schema.input_model().model_validate(got)
@@ -155,47 +153,17 @@ def check_endpoint(source: str) -> dict[str, Any]:
             else:
                 report["example_roundtrip"] = True
         if report["fallback_fields"]:
-            problems.append("fallback fields")
-        face = face_problems(schema)
-        report["face"] = not face
-        problems.extend(face)
+            problems.append(f"generic JSON box for {report['fallback_fields'][:5]}")
+        if schema.input.properties and not built.spec["layout"]["main"]:
+            problems.append("empty main section")
         report["ok"] = not problems
         report["error"] = "; ".join(problems)[:500] or None
     except Exception as exc:  # a crash is a finding, reported like the rest
         report["error"] = f"{type(exc).__name__}: {exc}"[:500]
     finally:
-        for made in forms:  # a check over 1,340 endpoints must not keep 2,680 forms' widgets
-            _close_tree(made)
+        if built is not None:  # a check over 1,340 endpoints must not keep 1,340 widget models
+            built.close()
     return report
-
-
-def _close_tree(widget: Any) -> None:
-    for child in getattr(widget, "children", ()):  # ipywidgets Box or not
-        _close_tree(child)
-    widget.close()
-
-
-def face_problems(schema: Any) -> list[str]:
-    """The anywidget face of the endpoint: it builds, its field tree is JSON, every typed field
-    has a real control (no JSON box) and the main section is not empty."""
-    import json
-
-    from falwidgets.widgets._face import FaceForm, _nodes
-
-    face = FaceForm(schema.input, endpoint_id=schema.endpoint_id, endpoint=schema)
-    try:
-        json.dumps(face.get_state()["spec"])
-        generic = [
-            ".".join(map(str, n["path"]))
-            for n in _nodes(face.spec)
-            if n["control"] == "json" and n["kind"] not in ("any", "object")
-        ]
-        out = [f"face: generic JSON box for {generic[:5]}"] if generic else []
-        if schema.input.properties and not face.spec["layout"]["main"]:
-            out.append("face: empty main section")
-        return out
-    finally:
-        face.close()
 
 
 def _percentile(values: list[float], q: float) -> float:
