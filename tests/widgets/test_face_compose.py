@@ -9,7 +9,7 @@ import pytest
 import traitlets
 from widget_specs import field, obj
 
-from falwidgets.widgets import widget_registered
+from falwidgets.widgets import register_widget
 from falwidgets.widgets._form import _ES_CONTROLS, Form, register_control
 
 
@@ -28,7 +28,7 @@ SPEC = obj(
 
 
 def test_a_registered_widget_is_a_composed_child_kept_in_step() -> None:
-    with widget_registered(lambda s: s.name == "rating", lambda spec: Stars()):
+    with register_widget(lambda s: s.name == "rating", lambda spec: Stars()):
         form = Form(SPEC)
     (child,) = form.children
     assert isinstance(child, Stars) and child.value == 3  # starts at the field's value
@@ -44,7 +44,7 @@ def test_a_registered_widget_is_a_composed_child_kept_in_step() -> None:
 
 
 def test_a_stock_ipywidget_is_composed_too() -> None:
-    with widget_registered(int, lambda spec: w.IntSlider(min=0, max=5)):
+    with register_widget(int, lambda spec: w.IntSlider(min=0, max=5)):
         form = Form(SPEC)
     (child,) = form.children
     child.value = 4
@@ -53,7 +53,7 @@ def test_a_stock_ipywidget_is_composed_too() -> None:
 
 def test_a_widget_without_value_is_refused() -> None:
     with (
-        widget_registered(int, lambda spec: w.Button(description="no value")),
+        register_widget(int, lambda spec: w.Button(description="no value")),
         pytest.raises(TypeError, match="no `value` trait"),
     ):
         Form(SPEC)

@@ -18,7 +18,6 @@ KEYS = {
     "example_roundtrip",
     "build_ms",
     "error",
-    "face",
 }
 
 
@@ -49,7 +48,6 @@ def test_check_seeds_and_a_no_input_endpoint(
             assert report["fallback_fields"] == [] and report["fields"] > 0
             assert report["defaults_roundtrip"] and report["example_roundtrip"]
             assert report["build_ms"] > 0
-            assert report["face"] is True
     assert summary["summary"] and summary["no_input_schema"] == 1 and summary["not_ok"] == 0
 
 

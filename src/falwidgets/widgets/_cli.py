@@ -134,8 +134,8 @@ def check_endpoint(source: str) -> dict[str, Any]:
         built.value = value  # the value back into the form (and then the example)
         if missed:
             problems.append(f"defaults not shown: {missed}")
-        elif not _same(built.value, value) or built.errors:
-            problems.append(f"defaults do not round trip: {built.errors or built.value}")
+        elif not _same(built.value, value) or _wrong(built.errors):
+            problems.append(f"defaults do not round trip: {_wrong(built.errors) or built.value}")
         else:
             report["defaults_roundtrip"] = True
 
@@ -143,8 +143,8 @@ def check_endpoint(source: str) -> dict[str, Any]:
         built.value = example
         got = dict(built.value)
         missed = _covers(example, got)
-        if missed or built.errors:
-            problems.append(f"example not shown: {missed or built.errors}")
+        if missed or _wrong(built.errors):
+            problems.append(f"example not shown: {missed or _wrong(built.errors)}")
         else:
             try:
                 schema.input_model().model_validate(got)
@@ -164,6 +164,12 @@ def check_endpoint(source: str) -> dict[str, Any]:
         if built is not None:  # a check over 1,340 endpoints must not keep 1,340 widget models
             built.close()
     return report
+
+
+def _wrong(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Errors about a value shown (not a required field the defaults leave empty, such as a
+    nested object's required URL: the user fills those in, the round trip cannot)."""
+    return [e for e in errors if e.get("type") != "missing"]
 
 
 def _percentile(values: list[float], q: float) -> float:

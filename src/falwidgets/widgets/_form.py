@@ -23,6 +23,7 @@ import traitlets
 from falwidgets import _static
 from falwidgets.schema import MISSING, FieldSpec
 from falwidgets.widgets._code import snippets
+from falwidgets.widgets._errors import normalize_errors
 from falwidgets.widgets._spec_json import Control, initial_value, spec_json
 from falwidgets.widgets._upload import Upload, wait_all
 
@@ -325,7 +326,7 @@ class Form(anywidget.AnyWidget):
         a `FalError` with `.errors`. The first marked field is opened and focused in the browser.
         Returns the errors that are not about a field of this form (shown above the form).
         """
-        items = error_items(errors)
+        items = normalize_errors(errors)  # every error shape, one rule (widgets/_errors)
         shown: list[Error] = []
         unplaced: list[Error] = []
         for err in items:
@@ -531,31 +532,6 @@ def example_of(spec: FieldSpec) -> dict[str, Any]:
         elif prop.kind == "object" and prop.required and prop.properties:
             out[prop.name] = example_of(prop)
     return out
-
-
-def error_items(errors: Any) -> list[Error]:
-    """Pydantic-shaped error dicts from whatever describes them (see `Form.show_errors`)."""
-    found = getattr(errors, "errors", None)
-    if callable(found):  # pydantic.ValidationError
-        try:
-            return list(found(include_url=False))
-        except TypeError:
-            return list(found())
-    if isinstance(found, list):  # falwidgets.ValidationError (the client's 422)
-        return error_items(found)
-    for attr in ("detail", "body"):
-        inner = getattr(errors, attr, None)
-        if inner is not None and not isinstance(errors, (dict, list)):
-            return error_items(inner)
-    if isinstance(errors, Mapping):
-        if "detail" in errors:
-            return error_items(errors["detail"])
-        return [dict(errors)]
-    if isinstance(errors, str):
-        return [{"loc": [], "msg": errors}]
-    if isinstance(errors, Iterable):
-        return [dict(e) if isinstance(e, Mapping) else {"loc": [], "msg": str(e)} for e in errors]
-    return [{"loc": [], "msg": str(errors)}]
 
 
 def form_parts(source: Any) -> dict[str, Any]:
