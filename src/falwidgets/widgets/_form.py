@@ -264,6 +264,8 @@ class Form(anywidget.AnyWidget):
                 out.extend(
                     {"loc": list(e["loc"]), "msg": str(e["msg"]), "type": str(e.get("type", ""))}
                     for e in found
+                    # an empty required part of a nested object (a file's url) waits for Run too
+                    if required or e.get("type") != "missing"
                 )
             elif required and prop.required and not prop.has_default:
                 out.append({"loc": [prop.name], "msg": "Field required", "type": "missing"})
