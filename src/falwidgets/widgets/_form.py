@@ -14,7 +14,7 @@ import copy
 import itertools
 import os
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import anywidget
@@ -267,6 +267,8 @@ class Form(anywidget.AnyWidget):
                     # an empty required part of a nested object (a file's url) waits for Run too
                     if required or e.get("type") != "missing"
                 )
+                if prop.role == "json" and isinstance(value[prop.name], str):
+                    out.extend(_json_errors(prop.name, value[prop.name]))
             elif required and prop.required and not prop.has_default:
                 out.append({"loc": [prop.name], "msg": "Field required", "type": "missing"})
         seen = {_key(e) for e in out}
@@ -517,6 +519,17 @@ def _arity(factory: Any) -> int:
     if any(p.kind == inspect.Parameter.VAR_POSITIONAL for p in params):
         return 2
     return len([p for p in params if p.kind in kinds])
+
+
+def _json_errors(name: str, text: str) -> list[Error]:
+    """A JSON-in-a-string field (role "json") must hold JSON: the server parses it."""
+    import json
+
+    try:
+        json.loads(text)
+    except ValueError as exc:
+        return [{"loc": [name], "msg": f"Invalid JSON: {exc}", "type": "json_invalid"}]
+    return []
 
 
 def _key(err: Error) -> tuple[str, str]:
