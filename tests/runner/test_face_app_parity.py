@@ -76,7 +76,7 @@ def test_status_reports_the_queue_position() -> None:
                 break
             await asyncio.sleep(0.02)
         ui.cancel()
-        await asyncio.wait_for(ui.wait(), 15)
+        await asyncio.wait_for(ui.wait_async(), 15)
 
     asyncio.run(scenario())
     queued = [s for s in seen if s.get("state") == "queued" and s.get("position") == 3]
@@ -182,7 +182,7 @@ def test_run_waits_for_uploads_in_flight_off_the_kernel(local_server: object) ->
         run = ui.submit()  # returns at once: the run waits for the file on the runner loop
         assert ui.status["text"] == "Waiting for uploads…" and not run.done
         gate.set()
-        await asyncio.wait_for(ui.wait(), 30)
+        await asyncio.wait_for(ui.wait_async(), 30)
         return run
 
     run = asyncio.run(scenario())

@@ -130,7 +130,17 @@ def header_of(target: Target, endpoint: str | None) -> dict[str, Any]:
 
 
 class App(Form):
-    """Form + Run/Cancel + status + logs + result for one endpoint (see :func:`app`)."""
+    """Form + Run/Cancel + status + logs + result for one endpoint (see :func:`app`).
+
+    Running, the same on ``App``, ``Sweep`` and ``History``: ``run()`` blocks and returns the
+    result (here the output; it raises the run's error), ``await arun()`` is its coroutine twin
+    returning the same, ``wait()`` blocks until the work in flight (runs started with the Run
+    button or :meth:`submit`) has finished and ``await wait_async()`` is its twin; both return the
+    object itself. :meth:`submit` starts a run and returns the :class:`Run` at once.
+
+    The client is the kernel's shared one unless you pass yours; :meth:`close` closes the widget
+    and cancels runs, never a client.
+    """
 
     status = traitlets.Dict().tag(sync=True)
     logs = traitlets.List().tag(sync=True)

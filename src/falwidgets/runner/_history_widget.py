@@ -139,7 +139,14 @@ class Comparison(anywidget.AnyWidget):
 class History(_resume.HistoryResume, anywidget.AnyWidget):
     """Past runs, newest first; Load / Rerun / Compare answer under the row clicked.
 
-    ``run()``-style waiting: ``await history.wait()`` until resumed runs have finished.
+    Running, the same on ``App``, ``Sweep`` and ``History``: ``run()`` blocks and returns the
+    result and ``await arun()`` is its twin, but a history starts no work of its own (so it has
+    neither; :meth:`rerun` starts a run in an app); ``wait()`` blocks until the work in flight
+    (resumed runs, followed reruns) has finished and ``await wait_async()`` is its twin; both
+    return the history.
+
+    The client is the one passed, else the app's, else the kernel's shared one; :meth:`close`
+    never closes it.
     """
 
     _esm = bundle("history")

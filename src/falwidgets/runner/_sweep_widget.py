@@ -43,8 +43,13 @@ def images_of(output: Any) -> list[dict[str, Any]]:
 class Sweep(SweepRunner, anywidget.AnyWidget):
     """The sweep's widget and its results (``.points``, ``.outputs``); ``await`` it to finish.
 
-    ``wait()`` blocks until every point has finished; ``await sweep`` (or ``wait_async()``) is
-    the same from async code.
+    Running, the same on ``App``, ``Sweep`` and ``History``: ``run()`` blocks and returns the
+    result (here the outputs in grid order, ``None`` where a point failed: see ``.failures``),
+    ``await arun()`` is its coroutine twin returning the same, ``wait()`` blocks until the work in
+    flight has finished and ``await wait_async()`` (or ``await sweep``) is its twin; both return
+    the sweep. A sweep starts when made (:func:`sweep`); waiting on one starts it if needed.
+
+    The client is the kernel's shared one unless you pass yours; :meth:`close` never closes it.
     """
 
     _esm = bundle("sweep")
