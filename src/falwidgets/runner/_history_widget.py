@@ -30,7 +30,7 @@ from falwidgets.previews import describe, describe_error, safe_url
 from falwidgets.previews._widget import shared_layout
 from falwidgets.runner import _history as _resume  # the resume policy and journal marks
 from falwidgets.runner import _loop
-from falwidgets.runner._app import App
+from falwidgets.runner._app import App, app
 from falwidgets.runner._backend import Backend
 from falwidgets.runner._diff import diff as _diff
 from falwidgets.runner._diff import rows as input_rows
@@ -157,10 +157,10 @@ class History(_resume.HistoryResume, anywidget.AnyWidget):
     version = traitlets.Int(0).tag(sync=True)  # bumped when rows changed: the browser re-asks
     detail = traitlets.Dict().tag(sync=True)  # the action panel: {"for": request id, ...}
     page_size = traitlets.Int(PAGE).tag(sync=True)
-    # the app Load and Rerun fill: any class with App's (endpoint, client=) constructor and its
+    # the app Load and Rerun fill: any callable like `app(endpoint, client=)` whose result has
     # .form.value / .form.show_errors / .submit; an anywidget app is drawn under the row in every
     # host, a stock ipywidgets one only in JupyterLab
-    app_factory: Any = App
+    app_factory: Any = staticmethod(app)
 
     def __init__(
         self,
@@ -275,7 +275,12 @@ class History(_resume.HistoryResume, anywidget.AnyWidget):
     def pending(self) -> list[EntryView]:
         from falwidgets.client import journal
 
-        views = [EntryView.of(e) for e in journal(endpoint=self.endpoint, status="SUBMITTED")]
+        from falwidgets.client._journal import AMBIGUOUS
+
+        # in flight, or a submit whose answer was lost (looked up in the server's history)
+        found = [*journal(endpoint=self.endpoint, status="SUBMITTED")]
+        found += journal(endpoint=self.endpoint, status=AMBIGUOUS)
+        views = [EntryView.of(e) for e in found]
         return [v for v in views if not v.final]
 
     def refresh(self) -> None:
