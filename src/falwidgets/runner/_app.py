@@ -323,9 +323,11 @@ class App(Form):
 
     def submit(self, arguments: dict[str, Any] | None = None) -> Run:
         """Start a run and return it at once (what Run does). A second Run while a submission is
-        being made returns that same run: a double click submits once."""
+        being made returns that same run: a double click submits once. Code that submits other
+        arguments starts another run (several may be in flight)."""
         last = self.last
-        if self.busy and last is not None and not last.done:
+        same = arguments is None or dict(arguments) == last.arguments if last else False
+        if self.busy and last is not None and not last.done and same:
             return last
         if arguments is None and self.endpoint is not None and self.uploading:
             run = self._start_after_uploads()  # the kernel stays free while files go up
