@@ -11,7 +11,6 @@ import time
 from typing import Any
 
 import httpx
-from falwidgets.runner._panes import LogPane, StatusLine
 from history_helpers import browser_says
 
 import falwidgets
@@ -29,34 +28,6 @@ UUID = "0b6f6c1e-3f7a-4d2e-9a51-6f1c2d3e4f50"
 
 def _client(server: object) -> AsyncClient:
     return AsyncClient(base_url=server.url)  # type: ignore[attr-defined]
-
-
-def test_status_line_shortens_the_request_id_and_never_wraps() -> None:
-    status = StatusLine()
-    status.show("done", "Done · total 1.0 s", UUID)
-    assert status.request_id == UUID
-    assert f'title="request id {UUID}"' in status.value  # the full id on hover
-    assert "0b6f6c1e…" in status.text and UUID not in status.text
-    assert "white-space:nowrap" in status.value and "font-size:11px" in status.value
-    status.show("failed", "Failed after 0.1 s", None)  # a client-side failure: never sent
-    assert status.text.endswith("not submitted") and "local-" not in status.value
-    status.show("queued", "Queued", None)
-    assert "not submitted" not in status.value
-    status.show("done", "Done", '"><script>x</script>')
-    assert "<script>" not in status.value
-
-
-def test_log_pane_is_framed_labelled_whole_lines_and_folds_when_done() -> None:
-    pane = LogPane()
-    pane.extend([{"message": "<b>one</b>"}, {"message": "two"}])
-    value = pane.value
-    assert "<details" in value and " open>" in value and "Logs · 2 lines" in value
-    assert "border:1px solid" in value and "&lt;b&gt;one&lt;/b&gt;" in value
-    assert "max-height:144px" in value and "line-height:18px" in value  # 144 = 8 lines of 18 px
-    pane.collapse()
-    assert "<details" in pane.value and " open>" not in pane.value and "two" in pane.value
-    pane.clear()
-    assert pane.value == "" and pane.layout.display == "none"
 
 
 def test_fixed_button_widths_and_logs_fold_after_a_run(
