@@ -181,6 +181,7 @@ def test_run_waits_for_uploads_in_flight_off_the_kernel(local_server: object) ->
         ui.upload(["image_url"], buffer.getvalue(), "image/png", "red.png")
         run = ui.submit()  # returns at once: the run waits for the file on the runner loop
         assert ui.status["text"] == "Waiting for uploads…" and not run.done
+        assert run.request_id is None  # nothing is sent while the file uploads
         gate.set()
         await asyncio.wait_for(ui.wait_async(), 30)
         return run
