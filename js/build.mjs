@@ -20,6 +20,8 @@ export const entries = [
   "preview",
   "history",
   "sweep",
+  "browse",
+  "compare",
   "glb_viewer",
   "glb_loader",
 ];

@@ -239,7 +239,7 @@ real 422 and lands beside its field the same way):""",
             CODE,
             """try:
     ui.run({"text": "x" * 40, "size": 320})
-except falwidgets.ValidationError as error:
+except falwidgets.InputRejected as error:
     print("rejected:", [e["loc"] for e in error.errors])
 ui.form.errors""",
         ),

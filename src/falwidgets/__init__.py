@@ -37,7 +37,7 @@ _EXPORTS: dict[str, str] = {
     "FalError": "falwidgets.client",
     "MissingCredentials": "falwidgets.client",
     "AuthError": "falwidgets.client",
-    "ValidationError": "falwidgets.client",
+    "InputRejected": "falwidgets.client",
     "RetryPolicy": "falwidgets.client",
     "RateLimited": "falwidgets.client",
     "ServerError": "falwidgets.client",
@@ -84,6 +84,11 @@ _EXPORTS: dict[str, str] = {
     "Sweep": "falwidgets.runner",
     "live": "falwidgets.runner",
     "LivePanel": "falwidgets.runner",
+    "browse": "falwidgets.runner",
+    "compare": "falwidgets.runner",
+    "use_in": "falwidgets.runner",
+    "price_line": "falwidgets.runner",
+    "estimate_for": "falwidgets.runner",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])
@@ -116,6 +121,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs; a test keeps
         FalError,
         Handle,
         InProgress,
+        InputRejected,
         JournalEntry,
         MissingCredentials,
         NotFound,
@@ -129,13 +135,26 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs; a test keeps
         RetryPolicy,
         ServerError,
         Status,
-        ValidationError,
         data_uri,
         journal,
         mark_journal,
     )
     from falwidgets.previews import GLBViewer, preview, register_preview
-    from falwidgets.runner import App, History, LivePanel, Sweep, app, history, live, sweep
+    from falwidgets.runner import (
+        App,
+        History,
+        LivePanel,
+        Sweep,
+        app,
+        browse,
+        compare,
+        estimate_for,
+        history,
+        live,
+        price_line,
+        sweep,
+        use_in,
+    )
     from falwidgets.schema import (
         MISSING,
         EndpointSchema,

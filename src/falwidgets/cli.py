@@ -1,6 +1,7 @@
 """The ``falwidgets`` command: one dispatcher, each subcommand owned by its layer.
 
-Each layer's ``_cli`` module exposes ``add_parser(subparsers)`` which registers its subcommand and
+Each layer's ``_cli`` module (and ``_run_cli`` for ``run``, an application command that may
+start the local server) exposes ``add_parser(subparsers)`` which registers its subcommand and
 sets ``func`` (taking the parsed ``argparse.Namespace`` and returning an exit code). Modules are
 imported only for the subcommand that runs, so ``falwidgets serve`` never imports ipywidgets.
 """
@@ -14,7 +15,7 @@ from collections.abc import Sequence
 
 # subcommand -> (module with add_parser, one-line help)
 _COMMANDS: dict[str, tuple[str, str]] = {
-    "run": ("falwidgets.client._cli", "submit a request, stream status and logs, print the result"),
+    "run": ("falwidgets._run_cli", "submit a request, stream status and logs, print the result"),
     "serve": ("falwidgets.server._cli", "run the fal-compatible local queue server"),
     "schema": ("falwidgets.widgets._cli", "check that endpoint schemas build complete forms"),
     "proxy": ("falwidgets.proxy._cli", "run a key-holding workshop proxy"),

@@ -16,12 +16,15 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
 START_S = 60.0
+SRC = Path(__file__).resolve().parents[2] / "src"  # this checkout's package, not another one
 
 
 def marimo_available() -> bool:
@@ -71,6 +74,7 @@ class MarimoServer:
             MARIMO_SKIP_UPDATE_CHECK="1",
             FALWIDGETS_HOME=str(self.workdir / "falwidgets-home"),
             PYTHONUNBUFFERED="1",
+            PYTHONPATH=os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]),
         )
         env.update(self.env_extra)
         self.port = _free_port()
@@ -130,3 +134,24 @@ class MarimoServer:
                 return
             except subprocess.TimeoutExpired:
                 continue
+
+
+def notebook(*cells: str) -> str:
+    """A marimo notebook whose cells are the given code blocks (each its own cell)."""
+    body = "\n\n".join(
+        "@app.cell\ndef _():\n"
+        + textwrap.indent(textwrap.dedent(c).strip(), "    ")
+        + "\n    return\n"
+        for c in cells
+    )
+    return "import marimo\n\napp = marimo.App()\n\n\n" + body
+
+
+@contextmanager
+def marimo_server(folder: Path, source: str) -> Iterator[str]:
+    """Serve ``source`` with ``marimo run`` (a :class:`MarimoServer`); yields the base URL."""
+    server = MarimoServer(folder, source).start()
+    try:
+        yield server.url
+    finally:
+        server.stop()

@@ -13,13 +13,13 @@ from falwidgets.client import (
     AuthError,
     Client,
     DeadlineExceeded,
+    InputRejected,
     MissingCredentials,
     NotFound,
     RateLimited,
     ServerError,
-    ValidationError,
 )
-from falwidgets.client._auth import resolve_credentials
+from falwidgets.client._auth import has_credentials, resolve_credentials
 
 SECRET = "kid-123:very-secret-value"
 
@@ -34,6 +34,23 @@ def test_credentials_order(monkeypatch: pytest.MonkeyPatch) -> None:
     assert resolve_credentials().key == "env-key"
     assert resolve_credentials("explicit").source == "argument"
     assert "env-key" not in repr(resolve_credentials())
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"FAL_KEY": "  \t "}, False),  # whitespace only is no key
+        ({"FAL_KEY_ID": " ", "FAL_KEY_SECRET": "s"}, False),
+        ({"FAL_KEY_ID": "id", "FAL_KEY_SECRET": "secret"}, True),
+        ({"FAL_KEY": " id:secret\n"}, True),
+        ({"FAL_KEY": "id:\x07secret"}, True),  # a broken key is still the user's key
+        ({}, False),
+    ],
+)
+def test_has_credentials_is_resolve_credentials(monkeypatch, env, expected) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert has_credentials() is expected
 
 
 def test_control_characters_in_key_are_named_not_shown(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -131,7 +148,7 @@ def test_proxy_mode_sends_target_header_and_no_key(monkeypatch, mock_client) -> 
 )
 def test_422_list_and_string_details(mock_client, detail, expected) -> None:
     client, _ = mock_client(lambda r: httpx.Response(422, json={"detail": detail}))
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(InputRejected) as info:
         client.submit("fal-ai/flux/dev", {"num_images": 9})
     err = info.value.errors[0]
     assert [err["loc"], err["msg"], err["type"]] == expected

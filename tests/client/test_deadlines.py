@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import http.server
+import json
 import socketserver
 import threading
 import time
@@ -18,6 +20,7 @@ from falwidgets.client import Client, DeadlineExceeded
 
 STREAM = "/fal-ai/flux/requests/req-1/status/stream"
 STATUS = "/fal-ai/flux/requests/req-1/status"
+RESULT = "/fal-ai/flux/requests/req-1"
 QUEUED = b'data: {"status": "IN_QUEUE", "queue_position": 3}\n\n'
 LIMIT = 1.0  # the caller's timeout in these tests
 SLACK = 2.0  # scheduling slack on a loaded 2-core machine; the old code overran by 3.6 s+
@@ -44,19 +47,6 @@ def _sse_response(body: Any) -> httpx.Response:
     return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body)
 
 
-def _handler(request: httpx.Request) -> httpx.Response:
-    path = request.url.path
-    if request.method == "POST" and path.startswith("/run/"):
-        return _sse_response(_pings(b'data: {"step": 1}\n\n'))
-    if request.method == "POST":
-        return httpx.Response(200, json=submitted())
-    if path == STREAM:
-        return _sse_response(_pings())
-    if path == STATUS:
-        return httpx.Response(202, json={"status": "IN_QUEUE", "queue_position": 3})
-    return httpx.Response(200, json={"never": "reached"})
-
-
 def _timed(fn: Any) -> tuple[float, BaseException | None]:
     started = time.monotonic()
     try:
@@ -66,19 +56,73 @@ def _timed(fn: Any) -> tuple[float, BaseException | None]:
     return time.monotonic() - started, None
 
 
+class _PingingQueue(http.server.BaseHTTPRequestHandler):
+    """A real HTTP server whose streams ping for 5 s: the sync driver's hard stop is its watchdog
+    shutting the socket, which needs a socket (a MockTransport body cannot be interrupted)."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def _send(self, code: int, body: bytes, kind: str = "application/json") -> None:
+        self.send_response(code)
+        self.send_header("content-type", kind)
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _pings(self, first: bytes) -> None:
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream")
+        self.send_header("connection", "close")
+        self.end_headers()
+        try:
+            for chunk in _pings(first):
+                self.wfile.write(chunk)
+                self.wfile.flush()
+        except OSError:  # the client's watchdog shut the socket: what the test wants
+            pass
+        self.close_connection = True
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length") or 0))
+        if self.path.startswith("/run/"):
+            return self._pings(b'data: {"step": 1}\n\n')
+        base = f"http://{self.headers['host']}"
+        body = {**submitted(), "status_url": base + STATUS, "response_url": base + RESULT}
+        return self._send(200, json.dumps(body).encode())
+
+    def do_GET(self) -> None:
+        if self.path.startswith(STREAM):
+            return self._pings(QUEUED)
+        return self._send(202, b'{"status": "IN_QUEUE", "queue_position": 3}')
+
+
+@pytest.fixture
+def pinging_server() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _PingingQueue)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
 @pytest.mark.parametrize("how", ["events", "subscribe", "result", "stream"])
-def test_sync_waits_end_on_time_while_the_server_pings(mock_client, how: str) -> None:
-    client, _ = mock_client(_handler)
-    handle = client.handle("fal-ai/flux", "req-1")
-    calls = {
-        "events": lambda: list(handle.events(logs=True, timeout=LIMIT)),
-        "subscribe": lambda: client.subscribe(
-            "fal-ai/flux/dev", {}, on_update=lambda s: None, timeout=LIMIT
-        ),
-        "result": lambda: handle.result(timeout=LIMIT),
-        "stream": lambda: list(client.stream("fal-ai/flux/dev", {}, timeout=LIMIT)),
-    }
-    elapsed, error = _timed(calls[how])
+def test_sync_waits_end_on_time_while_the_server_pings(pinging_server: str, how: str) -> None:
+    with Client(base_url=pinging_server, journal=False) as client:
+        handle = client.handle("fal-ai/flux", "req-1")
+        calls = {
+            "events": lambda: list(handle.events(logs=True, timeout=LIMIT)),
+            "subscribe": lambda: client.subscribe(
+                "fal-ai/flux/dev", {}, on_update=lambda s: None, timeout=LIMIT
+            ),
+            "result": lambda: handle.result(timeout=LIMIT),
+            "stream": lambda: list(client.stream("fal-ai/flux/dev", {}, timeout=LIMIT)),
+        }
+        elapsed, error = _timed(calls[how])
     assert isinstance(error, DeadlineExceeded), error
     assert LIMIT - 0.05 <= elapsed < LIMIT + SLACK
     if how != "stream":

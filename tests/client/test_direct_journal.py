@@ -11,7 +11,7 @@ from client_fakes import async_client, sse
 
 import falwidgets
 from falwidgets import journal
-from falwidgets.client import Client, ServerError, ValidationError
+from falwidgets.client import Client, InputRejected, ServerError
 
 STREAM = "fal-ai/flux-krea-lora/stream"
 PROMPT = {"prompt": "a paper boat", "num_inference_steps": 4}
@@ -66,12 +66,12 @@ def _answer(status: int, body: Any, headers: dict[str, str] | None = None) -> An
 def test_refused_submit_is_journalled_failed_with_its_arguments(mock_client: Any) -> None:
     detail = [{"loc": ["body", "prompt"], "msg": "too long", "type": "value_error"}]
     client, _ = mock_client(_answer(422, {"detail": detail}))
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(InputRejected) as caught:
         client.submit("fal-ai/flux/dev", {"prompt": "x" * 9})
     (entry,) = journal()
     assert caught.value.journal_id == entry.request_id and entry.request_id.startswith("local-")
     assert caught.value.request_id is None  # the server named no request: none is claimed
-    assert entry.status == "FAILED" and entry.error_type == "ValidationError"
+    assert entry.status == "FAILED" and entry.error_type == "InputRejected"
     assert "too long" in (entry.error or "") and entry.arguments == {"prompt": "x" * 9}
 
 

@@ -15,9 +15,9 @@ from falwidgets.client import (
     Completed,
     DeadlineExceeded,
     InProgress,
+    InputRejected,
     Queued,
     RequestFailed,
-    ValidationError,
     journal,
 )
 
@@ -207,7 +207,7 @@ def test_failed_request_raises_request_failed_or_validation(mock_client) -> None
     }
     invalid = {"status": "COMPLETED", "logs": [], "error": "Invalid status code: 422"}
     client2, _ = mock_client(queue(sse(invalid), result=httpx.Response(422, json=detail)))
-    with pytest.raises(ValidationError) as info2:
+    with pytest.raises(InputRejected) as info2:
         client2.subscribe("fal-ai/flux/dev", {})
     assert info2.value.errors[0]["loc"] == ["body", "image_url"]
     assert info2.value.request_id == "req-1"

@@ -20,9 +20,9 @@ from falwidgets.client import (
     Cancelled,
     Client,
     FalError,
+    InputRejected,
     RequestFailed,
     ServerError,
-    ValidationError,
     journal,
     mark_journal,
 )
@@ -31,6 +31,7 @@ from falwidgets.client._journal import Journal
 SECRET = "kid-777:the-very-secret-half"
 HALF = "the-very-secret-half"
 STREAM = "/fal-ai/flux/requests/req-1/status/stream"
+EVENT_STREAM = {"content-type": "text/event-stream"}
 RESULT = "/fal-ai/flux/requests/req-1"
 
 
@@ -53,7 +54,7 @@ def _echo_status(kind: str):
                 "error": f"{kind} while using {key}",
                 "error_type": "client_cancelled" if kind == "cancelled" else "runner_error",
             }
-            return httpx.Response(200, content=sse(done))
+            return httpx.Response(200, headers=EVENT_STREAM, content=sse(done))
         return httpx.Response(200, json={})
 
     return handler
@@ -87,7 +88,7 @@ def test_validation_detail_input_and_msg_are_redacted(mock_client) -> None:
         return httpx.Response(422, json={"detail": detail})
 
     client, _ = mock_client(handler, key=SECRET)
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(InputRejected) as info:
         client.submit("fal-ai/flux/dev", {"token": "x"})
     assert not _leaks(info.value)
     assert info.value.errors[0]["input"] == "Key ***" and "***" in info.value.errors[0]["msg"]
@@ -127,7 +128,7 @@ def test_journal_failure_after_submit_keeps_the_request(
     def ok(request: httpx.Request) -> httpx.Response:
         if request.url.path == STREAM:
             done = {"status": "COMPLETED", "logs": [], "metrics": {}}
-            return httpx.Response(200, content=sse(done))
+            return httpx.Response(200, headers=EVENT_STREAM, content=sse(done))
         if request.url.path == RESULT:
             return httpx.Response(200, json={"images": []})
         return handler(request)
@@ -155,7 +156,7 @@ def test_cancel_keeps_the_entry_until_a_final_status(mock_client) -> None:
         if request.method == "PUT":
             return httpx.Response(202, json={"status": "CANCELLATION_REQUESTED"})
         if request.url.path == STREAM:
-            return httpx.Response(200, content=sse(outcome))
+            return httpx.Response(200, headers=EVENT_STREAM, content=sse(outcome))
         return httpx.Response(200, json={"ok": True})
 
     client, _ = mock_client(handler)
@@ -186,6 +187,14 @@ def test_bad_endpoint_ids_fail_before_any_request(mock_client, endpoint: str, ne
     with pytest.raises(ValueError, match=needle):
         client.stream(endpoint, {})  # at the call, not at the first next()
     assert rec.requests == []
+
+
+def test_workflow_ids_keep_their_path_for_submit_and_drop_it_for_status(mock_client) -> None:
+    """``workflows/<owner>/<app>/<path>``: submit goes to the full id, status to the app only."""
+    client, rec = mock_client(lambda r: httpx.Response(200, json={"status": "COMPLETED"}))
+    client.handle("workflows/me/wf/extra", "r1").status()
+    assert rec.paths() == ["GET /workflows/me/wf/requests/r1/status"]
+    assert client.handle("workflows/me/wf/extra", "r1").endpoint == "workflows/me/wf/extra"
 
 
 def test_one_parser_for_client_and_server() -> None:
@@ -342,10 +351,10 @@ def test_every_error_is_a_fal_error_with_a_request_id() -> None:
         "RateLimited",
         "RequestFailed",
         "ServerError",
-        "ValidationError",
+        "InputRejected",
     ]
     for name in names:
         cls = getattr(module, name)
         assert issubclass(cls, FalError), name
-        kwargs: dict[str, Any] = {"errors": []} if cls is ValidationError else {}
+        kwargs: dict[str, Any] = {"errors": []} if cls is InputRejected else {}
         assert cls("m", request_id="r-9", **kwargs).request_id == "r-9"

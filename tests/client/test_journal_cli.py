@@ -144,7 +144,7 @@ def test_cli_run_against_a_base_url(local_server: Any, tmp_path: Path) -> None:
         "--json",
     )
     assert bad.returncode == 1 and bad.stdout == ""
-    assert "ValidationError" in bad.stderr and "lyrics_prompt" in bad.stderr
+    assert "InputRejected" in bad.stderr and "lyrics_prompt" in bad.stderr
     broken = _cli("run", "fal-ai/flux-realism", "--input", "{not json")
     assert broken.returncode != 0 and "not valid JSON" in broken.stderr
 

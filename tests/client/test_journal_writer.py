@@ -119,8 +119,8 @@ def test_queued_writes_reach_the_file_when_the_process_exits(tmp_path: Path) -> 
         f"""
         from falwidgets.client._journal import Journal
         j = Journal({str(path)!r})
-        j.record_submit(request_id="r1", endpoint="e/p", base="b", status_url="s",
-                        response_url="u", cancel_url="c", arguments={{}})
+        j.write_submit(request_id="r1", endpoint="e/p", base="b", status_url="s",
+                        response_url="u", cancel_url="c", arguments={{}}).result()
         for n in range(200):  # queued, nobody waits; the interpreter exits right after
             j.write_final("r1", "COMPLETED", result={{"n": n}})
         """
@@ -229,7 +229,7 @@ def test_writes_go_through_when_no_thread_can_start(
 
 def _child_writes(path: str) -> None:
     j = Journal(path)
-    j.record_submit(
+    j.write_submit(
         request_id="r1",
         endpoint="e/p",
         base="b",
@@ -237,7 +237,7 @@ def _child_writes(path: str) -> None:
         response_url="u",
         cancel_url="c",
         arguments={},
-    )
+    ).result()
     j.write_final("r1", "COMPLETED", result={"ok": True})  # not waited for; os._exit follows
 
 

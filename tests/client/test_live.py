@@ -17,9 +17,9 @@ from falwidgets.client import (
     Completed,
     Handle,
     InProgress,
+    InputRejected,
     NotFound,
     Queued,
-    ValidationError,
     _upload,
     journal,
 )
@@ -97,7 +97,7 @@ def test_subscribe_on_update_run_and_stream(client: Client) -> None:
 
 
 def test_server_validation_error_maps_to_fields(client: Client) -> None:
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(InputRejected) as info:
         client.subscribe("fal-ai/minimax-music/v1.5", {"prompt": "short"})
     locs = {tuple(e["loc"]) for e in info.value.errors}
     assert ("body", "prompt") in locs and ("body", "lyrics_prompt") in locs

@@ -13,9 +13,9 @@ import pytest
 from falwidgets import AsyncClient, Client
 from falwidgets.client import (
     DeadlineExceeded,
+    InputRejected,
     NotFound,
     RealtimeError,
-    ValidationError,
 )
 from realtime_util import ECHO_TIMEOUT, GATE, STARTED, realtime_test_endpoints, wait_until
 
@@ -92,7 +92,7 @@ def test_idle_timeout_then_send_reconnects_with_a_refreshed_token(client: Client
 def test_validation_error_is_typed_and_the_session_goes_on(client: Client) -> None:
     with client.realtime("test/rt-echo", throttle=0) as rt:
         rt.send({"seed": 1})
-        with pytest.raises(ValidationError) as info:
+        with pytest.raises(InputRejected) as info:
             rt.recv(timeout=10)
         assert info.value.errors[0]["loc"][-1] == "prompt"
         rt.send({"prompt": "fixed"})

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from client_fakes import BASE
 
-from falwidgets.client import DeadlineExceeded, ServerError, ValidationError
+from falwidgets.client import DeadlineExceeded, InputRejected, ServerError
 
 
 def test_run_posts_to_the_run_host_and_retries_only_refusals(mock_client) -> None:
@@ -74,7 +74,7 @@ def test_stream_cut_midway_says_how_far_it_got(mock_client) -> None:
 
 def test_stream_errors_and_deadline(mock_client) -> None:
     client, _ = mock_client(lambda r: httpx.Response(422, json={"detail": "prompt missing"}))
-    with pytest.raises(ValidationError, match="prompt missing"):
+    with pytest.raises(InputRejected, match="prompt missing"):
         list(client.stream("fal-ai/flux-krea-lora", {}))
 
     def slow() -> Iterator[bytes]:

@@ -126,7 +126,7 @@ def test_the_server_rejects_broken_json_strings_on_the_field(
 ) -> None:
     client = falwidgets.Client(base_url=local_server.url, journal=False)
     arguments = {"image": {"url": _png_uri()}, "prompt": "walk", field: text}
-    with client, pytest.raises(falwidgets.ValidationError) as caught:
+    with client, pytest.raises(falwidgets.InputRejected) as caught:
         client.subscribe(GAMECRAFT, arguments, timeout=30)
     assert caught.value.status_code == 422
     assert [e["loc"] for e in caught.value.errors] == [["body", field]]
@@ -152,7 +152,7 @@ def test_submit_of_values_the_schema_rejects_is_a_field_level_422(
 ) -> None:
     before = httpx.get(f"{local_server.url}/_falwidgets/submissions", timeout=10).json()
     client = falwidgets.Client(base_url=local_server.url, journal=False)
-    with client, pytest.raises(falwidgets.ValidationError) as caught:
+    with client, pytest.raises(falwidgets.InputRejected) as caught:
         client.submit(IMAGE, arguments)
     error = caught.value
     assert error.status_code == 422 and error.request_id is None  # refused, nothing was queued

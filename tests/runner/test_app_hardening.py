@@ -105,7 +105,7 @@ def test_server_422_marks_the_field_and_is_journalled() -> None:
         return httpx.Response(422, json={"detail": detail})
 
     ui = falwidgets.app(IMAGE, client=_fake(answer), timeout=10)
-    with pytest.raises(falwidgets.ValidationError):
+    with pytest.raises(falwidgets.InputRejected):
         ui.run({"prompt": "a banned word"})
     assert ui.form.fields["prompt"].error.endswith("is banned")
     # the message sits beside the field; the banner only names it
@@ -181,7 +181,7 @@ def test_history_marks_inlined_uploads_to_upload_again(local_server: object) -> 
     detect = "fal-ai/moondream3-preview/detect"
     big = "data:image/png;base64," + "A" * 70_000  # over the journal's 64 KB cap
     journal = default_journal()
-    journal.record_submit(
+    journal.write_submit(
         request_id="rid-inline",
         endpoint=detect,
         base="https://queue.fal.run",
@@ -189,7 +189,7 @@ def test_history_marks_inlined_uploads_to_upload_again(local_server: object) -> 
         response_url="",
         cancel_url="",
         arguments={"image_url": big, "prompt": "cup"},
-    )
+    ).result()
     journal.record_final("rid-inline", "COMPLETED", result={"objects": []})
     h = falwidgets.history(client=_client(local_server))
     (view,) = h.entries

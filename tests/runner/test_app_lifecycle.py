@@ -126,7 +126,7 @@ def test_sweep_cells_show_only_safe_image_urls() -> None:
 
 def _record(base: str, rid: str = "r1", endpoint: str = "x/y") -> None:
     url = f"{base}/{endpoint}/requests/{rid}"
-    default_journal().record_submit(
+    default_journal().write_submit(
         request_id=rid,
         endpoint=endpoint,
         base=base,
@@ -134,7 +134,7 @@ def _record(base: str, rid: str = "r1", endpoint: str = "x/y") -> None:
         response_url=url,
         cancel_url=url + "/cancel",
         arguments={"prompt": "p"},
-    )
+    ).result()
 
 
 def test_history_does_not_resume_entries_of_another_host_with_this_key() -> None:

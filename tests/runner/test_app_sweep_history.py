@@ -161,7 +161,7 @@ def test_history_button_failure_is_shown_not_raised(local_server: object) -> Non
     from falwidgets.client._journal import default_journal
 
     _two_runs(local_server)
-    default_journal().record_submit(
+    default_journal().write_submit(
         request_id="rid-nobody",
         endpoint="nobody/<nothing>",
         base="https://queue.fal.run",
@@ -169,7 +169,7 @@ def test_history_button_failure_is_shown_not_raised(local_server: object) -> Non
         response_url="",
         cancel_url="",
         arguments={"prompt": "x"},
-    )
+    ).result(10)
     h = falwidgets.history(client=_client(local_server), resume=False)
     browser_says(h, type="load", id="rid-nobody")  # the form cannot be built: no such endpoint
     assert h.detail["kind"] == "message" and h.detail["for"] == "rid-nobody"
@@ -181,7 +181,7 @@ def test_history_pages_and_search_answer_the_browser() -> None:
 
     journal = default_journal()
     for i in range(120):
-        journal.record_submit(
+        journal.write_submit(
             request_id=f"rid-{i:03d}",
             endpoint="a/cats" if i % 3 == 0 else "b/dogs",
             base="https://queue.fal.run",
@@ -189,7 +189,7 @@ def test_history_pages_and_search_answer_the_browser() -> None:
             response_url="",
             cancel_url="",
             arguments={"prompt": f"100%_sure {i}" if i == 7 else f"picture {i}", "seed": i},
-        )
+        ).result(10)
     h = falwidgets.history(resume=False)
     assert h.total == 120 and h.pending_count == 120
     (answer,) = browser_says(h, type="rows", offset=0, limit=50, query="", seq=1)
@@ -223,7 +223,7 @@ def test_rows_list_only_inputs_that_differ_from_the_endpoints_defaults() -> None
     from falwidgets.client._journal import default_journal
 
     def record(rid: str, endpoint: str, arguments: dict) -> None:
-        default_journal().record_submit(
+        default_journal().write_submit(
             request_id=rid,
             endpoint=endpoint,
             base="https://queue.fal.run",
@@ -231,7 +231,7 @@ def test_rows_list_only_inputs_that_differ_from_the_endpoints_defaults() -> None
             response_url="",
             cancel_url="",
             arguments=arguments,
-        )
+        ).result(10)
 
     every_default = {
         "prompt": "a kite",

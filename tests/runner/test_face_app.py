@@ -88,7 +88,7 @@ def test_invalid_input_is_not_sent_and_the_first_bad_field_is_focused(
     assert {"type": "focus_error"} in sent
     assert [e["loc"] for e in ui.errors] == [["text"]]
     assert _submissions(local_server, echo_endpoint) == before
-    with pytest.raises(falwidgets.ValidationError, match="fix 1 field first"):
+    with pytest.raises(falwidgets.InputRejected, match="fix 1 field first"):
         ui.run()
 
 

@@ -169,7 +169,7 @@ def test_no_input_schema(corpus_dir: Path) -> None:
 
 
 def test_show_errors_takes_the_clients_422(flux: Form) -> None:
-    error = falwidgets.ValidationError(
+    error = falwidgets.InputRejected(
         "422", errors=[{"loc": ["body", "prompt"], "msg": "too short", "type": "x"}]
     )
     assert flux.show_errors(error) == []

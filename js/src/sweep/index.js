@@ -7,6 +7,7 @@ import "./sweep.css";
 import { h, safeUrl } from "../results/dom.js";
 import { openLightbox } from "../results/lightbox.js";
 import { renderResults } from "../results/render.js";
+import { costGate } from "./gate.js";
 
 const SLICE_MS = 8;
 
@@ -53,7 +54,8 @@ function render({ model, el, host }) {
   const cancel = h("button.fw-s-cancel", { type: "button", title: "Stop the sweep (running points are cancelled on the server)" }, "Cancel");
   cancel.addEventListener("click", () => model.send({ type: "cancel" }));
   const grid = h("div.fw-s-grid");
-  const root = h("div.fw.fw-s-root", null, h("div.fw-s-top", null, title, h("div.fw-s-progress", null, bar, summary), cancel), grid);
+  const gate = costGate(model);
+  const root = h("div.fw.fw-s-root", null, h("div.fw-s-top", null, title, h("div.fw-s-progress", null, bar, summary), cancel), gate.el, grid);
   el.append(root);
 
   const slots = []; // index -> {el, v, destroy}
@@ -157,6 +159,7 @@ function render({ model, el, host }) {
   model.on("change:finished", counts);
   return () => {
     gone = true;
+    gate.destroy();
     clearTimeout(timer);
     model.off("change:cells", sync);
     model.off("change:counts", counts);

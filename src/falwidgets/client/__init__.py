@@ -4,9 +4,12 @@
   ``stream``, ``upload``, ``resume``; ``base_url`` points every host at one server (e.g. the local
   server), ``proxy_url`` goes through a key-holding proxy.
 - :class:`Handle`: ``status``, ``events`` (SSE with polling fallback), ``result``, ``cancel``,
-  ``Handle.from_request_id``.
-- Errors under :class:`FalError`; every wait has a deadline (:class:`DeadlineExceeded` carries
-  ``request_id``); the retry policy is documented in ``falwidgets.client._retry``.
+  ``Handle.from_request_id``. fal_client's names work too (``with_logs``, ``on_queue_update``,
+  ``client_timeout``, ``on_enqueue``, ``get_handle``, ``handle.get``, ``iter_events``,
+  ``client.status/result/cancel(app, request_id)``), so its code ports by changing the import.
+- Errors under :class:`FalError` (a 422 is :class:`InputRejected`); every wait has a deadline
+  (:class:`DeadlineExceeded` carries ``request_id``); the retry policy is documented in
+  ``falwidgets.client._retry``.
 - ``client.realtime(endpoint)``: fal's realtime WebSocket endpoints (latest input wins, token
   refresh, idle reconnect), see ``_realtime``.
 - :func:`journal` lists every call (SQLite under ``FALWIDGETS_HOME``): queue submits before
@@ -19,6 +22,12 @@
   a submit whose answer was lost is found there (``_reconcile``) or ends in
   :class:`AmbiguousSubmit`, and ``client.recover(journal_id)`` attaches it later.
 
+- HTTP options the httpx way (``verify``, ``limits``, ``event_hooks``, ``transport``, ``proxy``,
+  ``http2``); :class:`AsyncShardedTransport` / :class:`ShardedTransport` are opt-in transports
+  for many requests in flight (a sweep): see ``falwidgets.client._sharded`` for why.
+- ``models(q)``, ``pricing(ids)``, ``estimate(calls)``: fal's platform model search and prices
+  (:class:`ModelRecord`, :class:`Price`, :class:`Estimate`; ``_models``, disk-cached).
+
 This package never imports widgets or the server.
 """
 
@@ -29,14 +38,15 @@ from falwidgets.client._errors import (
     Cancelled,
     DeadlineExceeded,
     FalError,
+    InputRejected,
     MissingCredentials,
     NotFound,
     RateLimited,
     RequestFailed,
     ServerError,
-    ValidationError,
 )
 from falwidgets.client._journal import JournalEntry, journal, mark_journal
+from falwidgets.client._models import Estimate, ModelRecord, Price
 from falwidgets.client._platform import RequestRecord
 from falwidgets.client._realtime import (
     AsyncRealtime,
@@ -46,6 +56,7 @@ from falwidgets.client._realtime import (
 )
 from falwidgets.client._reconcile import AmbiguousSubmit, reconcile_stats
 from falwidgets.client._retry import RetryPolicy
+from falwidgets.client._sharded import AsyncShardedTransport, ShardedTransport
 from falwidgets.client._status import Completed, InProgress, Queued, Status
 from falwidgets.client._sync import Client, Handle
 
@@ -54,17 +65,22 @@ __all__ = [
     "AsyncClient",
     "AsyncHandle",
     "AsyncRealtime",
+    "AsyncShardedTransport",
     "AuthError",
     "Cancelled",
     "Client",
     "Completed",
     "DeadlineExceeded",
+    "Estimate",
     "FalError",
     "Handle",
     "InProgress",
+    "InputRejected",
     "JournalEntry",
     "MissingCredentials",
+    "ModelRecord",
     "NotFound",
+    "Price",
     "Queued",
     "RateLimited",
     "Realtime",
@@ -74,8 +90,8 @@ __all__ = [
     "RequestRecord",
     "RetryPolicy",
     "ServerError",
+    "ShardedTransport",
     "Status",
-    "ValidationError",
     "data_uri",
     "journal",
     "mark_journal",

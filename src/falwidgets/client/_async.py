@@ -1,8 +1,8 @@
-"""The asyncio client: ``AsyncClient`` and ``AsyncHandle`` (thin drivers over ``_core``).
+"""The asyncio client: ``AsyncClient`` (a thin driver over ``Engine``; handles in ``_handles``).
 
 ``AsyncHandle.events()`` is an async iterator and ``subscribe(on_update=...)`` accepts a sync or
 async callable: the runner widget drives queue position, logs, elapsed time and cancel from them.
-The loops themselves (SSE, polling fallback, streams, resume) live once in ``_core``.
+The loops themselves (SSE, polling fallback, streams, resume) live once in the engine.
 """
 
 from __future__ import annotations
@@ -13,17 +13,27 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from falwidgets.client._core import Engine, HandleBase
-from falwidgets.client._direct import AsyncStreamIterator
+from falwidgets.client._client_base import ClientBase
+from falwidgets.client._compat import pick
 from falwidgets.client._drive import aiterate, run_async
-from falwidgets.client._info import ClientInfo
+from falwidgets.client._handles import AsyncHandle
 from falwidgets.client._journal import JournalEntry
+from falwidgets.client._models import (
+    Estimate,
+    ModelRecord,
+    Price,
+    estimate_body,
+    estimate_op,
+    models_op,
+    models_query,
+    pricing_op,
+)
+from falwidgets.client._ops import Op
 from falwidgets.client._platform import RequestRecord, requests_op
 from falwidgets.client._platform import query as platform_query
 from falwidgets.client._reconcile import AmbiguousSubmit, resolve_entry
-from falwidgets.client._retry import RetryPolicy
 from falwidgets.client._status import Status
-from falwidgets.client._sync import _client_repr, _http_pair
+from falwidgets.client._stream_results import AsyncStreamIterator
 from falwidgets.client._upload import upload_op
 
 if TYPE_CHECKING:
@@ -40,78 +50,11 @@ async def _call(callback: Callable[..., Any] | None, *args: Any) -> None:
         await outcome
 
 
-class AsyncHandle(HandleBase):
-    """One queued request (asyncio): status, events, result, cancel."""
+class AsyncClient(ClientBase[httpx.AsyncClient]):
+    """The asyncio twin of :class:`Client`: the same arguments (see ``__init__``) and methods,
+    awaited; ``events()`` and ``stream()`` are async iterators."""
 
-    client: AsyncClient
-
-    @classmethod
-    def from_request_id(cls, client: AsyncClient, endpoint: str, request_id: str) -> AsyncHandle:
-        return cls(client, client._engine.ref_for(endpoint, request_id))
-
-    async def _run(self, op: Any, on_emit: Callable[[Any], Any] | None = None) -> Any:
-        return await run_async(op, self.client._http, self.client._streams, on_emit)
-
-    async def status(self, logs: bool = False) -> Status:
-        op = self.client._engine.status(self.ref, logs=logs, deadline=self._short_deadline())
-        self.last_status = await self._run(op)
-        return self.last_status
-
-    def events(self, logs: bool = True, timeout: float | None = None) -> AsyncIterator[Status]:
-        """Status updates until completion, each with only new log lines (SSE, else polling)."""
-        op = self._watch(logs, self.client._engine.deadline(timeout))
-        return aiterate(op, self.client._http, self.client._streams)
-
-    async def result(self, timeout: float | None = None) -> Any:
-        deadline = self.client._engine.deadline(timeout)
-        return await self._run(self._follow(False, deadline, reuse=True))
-
-    async def cancel(self) -> str:
-        return await self._run(
-            self.client._engine.cancel(self.ref, deadline=self._short_deadline())
-        )
-
-
-class AsyncClient(ClientInfo):
-    """The asyncio twin of :class:`~falwidgets.client.Client` (same arguments and methods)."""
-
-    def __init__(
-        self,
-        key: str | None = None,
-        *,
-        base_url: str | None = None,
-        queue_url: str | None = None,
-        run_url: str | None = None,
-        rest_url: str | None = None,
-        cdn_url: str | None = None,
-        proxy_url: str | None = None,
-        timeout: float | httpx.Timeout | None = None,
-        wait: float = 900.0,
-        retry: RetryPolicy | None = None,
-        journal: bool = True,
-        use_sse: bool = True,
-        on_ambiguous: str = "reconcile",
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        self._engine = Engine(
-            key,
-            base_url=base_url,
-            queue_url=queue_url,
-            run_url=run_url,
-            rest_url=rest_url,
-            cdn_url=cdn_url,
-            proxy_url=proxy_url,
-            timeout=timeout,
-            wait=wait,
-            retry=retry,
-            journal=journal,
-            use_sse=use_sse,
-            on_ambiguous=on_ambiguous,
-        )
-        self._http, self._streams = _http_pair(httpx.AsyncClient, transport)
-
-    def __repr__(self) -> str:
-        return _client_repr("AsyncClient", self._engine)
+    _http_class = httpx.AsyncClient
 
     def realtime(
         self,
@@ -132,8 +75,8 @@ class AsyncClient(ClientInfo):
         )
 
     async def aclose(self) -> None:
+        """Close the HTTP connections (the journal stays usable); ``async with`` does it."""
         await self._http.aclose()
-        await self._streams.aclose()
 
     async def __aenter__(self) -> AsyncClient:
         return self
@@ -141,8 +84,8 @@ class AsyncClient(ClientInfo):
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
-    async def _run(self, op: Any) -> Any:
-        return await run_async(op, self._http, self._streams)
+    async def _run(self, op: Op[Any]) -> Any:
+        return await run_async(op, self._http)
 
     async def submit(
         self,
@@ -156,6 +99,10 @@ class AsyncClient(ClientInfo):
         headers: dict[str, str] | None = None,
         timeout: float | None = None,
     ) -> AsyncHandle:
+        """Queue a request (journalled before returning) and return its :class:`AsyncHandle`.
+
+        Path, bytes and PIL values in ``arguments`` are uploaded first. ``timeout`` bounds the
+        uploads and the POST together."""
         return await self._submit(
             endpoint,
             arguments,
@@ -182,9 +129,17 @@ class AsyncClient(ClientInfo):
         on_enqueue: Callable[[str], Any] | None = None,
         logs: bool | None = None,
         timeout: float | None = None,
+        with_logs: bool | None = None,
+        on_queue_update: Callable[[Status], Any] | None = None,
+        client_timeout: float | None = None,
+        interval: float | None = None,
         **submit_options: Any,
     ) -> Any:
-        """Submit, follow status (``on_update`` may be sync or async), return the result."""
+        """Submit, follow status (``on_update``/``on_enqueue`` may be sync or async), and return
+        the result within ``timeout``; as :meth:`Client.subscribe`, fal_client's names included."""
+        on_update = pick("on_update", on_update, on_queue_update)
+        timeout = pick("timeout", timeout, client_timeout)
+        logs = pick("logs", logs, with_logs)
         deadline = self._engine.deadline(timeout)
         deadlines = self._engine.submit_deadlines(None, deadline)
         handle = await self._submit(endpoint, arguments, deadlines, **submit_options)
@@ -202,6 +157,8 @@ class AsyncClient(ClientInfo):
         hint: str | None = None,
         headers: dict[str, str] | None = None,
     ) -> Any:
+        """The ``fal.run`` path (no queue): POST and return the output; journalled when it ends,
+        under the server's ``x-fal-request-id`` or a ``local-…`` id."""
         op = self._engine.run(
             endpoint,
             arguments,
@@ -227,7 +184,7 @@ class AsyncClient(ClientInfo):
         op, record = self._engine.stream_with_record(
             endpoint, arguments, path=path, timeout=timeout, headers=headers
         )
-        return AsyncStreamIterator(aiterate(op, self._http, self._streams), record)
+        return AsyncStreamIterator(aiterate(op, self._http), record)
 
     async def upload(
         self,
@@ -237,6 +194,7 @@ class AsyncClient(ClientInfo):
         *,
         timeout: float | None = None,
     ) -> str:
+        """Upload bytes, a path, a file object or a PIL image to fal's CDN; return its URL."""
         op = upload_op(
             self._engine,
             data,
@@ -274,7 +232,7 @@ class AsyncClient(ClientInfo):
             payloads=payloads,
         )
         op = requests_op(self._engine, params, timeout)
-        return aiterate(op, self._http, self._streams)
+        return aiterate(op, self._http)
 
     async def recover(
         self, entry_or_id: JournalEntry | str, *, timeout: float | None = None
@@ -294,9 +252,62 @@ class AsyncClient(ClientInfo):
             )
         return AsyncHandle(self, ref)
 
+    # -- platform model APIs (client/_models.py) --------------------------------------------
+    def models(
+        self,
+        q: str | None = None,
+        *,
+        category: str | None = None,
+        endpoint_ids: str | list[str] | None = None,
+        status: str | None = None,
+        openapi: bool = False,
+        timeout: float | None = None,
+    ) -> AsyncIterator[ModelRecord]:
+        """Search fal's models (``/v1/models``), page by page; see ``client/_models.py``."""
+        params = models_query(
+            q, category=category, endpoint_ids=endpoint_ids, status=status, openapi=openapi
+        )
+        return aiterate(models_op(self._engine, params, timeout), self._http)
+
+    async def pricing(
+        self, endpoint_ids: str | list[str], *, timeout: float | None = None
+    ) -> dict[str, Price]:
+        """Unit prices by endpoint id (ids fal does not price are absent)."""
+        return await self._run(pricing_op(self._engine, endpoint_ids, timeout))
+
+    async def estimate(
+        self,
+        calls: dict[str, float] | None = None,
+        *,
+        units: dict[str, float] | None = None,
+        timeout: float | None = None,
+    ) -> Estimate:
+        """Cost estimate of ``{endpoint_id: calls}`` or ``units={endpoint_id: billing units}``."""
+        return await self._run(
+            estimate_op(self._engine, estimate_body(calls, units=units), timeout)
+        )
+
     def handle(self, endpoint: str, request_id: str) -> AsyncHandle:
+        """An :class:`AsyncHandle` on any request by id (URLs from the endpoint-id rules)."""
         return AsyncHandle.from_request_id(self, endpoint, request_id)
 
     def resume(self, entry_or_request_id: JournalEntry | str) -> AsyncHandle:
         """A handle for a journalled request (by entry or id), using the URLs stored at submit."""
         return AsyncHandle(self, self._engine.resume_ref(entry_or_request_id))
+
+    # -- fal_client's names ----------------------------------------------------------------------
+    def get_handle(self, application: str, request_id: str) -> AsyncHandle:
+        """fal_client's name for :meth:`handle`."""
+        return self.handle(application, request_id)
+
+    async def status(self, application: str, request_id: str, *, with_logs: bool = False) -> Status:
+        """One status check of any request (fal_client's ``client.status``)."""
+        return await self.handle(application, request_id).status(logs=with_logs)
+
+    async def result(self, application: str, request_id: str) -> Any:
+        """Wait for any request's result (fal_client's ``client.result``)."""
+        return await self.handle(application, request_id).result()
+
+    async def cancel(self, application: str, request_id: str) -> str:
+        """Ask the queue to cancel any request (fal_client's ``client.cancel``)."""
+        return await self.handle(application, request_id).cancel()

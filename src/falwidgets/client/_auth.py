@@ -1,29 +1,24 @@
 """Credentials: explicit key, else ``FAL_KEY``, else ``FAL_KEY_ID`` + ``FAL_KEY_SECRET``.
 
+:func:`resolve_credentials` is the one home of "which key does the environment hold" (a
+whitespace-only value is no key); the runner, ``falwidgets run`` and the proxy ask
+:func:`has_credentials` rather than reading the environment themselves.
+
 The key lives in a :class:`Credentials` object whose repr never shows it. A key from the
-environment is only sent to real fal hosts (``*.fal.run``, ``*.fal.ai``, ``*.fal.media``), so
-pointing ``base_url`` at a local or third-party server never leaks a personal key; a key passed
+environment is only sent to real fal hosts (``falwidgets._hosts.is_fal_host``), so pointing
+``base_url`` at a local or third-party server never leaks a personal key; a key passed
 explicitly is sent wherever the client is pointed.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 from dataclasses import dataclass, field
 
+from falwidgets._hosts import is_fal_host
 from falwidgets.client._errors import AuthError, MissingCredentials
 
-__all__ = ["Credentials", "is_fal_host", "resolve_credentials"]
-
-_FAL_HOST_SUFFIXES = ("fal.run", "fal.ai", "fal.media", "falrun.com")
-
-
-@functools.lru_cache(maxsize=256)
-def is_fal_host(host: str) -> bool:
-    """True for fal's own hosts, which require a key (cached: asked on every call)."""
-    host = host.lower().rstrip(".")
-    return any(host == s or host.endswith("." + s) for s in _FAL_HOST_SUFFIXES)
+__all__ = ["Credentials", "has_credentials", "is_fal_host", "resolve_credentials"]
 
 
 @dataclass(frozen=True)
@@ -71,9 +66,18 @@ def resolve_credentials(key: str | None = None) -> Credentials:
     if env and env.strip():
         return Credentials(_check(env, "FAL_KEY"), "FAL_KEY")
     key_id, secret = os.environ.get("FAL_KEY_ID"), os.environ.get("FAL_KEY_SECRET")
-    if key_id and secret:
+    if key_id and key_id.strip() and secret and secret.strip():
         combined = f"{key_id.strip()}:{secret.strip()}"
         return Credentials(
             _check(combined, "FAL_KEY_ID/FAL_KEY_SECRET"), "FAL_KEY_ID/FAL_KEY_SECRET"
         )
     return Credentials(None, "none")
+
+
+def has_credentials() -> bool:
+    """Whether the environment holds a fal key (what decides between real fal and the local
+    server); never raises, even for a key :func:`resolve_credentials` would reject."""
+    try:
+        return resolve_credentials().key is not None
+    except AuthError:  # a key with control characters is still a key the user meant to use
+        return True

@@ -1,12 +1,14 @@
 """Execute sans-IO operations (see ``_ops``) with httpx: one blocking driver, one asyncio driver.
 
-This is the only place that performs I/O. File bodies are streamed from disk in 1 MiB chunks; the
-async driver reads them in a worker thread so the event loop never blocks on disk.
+This is the only place that performs I/O, all of it through the client's one httpx client. File
+bodies are streamed from disk in 1 MiB chunks; the async driver reads them in a worker thread so
+the event loop never blocks on disk. Server-sent events are decoded by httpx-sse (lines end only
+at CR, LF or CRLF, as the SSE specification says).
 
 Streams (:class:`Open`) carry a hard stop. httpx's read timeout restarts with every byte, so a
-server that pings forever would hold a reader forever; the async driver bounds each line read by
+server that pings forever would hold a reader forever; the async driver bounds each event read by
 the time left, and the sync driver has one watchdog thread that shuts the socket of a read still
-blocked at its stop time.
+blocked at its stop time (through httpcore's documented ``network_stream`` response extension).
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ import itertools
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Generator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import httpx
+from httpx_sse import EventSource, ServerSentEvent
 
 from falwidgets.client._ops import (
     Blocking,
@@ -34,11 +37,10 @@ from falwidgets.client._ops import (
     Op,
     Open,
     Parallel,
-    ReadLine,
+    ReadEvent,
     Sleep,
     Wait,
 )
-from falwidgets.client._pool import Pool
 
 __all__ = ["aiterate", "build_request", "iterate_sync", "run_async", "run_sync"]
 
@@ -75,18 +77,16 @@ async def _afile_chunks(part: FileSlice) -> AsyncIterator[bytes]:
         await asyncio.to_thread(handle.close)
 
 
-def build_request(http: Pool[Any], call: Call) -> httpx.Request:
+def build_request(http: httpx.Client | httpx.AsyncClient, call: Call) -> httpx.Request:
     """An ``httpx.Request`` for ``call``; file bodies become a (sync or async) chunk stream.
 
-    Built directly rather than with ``client.build_request``: our URLs are absolute and we keep no
-    cookies, so the client's URL, cookie and parameter merging (a sixth of a job's CPU) is
-    skipped. The clients' default headers (httpx's Accept, Accept-Encoding, ...) still apply; the
-    call's headers win.
+    Built with ``httpx.Request`` rather than ``client.build_request``: our URLs are absolute, so
+    the client's URL and parameter merging (a sixth of a job's CPU) is skipped. The client's
+    default headers (httpx's Accept, Accept-Encoding, ...) still apply; the call's headers win.
     """
-    headers = dict(http.default_headers)
-    for name, value in call.headers.items():
-        headers[name.lower()] = value
-    timeout = call.timeout if call.timeout is not None else http.clients[0].timeout
+    headers = httpx.Headers(http.headers)
+    headers.update(call.headers)
+    timeout = call.timeout if call.timeout is not None else http.timeout
     kwargs: dict[str, Any] = {
         "headers": headers,
         "params": call.params,
@@ -95,7 +95,8 @@ def build_request(http: Pool[Any], call: Call) -> httpx.Request:
     if call.has_json:
         kwargs["json"] = call.json
     elif call.file is not None:
-        kwargs["content"] = _afile_chunks(call.file) if http.is_async else _file_chunks(call.file)
+        is_async = isinstance(http, httpx.AsyncClient)
+        kwargs["content"] = _afile_chunks(call.file) if is_async else _file_chunks(call.file)
         headers["content-length"] = str(call.file.length)
     elif call.content is not None:
         kwargs["content"] = call.content
@@ -158,13 +159,13 @@ _WATCHDOG = _Watchdog()
 
 
 class _SyncStream:
-    """An open response, its line iterator, and its watchdog alarm."""
+    """An open response, its event iterator, and its watchdog alarm."""
 
-    __slots__ = ("aborted", "alarm", "closed", "lines", "lock", "response")
+    __slots__ = ("aborted", "alarm", "closed", "events", "lock", "response")
 
     def __init__(self, response: httpx.Response, until: float | None) -> None:
         self.response = response
-        self.lines: Iterator[str] | None = None
+        self.events: Iterator[ServerSentEvent] | None = None
         self.lock = threading.Lock()
         self.closed = self.aborted = False
         self.alarm = None if until is None else _WATCHDOG.arm(until, self.abort)
@@ -181,14 +182,14 @@ class _SyncStream:
             else:
                 self.response.close()
 
-    def read(self, within: float | None = None) -> str | Exception | None:
+    def read(self, within: float | None = None) -> ServerSentEvent | Exception | None:
         if self.aborted:
             return _past_stop()
-        if self.lines is None:
-            self.lines = self.response.iter_lines()
+        if self.events is None:
+            self.events = EventSource(self.response).iter_sse()
         alarm = None if within is None else _WATCHDOG.arm(time.monotonic() + within, self.abort)
         try:
-            line = next(self.lines, None)
+            event = next(self.events, None)
         except _STREAM_ERRORS as error:
             return _past_stop() if self.aborted else error
         except ValueError as error:  # "generator already executing" after an abort
@@ -198,7 +199,7 @@ class _SyncStream:
         finally:
             if alarm is not None:
                 alarm[0] = None
-        return _past_stop() if self.aborted else line
+        return _past_stop() if self.aborted else event
 
     def close(self) -> None:
         with self.lock:
@@ -211,9 +212,8 @@ class _SyncStream:
 class _SyncSteps:
     """Performs the steps of one op (and remembers the streams it opened)."""
 
-    def __init__(self, http: Pool[httpx.Client], streams: Pool[httpx.Client]) -> None:
+    def __init__(self, http: httpx.Client) -> None:
         self.http = http
-        self.streams = streams
         self.open: dict[int, _SyncStream] = {}
 
     def do(self, step: Any) -> Any:
@@ -222,7 +222,7 @@ class _SyncSteps:
                 return self.http.send(build_request(self.http, step))
             except httpx.TransportError as error:
                 return error
-        if isinstance(step, ReadLine):
+        if isinstance(step, ReadEvent):
             return self.open[id(step.response)].read(step.within)
         if isinstance(step, Sleep):
             time.sleep(step.seconds)
@@ -233,7 +233,7 @@ class _SyncSteps:
             return step.future.result()
         if isinstance(step, Open):
             try:
-                response = self.streams.send(build_request(self.streams, step.call), stream=True)
+                response = self.http.send(build_request(self.http, step.call), stream=True)
             except httpx.TransportError as error:
                 return error
             self.open[id(response)] = _SyncStream(response, step.until)
@@ -243,32 +243,24 @@ class _SyncSteps:
         if isinstance(step, Close):
             stream = self.open.pop(id(step.response), None)
             if stream is not None:
-                try:
-                    stream.close()
-                finally:
-                    self.streams.release(stream.response)
+                stream.close()
             return None
         if isinstance(step, Parallel):
             with ThreadPoolExecutor(max_workers=max(1, step.limit)) as pool:
-                futures = [pool.submit(run_sync, sub, self.http, self.streams) for sub in step.ops]
+                futures = [pool.submit(run_sync, sub, self.http) for sub in step.ops]
                 return [f.result() for f in futures]
         raise TypeError(f"unknown operation step {step!r}")  # pragma: no cover
 
     def close_all(self) -> None:
         streams, self.open = list(self.open.values()), {}
         for stream in streams:
-            try:
-                with contextlib.suppress(Exception):  # the op's own outcome matters more
-                    stream.close()
-            finally:
-                self.streams.release(stream.response)
+            with contextlib.suppress(Exception):  # the op's own outcome matters more
+                stream.close()
 
 
-def iterate_sync(
-    op: Op[T], http: Pool[httpx.Client], streams: Pool[httpx.Client] | None = None
-) -> Generator[Any, None, T]:
+def iterate_sync(op: Op[T], http: httpx.Client) -> Generator[Any, None, T]:
     """Drive ``op``, yielding each value it emits; the generator returns the op's value."""
-    steps = _SyncSteps(http, streams or http)
+    steps = _SyncSteps(http)
     value: Any = None
     try:
         while True:
@@ -288,12 +280,11 @@ def iterate_sync(
 
 def run_sync(
     op: Op[T],
-    http: Pool[httpx.Client],
-    streams: Pool[httpx.Client] | None = None,
+    http: httpx.Client,
     on_emit: Callable[[Any], Any] | None = None,
 ) -> T:
     """Drive ``op`` to completion with blocking I/O, passing emitted values to ``on_emit``."""
-    items = iterate_sync(op, http, streams)
+    items = iterate_sync(op, http)
     try:
         while True:
             try:
@@ -310,19 +301,19 @@ def run_sync(
 
 
 class _AsyncStream:
-    __slots__ = ("lines", "response", "until")
+    __slots__ = ("events", "response", "until")
 
     def __init__(self, response: httpx.Response, until: float | None) -> None:
         self.response = response
         self.until = until
-        self.lines: AsyncIterator[str] | None = None
+        self.events: AsyncGenerator[ServerSentEvent, None] | None = None
 
-    async def read(self, within: float | None = None) -> str | Exception | None:
-        if self.lines is None:
-            self.lines = self.response.aiter_lines()
+    async def read(self, within: float | None = None) -> ServerSentEvent | Exception | None:
+        if self.events is None:
+            self.events = EventSource(self.response).aiter_sse()
         try:
             if self.until is None and within is None:
-                return await self.lines.__anext__()
+                return await self.events.__anext__()
             left = min(
                 float("inf") if self.until is None else self.until - time.monotonic(),
                 float("inf") if within is None else within,
@@ -331,8 +322,8 @@ class _AsyncStream:
                 return _past_stop()
             if _timeout_ctx is not None:
                 async with _timeout_ctx(left):
-                    return await self.lines.__anext__()
-            return await asyncio.wait_for(self.lines.__anext__(), left)
+                    return await self.events.__anext__()
+            return await asyncio.wait_for(self.events.__anext__(), left)
         except StopAsyncIteration:
             return None
         except (asyncio.TimeoutError, TimeoutError):
@@ -340,20 +331,28 @@ class _AsyncStream:
         except _STREAM_ERRORS as error:
             return error
 
+    async def close(self) -> None:
+        """Close the event decoder first (an async generator must not be left to the GC),
+        then the response."""
+        try:
+            if self.events is not None:
+                await self.events.aclose()
+        finally:
+            await self.response.aclose()
+
 
 class _AsyncSteps:
-    def __init__(self, http: Pool[httpx.AsyncClient], streams: Pool[httpx.AsyncClient]) -> None:
+    def __init__(self, http: httpx.AsyncClient) -> None:
         self.http = http
-        self.streams = streams
         self.open: dict[int, _AsyncStream] = {}
 
     async def do(self, step: Any) -> Any:
         if isinstance(step, Call):
             try:
-                return await self.http.asend(build_request(self.http, step))
+                return await self.http.send(build_request(self.http, step))
             except httpx.TransportError as error:
                 return error
-        if isinstance(step, ReadLine):
+        if isinstance(step, ReadEvent):
             return await self.open[id(step.response)].read(step.within)
         if isinstance(step, Sleep):
             await asyncio.sleep(step.seconds)
@@ -364,8 +363,8 @@ class _AsyncSteps:
             return await asyncio.wrap_future(step.future)
         if isinstance(step, Open):
             try:
-                request = build_request(self.streams, step.call)
-                response = await self.streams.asend(request, stream=True)
+                request = build_request(self.http, step.call)
+                response = await self.http.send(request, stream=True)
             except httpx.TransportError as error:
                 return error
             self.open[id(response)] = _AsyncStream(response, step.until)
@@ -375,39 +374,32 @@ class _AsyncSteps:
         if isinstance(step, Close):
             stream = self.open.pop(id(step.response), None)
             if stream is not None:
-                try:
-                    await stream.response.aclose()
-                finally:
-                    self.streams.release(stream.response)
+                await stream.close()
             return None
         if isinstance(step, Parallel):
-            return await _gather(step, self.http, self.streams)
+            return await _gather(step, self.http)
         raise TypeError(f"unknown operation step {step!r}")  # pragma: no cover
 
     async def close_all(self) -> None:
         streams, self.open = list(self.open.values()), {}
         interrupted: BaseException | None = None
-        for stream in streams:  # every one is closed and released, whatever happens
+        for stream in streams:  # every one is closed, whatever happens
             try:
-                await stream.response.aclose()
+                await stream.close()
             except Exception:  # the op's own outcome matters more
                 pass
             except BaseException as error:  # a cancellation: close the rest, then re-raise
                 interrupted = interrupted or error
-            finally:
-                self.streams.release(stream.response)
         if interrupted is not None:
             raise interrupted
 
 
-async def _gather(
-    step: Parallel, http: Pool[httpx.AsyncClient], streams: Pool[httpx.AsyncClient]
-) -> list[Any]:
+async def _gather(step: Parallel, http: httpx.AsyncClient) -> list[Any]:
     gate = asyncio.Semaphore(max(1, step.limit))
 
     async def one(sub: Op[Any]) -> Any:
         async with gate:
-            return await run_async(sub, http, streams)
+            return await run_async(sub, http)
 
     tasks = [asyncio.ensure_future(one(sub)) for sub in step.ops]
     try:
@@ -421,12 +413,11 @@ async def _gather(
 
 async def run_async(
     op: Op[T],
-    http: Pool[httpx.AsyncClient],
-    streams: Pool[httpx.AsyncClient] | None = None,
+    http: httpx.AsyncClient,
     on_emit: Callable[[Any], Any] | None = None,
 ) -> T:
     """Drive ``op`` on the running loop; ``on_emit`` may be a plain or an async callable."""
-    steps = _AsyncSteps(http, streams or http)
+    steps = _AsyncSteps(http)
     value: Any = None
     try:
         while True:
@@ -447,11 +438,9 @@ async def run_async(
         await steps.close_all()
 
 
-async def aiterate(
-    op: Op[Any], http: Pool[httpx.AsyncClient], streams: Pool[httpx.AsyncClient] | None = None
-) -> AsyncIterator[Any]:
+async def aiterate(op: Op[Any], http: httpx.AsyncClient) -> AsyncIterator[Any]:
     """Drive ``op``, yielding each value it emits (its return value is dropped)."""
-    steps = _AsyncSteps(http, streams or http)
+    steps = _AsyncSteps(http)
     value: Any = None
     try:
         while True:

@@ -18,18 +18,20 @@ from typing import Any
 import httpx
 
 __all__ = [
+    "CANCELLED_ERROR_TYPES",
     "AuthError",
     "Cancelled",
     "DeadlineExceeded",
     "FalError",
+    "InputRejected",
     "MissingCredentials",
     "NotFound",
     "RateLimited",
     "RequestFailed",
     "ServerError",
-    "ValidationError",
     "add_secrets",
     "error_from_response",
+    "is_cancellation",
     "normalize_validation_errors",
     "redact",
 ]
@@ -101,6 +103,16 @@ def redact(value: Any) -> Any:
     return value
 
 
+# fal's ``error_type`` values for a request stopped by its caller (fal-protocol.md §14.3): the
+# protocol says "cancelled", never the words of an error message
+CANCELLED_ERROR_TYPES = frozenset({"client_cancelled", "client_disconnected"})
+
+
+def is_cancellation(error_type: str | None) -> bool:
+    """Whether fal's ``error_type`` means the request was cancelled (the one rule for it)."""
+    return error_type in CANCELLED_ERROR_TYPES
+
+
 class FalError(Exception):
     """Base of every falwidgets client error; ``request_id`` is set whenever a request is known.
 
@@ -139,8 +151,12 @@ class AuthError(FalError):
     """401/403: a bad key, a locked account (the lock reason is in the message), a bad scope."""
 
 
-class ValidationError(FalError):
-    """422: ``errors`` is always a list of ``{loc, msg, type}`` so forms can map them to fields."""
+class InputRejected(FalError, ValueError):
+    """422: the endpoint rejected the input. ``errors`` is always a list of ``{loc, msg, type}``
+    so a form can map each one to its field (``form.show_errors(error.errors)``).
+
+    Not named ``ValidationError``: pydantic's error of that name (raised by ``Form.model()``) has
+    ``errors()`` as a method; this one is an answer from the server."""
 
     def __init__(self, message: str, *, errors: list[dict[str, Any]], **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
@@ -282,9 +298,7 @@ def error_from_response(
             f"{'.'.join(str(p) for p in e['loc'] if p != 'body') or 'input'}: {e['msg']}"
             for e in errors
         )
-        return ValidationError(
-            f"{where} failed validation (422): {listed}", errors=errors, **kwargs
-        )
+        return InputRejected(f"{where} failed validation (422): {listed}", errors=errors, **kwargs)
     if status == 429:
         retry_after = parse_retry_after(response.headers.get("retry-after"))
         hint = f"; retry after {retry_after:.0f}s" if retry_after is not None else ""
@@ -293,7 +307,7 @@ def error_from_response(
             retry_after=retry_after,
             **kwargs,
         )
-    if etype and ("cancel" in str(etype).lower()):
+    if is_cancellation(etype):
         return Cancelled(f"{where}: the request was cancelled: {text}", **kwargs)
     if status >= 500:
         label = f" [{etype}]" if etype else ""

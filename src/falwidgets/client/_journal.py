@@ -215,10 +215,6 @@ class Journal:
         """Wait (at most ``timeout`` s) for this process's queued writes to reach the file."""
         self._writer.flush(timeout)
 
-    def record_submit(self, **fields: Any) -> None:
-        """Append a submit and wait until it is on disk (see :meth:`write_submit`)."""
-        self.write_submit(**fields).result()
-
     def write_submit(
         self,
         *,
@@ -320,7 +316,8 @@ class Journal:
         ``flush`` is false)."""
         if limit is not None and (not isinstance(limit, int) or limit < 0):
             raise ValueError(f"limit must be a non-negative integer, got {limit!r}")
-        where, params = [], []
+        where: list[str] = []
+        params: list[Any] = []
         filters = (("endpoint", endpoint), ("status", status), ("request_id", request_id))
         for column, value in filters:
             if value is not None:

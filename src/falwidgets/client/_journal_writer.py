@@ -9,6 +9,12 @@ reads its own writes, and queued writes are flushed at interpreter exit.
 
 A failed write never fails the call that made it: the server has the request, so the error is
 logged with the request id (keep it to resume) and the future resolves all the same.
+Why a thread, measured (``bench/journal.py``, results in ``bench/RESULTS.md``): against the
+obvious design (a connection per thread, one autocommit per statement, the async driver handing
+each write to a worker thread), 64 jobs on one event loop, the async client's real pattern, run
+about 2.8x more jobs per second with under half the CPU per job and a shorter submit wait here.
+With threads the picture is mixed (plain commits wait less; at 64 threads the thread still does
+more jobs per second with half the CPU), so the asyncio case decides.
 """
 
 from __future__ import annotations
@@ -71,10 +77,11 @@ class JournalWriter:
             try:
                 thread.start()
             except RuntimeError:  # no threads left, or the interpreter is shutting down
-                thread = None
+                started = False
             else:
+                started = True
                 self._thread = thread
-        if thread is None:
+        if not started:
             self._drain()  # write it here and now rather than never
         return done
 
@@ -170,12 +177,12 @@ class JournalWriter:
             with contextlib.suppress(Exception):
                 conn.execute("ROLLBACK")
             failed = [(write, error) for write in batch]
-        for write, error in failed:
-            _warn(write, error)
+        for write, failure in failed:
+            _warn(write, failure)
         return committed
 
 
-def _warn(write: _Write, error: Exception) -> None:
+def _warn(write: _Write, error: BaseException) -> None:
     logger.warning(
         "falwidgets: could not record the %s of request %s in the journal (%s: %s); the "
         "request is unaffected: keep its id to resume it with Handle.from_request_id",

@@ -3,7 +3,7 @@
 An operation is a generator that yields :class:`Call` (send this request; receive the
 ``httpx.Response`` or the transport exception), :class:`Sleep`, :class:`Blocking` (disk work),
 :class:`Wait` (a queued disk write), :class:`Parallel` (run these sub-operations concurrently;
-receive their results), the streaming trio :class:`Open` / :class:`ReadLine` / :class:`Close`,
+receive their results), the streaming trio :class:`Open` / :class:`ReadEvent` / :class:`Close`,
 and :class:`Emit` (hand a value to the caller: the next item of an iterator, or an ``on_update``
 callback), and returns its value. The
 sync and async drivers in ``_drive`` execute the same generators, so retries, deadlines, URL rules,
@@ -32,7 +32,7 @@ __all__ = [
     "Op",
     "Open",
     "Parallel",
-    "ReadLine",
+    "ReadEvent",
     "Sleep",
     "Wait",
     "send",
@@ -103,7 +103,7 @@ class Parallel:
 
 @dataclass(frozen=True)
 class Open:
-    """Send ``call`` on the streaming pool and keep the body open for :class:`ReadLine`.
+    """Send ``call`` and keep the body open for :class:`ReadEvent`.
 
     The op receives the response (its body already read when the status is not 200, so errors
     can be mapped) or the transport exception. ``until`` (``time.monotonic()`` seconds) is a hard
@@ -115,10 +115,12 @@ class Open:
 
 
 @dataclass(frozen=True)
-class ReadLine:
-    """The next line of an open body, without its newline; ``None`` at the end of the body, or
+class ReadEvent:
+    """The next server-sent event of an open body (httpx-sse decodes it: lines end only at CR, LF
+    or CRLF, so a raw U+2028 in a JSON payload stays data); ``None`` at the end of the body, or
     the exception (transport error, a read past ``Open.until`` or past ``within`` seconds) that
-    ended it. A read cut by ``within`` leaves the response unusable: close it next."""
+    ended it. Keep-alive comments yield no event: the driver's hard stop still bounds them. A
+    read cut by ``within`` leaves the response unusable: close it next."""
 
     response: httpx.Response
     within: float | None = None
@@ -138,7 +140,7 @@ class Emit:
     value: Any
 
 
-Yielded = Call | Sleep | Parallel | Blocking | Wait | Open | ReadLine | Close | Emit
+Yielded = Call | Sleep | Parallel | Blocking | Wait | Open | ReadEvent | Close | Emit
 Op = Generator[Yielded, Any, T]
 
 

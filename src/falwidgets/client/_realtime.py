@@ -12,7 +12,7 @@ client, which is what a live UI needs:
   and the throttle interval has passed, so a slow consumer or a slow app never builds a backlog.
 - **Control frames**: timings become ``RealtimeFrame.timing``; the idle ``TIMEOUT`` closes the
   session quietly and the next ``send`` reconnects; ``VALIDATION_ERROR`` raises
-  :class:`ValidationError` from ``recv`` (the session stays usable), other errors
+  :class:`InputRejected` from ``recv`` (the session stays usable), other errors
   :class:`RealtimeError`, a refused handshake :class:`AuthError`/:class:`NotFound`.
 - **Deadlines** on the mint, the handshake, each send and each ``recv``; ``close`` is bounded too.
 
@@ -41,7 +41,7 @@ from falwidgets.client._auth import Credentials
 from falwidgets.client._errors import (
     DeadlineExceeded,
     FalError,
-    ValidationError,
+    InputRejected,
     add_secrets,
     error_from_response,
     normalize_validation_errors,
@@ -527,7 +527,7 @@ class AsyncRealtime:
             if error == "VALIDATION_ERROR":
                 errors = normalize_validation_errors(payload.get("detail") or reason)
                 self._push(
-                    ValidationError(
+                    InputRejected(
                         f"realtime input for {self.endpoint} is invalid: {reason}",
                         errors=errors,
                         error_type=error,

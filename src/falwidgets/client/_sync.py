@@ -1,27 +1,34 @@
-"""The blocking client: ``Client`` and ``Handle`` (thin drivers over ``_core``)."""
+"""The blocking client: ``Client`` (a thin driver over ``Engine``; handles in ``_handles``)."""
 
 from __future__ import annotations
 
-import functools
 import inspect
-import ssl
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from falwidgets.client._core import Engine, HandleBase, redact_url
-from falwidgets.client._direct import StreamIterator
+from falwidgets.client._client_base import ClientBase
+from falwidgets.client._compat import pick
 from falwidgets.client._drive import iterate_sync, run_sync
-from falwidgets.client._info import ClientInfo
+from falwidgets.client._handles import Handle
 from falwidgets.client._journal import JournalEntry
-from falwidgets.client._net import async_transport, lean_backend_usable
+from falwidgets.client._models import (
+    Estimate,
+    ModelRecord,
+    Price,
+    estimate_body,
+    estimate_op,
+    models_op,
+    models_query,
+    pricing_op,
+)
+from falwidgets.client._ops import Op
 from falwidgets.client._platform import RequestRecord, requests_op
 from falwidgets.client._platform import query as platform_query
-from falwidgets.client._pool import SHARDS, Pool
 from falwidgets.client._reconcile import AmbiguousSubmit, resolve_entry
-from falwidgets.client._retry import RetryPolicy
 from falwidgets.client._status import Status
+from falwidgets.client._stream_results import StreamIterator
 from falwidgets.client._upload import upload_op
 
 if TYPE_CHECKING:
@@ -30,160 +37,14 @@ if TYPE_CHECKING:
 __all__ = ["Client", "Handle"]
 
 
-def _limits() -> tuple[httpx.Limits, httpx.Limits]:
-    """Per-shard limits (see ``_pool``): short calls and SSE streams use separate pools, each
-    spread over ``SHARDS`` clients; keep-alive covers a shard's share of 64 concurrent jobs."""
-    return (
-        httpx.Limits(max_connections=64, max_keepalive_connections=16),
-        httpx.Limits(max_connections=128, max_keepalive_connections=16),
-    )
-
-
-class _NoCookies(httpx.Cookies):
-    """fal's queue sets no cookies; skipping httpx's per-response cookie parsing (it builds a
-    urllib request and an email message for every response) saves CPU on every call."""
-
-    def extract_cookies(self, response: httpx.Response) -> None:
-        return None
-
-
-@functools.cache
-def _ssl_context() -> ssl.SSLContext:
-    """One default (verifying) TLS context for every client: loading the CA bundle costs ~25 ms,
-    and each shard of each client would otherwise load its own."""
-    return httpx.create_ssl_context()
-
-
-def _http(cls: type[Any], **options: Any) -> Any:
-    """A sharded pool of httpx clients without cookie handling (see ``_pool``, ``_NoCookies``);
-    async ones on the lean asyncio network backend (see ``_net``)."""
-
-    options.setdefault("verify", _ssl_context())
-    lean = cls is httpx.AsyncClient and options.get("transport") is None and lean_backend_usable()
-
-    def make() -> Any:
-        if lean:  # one transport per shard
-            transport = async_transport(verify=options["verify"], limits=options["limits"])
-            options["mounts"] = {"all://": transport}
-        client = cls(**options)
-        if isinstance(getattr(client, "_cookies", None), httpx.Cookies):
-            client._cookies = _NoCookies()
-        return client
-
-    # a caller's transport is one pool whatever wraps it: sharding it would only multiply closes
-    return Pool(make, shards=1 if options.get("transport") is not None else SHARDS)
-
-
-def _http_pair(cls: type[Any], transport: Any) -> tuple[Any, Any]:
-    """The short-call and SSE-stream pools of one client (sync or async ``cls``)."""
-    short, streams = _limits()
-    return (
-        _http(cls, transport=transport, limits=short, follow_redirects=True),
-        _http(cls, transport=transport, limits=streams, follow_redirects=True),
-    )
-
-
-def _client_repr(name: str, engine: Engine) -> str:
-    where = (
-        f"proxy_url={redact_url(engine.proxy_url)!r}"
-        if engine.proxy_url
-        else f"queue={redact_url(engine.hosts.queue)!r}"
-    )
-    return f"{name}({where}, key={'set' if engine.creds.key else 'none'})"
-
-
-class Handle(HandleBase):
-    """One queued request: follow its status and logs, fetch its result, cancel it."""
-
-    client: Client
-
-    @classmethod
-    def from_request_id(cls, client: Client, endpoint: str, request_id: str) -> Handle:
-        """Resume any request by id (URLs from the endpoint-id rules)."""
-        return cls(client, client._engine.ref_for(endpoint, request_id))
-
-    def _run(self, op: Any, on_emit: Callable[[Any], Any] | None = None) -> Any:
-        return run_sync(op, self.client._http, self.client._streams, on_emit)
-
-    def status(self, logs: bool = False) -> Status:
-        """One status check (polled logs are the full list so far)."""
-        op = self.client._engine.status(self.ref, logs=logs, deadline=self._short_deadline())
-        self.last_status = self._run(op)
-        return self.last_status
-
-    def events(self, logs: bool = True, timeout: float | None = None) -> Iterator[Status]:
-        """Status updates until completion; each carries only log lines not seen before.
-
-        Uses the SSE status stream and falls back to polling when it is unavailable or cut.
-        Raises :class:`DeadlineExceeded` (with ``request_id``) after ``timeout`` seconds, even
-        while the server keeps the stream alive with pings.
-        """
-        op = self._watch(logs, self.client._engine.deadline(timeout))
-        return iterate_sync(op, self.client._http, self.client._streams)
-
-    def result(self, timeout: float | None = None) -> Any:
-        """Wait for completion (SSE, else polling) and return the output JSON.
-
-        Raises :class:`RequestFailed`/:class:`ValidationError`/:class:`Cancelled` when the request
-        failed, :class:`DeadlineExceeded` after ``timeout`` seconds (default: the client's wait).
-        """
-        return self._run(self._follow(False, self.client._engine.deadline(timeout), reuse=True))
-
-    def cancel(self) -> str:
-        """Ask the queue to cancel; returns ``CANCELLATION_REQUESTED`` or ``ALREADY_COMPLETED``.
-
-        The job may still complete; ``result()`` says how it ended (and journals it).
-        """
-        return self._run(self.client._engine.cancel(self.ref, deadline=self._short_deadline()))
-
-
-class Client(ClientInfo):
+class Client(ClientBase[httpx.Client]):
     """fal's queue protocol over httpx (blocking). Safe to share between threads.
 
-    ``base_url`` points queue, run, rest and CDN at one server (e.g. ``falwidgets serve``);
-    ``proxy_url`` sends every call through a key-holding proxy (``x-fal-target-url``); there
-    ``key`` is your proxy token (sent as ``Authorization: Key``) and a key from the environment
-    is never sent. ``timeout`` bounds each HTTP call; ``wait`` is the default total for
-    ``subscribe``/``result``.
+    ``Client(key=None, *, base_url=None, proxy_url=None, timeout=None, wait=900, ...)``: the
+    arguments are described on ``__init__`` (shared with :class:`AsyncClient`).
     """
 
-    def __init__(
-        self,
-        key: str | None = None,
-        *,
-        base_url: str | None = None,
-        queue_url: str | None = None,
-        run_url: str | None = None,
-        rest_url: str | None = None,
-        cdn_url: str | None = None,
-        proxy_url: str | None = None,
-        timeout: float | httpx.Timeout | None = None,
-        wait: float = 900.0,
-        retry: RetryPolicy | None = None,
-        journal: bool = True,
-        use_sse: bool = True,
-        on_ambiguous: str = "reconcile",
-        transport: httpx.BaseTransport | None = None,
-    ) -> None:
-        self._engine = Engine(
-            key,
-            base_url=base_url,
-            queue_url=queue_url,
-            run_url=run_url,
-            rest_url=rest_url,
-            cdn_url=cdn_url,
-            proxy_url=proxy_url,
-            timeout=timeout,
-            wait=wait,
-            retry=retry,
-            journal=journal,
-            use_sse=use_sse,
-            on_ambiguous=on_ambiguous,
-        )
-        self._http, self._streams = _http_pair(httpx.Client, transport)
-
-    def __repr__(self) -> str:
-        return _client_repr("Client", self._engine)
+    _http_class = httpx.Client
 
     def realtime(
         self,
@@ -204,8 +65,9 @@ class Client(ClientInfo):
         )
 
     def close(self) -> None:
+        """Close the HTTP connections (the journal stays usable); ``with Client() as c:`` does
+        it for you."""
         self._http.close()
-        self._streams.close()
 
     def __enter__(self) -> Client:
         return self
@@ -213,8 +75,8 @@ class Client(ClientInfo):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _run(self, op: Any, on_emit: Callable[[Any], Any] | None = None) -> Any:
-        return run_sync(op, self._http, self._streams, on_emit)
+    def _run(self, op: Op[Any], on_emit: Callable[[Any], Any] | None = None) -> Any:
+        return run_sync(op, self._http, on_emit)
 
     def submit(
         self,
@@ -228,7 +90,10 @@ class Client(ClientInfo):
         headers: dict[str, str] | None = None,
         timeout: float | None = None,
     ) -> Handle:
-        """Queue a request (journalled before returning) and return its :class:`Handle`."""
+        """Queue a request (journalled before returning) and return its :class:`Handle`.
+
+        Path, bytes and PIL values in ``arguments`` are uploaded first. ``timeout`` bounds the
+        uploads and the POST together."""
         return self._submit(
             endpoint,
             arguments,
@@ -255,13 +120,23 @@ class Client(ClientInfo):
         on_enqueue: Callable[[str], Any] | None = None,
         logs: bool | None = None,
         timeout: float | None = None,
+        with_logs: bool | None = None,
+        on_queue_update: Callable[[Status], Any] | None = None,
+        client_timeout: float | None = None,
+        interval: float | None = None,
         **submit_options: Any,
     ) -> Any:
         """Submit, follow status (calling ``on_update``), and return the result, within ``timeout``.
 
-        On expiry :class:`DeadlineExceeded` carries ``request_id``; the request keeps running and
-        is in the journal, so ``client.resume(request_id).result()`` picks it up.
+        ``on_enqueue`` gets the request id once the request is queued. On expiry
+        :class:`DeadlineExceeded` carries ``request_id``; the request keeps running and is in
+        the journal, so ``client.resume(request_id).result()`` picks it up. fal_client's
+        ``with_logs``, ``on_queue_update`` and ``client_timeout`` are accepted as aliases
+        (and ``interval``, unused: the status stream needs no polling interval).
         """
+        on_update = pick("on_update", on_update, on_queue_update)
+        timeout = pick("timeout", timeout, client_timeout)
+        logs = pick("logs", logs, with_logs)
         for callback in (on_update, on_enqueue):
             if callback is not None and inspect.iscoroutinefunction(callback):
                 raise TypeError("Client.subscribe takes plain callbacks; use AsyncClient for async")
@@ -306,13 +181,13 @@ class Client(ClientInfo):
         headers: dict[str, str] | None = None,
     ) -> StreamIterator:
         """Partial results of a streaming endpoint (SSE), one dict per event, within ``timeout``
-        (checked on every line, so a server that only pings cannot hold the caller).
+        (a hard stop: a server that only pings cannot hold the caller).
 
         The call is journalled when it ends; the iterator's ``request_id`` names the entry."""
         op, record = self._engine.stream_with_record(
             endpoint, arguments, path=path, timeout=timeout, headers=headers
         )
-        return StreamIterator(iterate_sync(op, self._http, self._streams), record)
+        return StreamIterator(iterate_sync(op, self._http), record)
 
     def upload(
         self,
@@ -360,7 +235,7 @@ class Client(ClientInfo):
             payloads=payloads,
         )
         op = requests_op(self._engine, params, timeout)
-        return iterate_sync(op, self._http, self._streams)
+        return iterate_sync(op, self._http)
 
     def recover(self, entry_or_id: JournalEntry | str, *, timeout: float | None = None) -> Handle:
         """The request behind an ``AMBIGUOUS`` journal entry (a submit whose answer was lost),
@@ -378,9 +253,60 @@ class Client(ClientInfo):
             )
         return Handle(self, ref)
 
+    # -- platform model APIs (client/_models.py) --------------------------------------------
+    def models(
+        self,
+        q: str | None = None,
+        *,
+        category: str | None = None,
+        endpoint_ids: str | list[str] | None = None,
+        status: str | None = None,
+        openapi: bool = False,
+        timeout: float | None = None,
+    ) -> Iterator[ModelRecord]:
+        """Search fal's models (``/v1/models``), page by page; see ``client/_models.py``."""
+        params = models_query(
+            q, category=category, endpoint_ids=endpoint_ids, status=status, openapi=openapi
+        )
+        return iterate_sync(models_op(self._engine, params, timeout), self._http)
+
+    def pricing(
+        self, endpoint_ids: str | list[str], *, timeout: float | None = None
+    ) -> dict[str, Price]:
+        """Unit prices by endpoint id (ids fal does not price are absent)."""
+        return self._run(pricing_op(self._engine, endpoint_ids, timeout))
+
+    def estimate(
+        self,
+        calls: dict[str, float] | None = None,
+        *,
+        units: dict[str, float] | None = None,
+        timeout: float | None = None,
+    ) -> Estimate:
+        """Cost estimate of ``{endpoint_id: calls}`` or ``units={endpoint_id: billing units}``."""
+        return self._run(estimate_op(self._engine, estimate_body(calls, units=units), timeout))
+
     def handle(self, endpoint: str, request_id: str) -> Handle:
+        """A :class:`Handle` on any request by id (URLs from the endpoint-id rules)."""
         return Handle.from_request_id(self, endpoint, request_id)
 
     def resume(self, entry_or_request_id: JournalEntry | str) -> Handle:
         """A handle for a journalled request (by entry or id), using the URLs stored at submit."""
         return Handle(self, self._engine.resume_ref(entry_or_request_id))
+
+    # -- fal_client's names ----------------------------------------------------------------------
+    def get_handle(self, application: str, request_id: str) -> Handle:
+        """fal_client's name for :meth:`handle`."""
+        return self.handle(application, request_id)
+
+    def status(self, application: str, request_id: str, *, with_logs: bool = False) -> Status:
+        """One status check of any request (fal_client's ``client.status``)."""
+        return self.handle(application, request_id).status(logs=with_logs)
+
+    def result(self, application: str, request_id: str) -> Any:
+        """Wait for any request's result (fal_client's ``client.result``)."""
+        return self.handle(application, request_id).result()
+
+    def cancel(self, application: str, request_id: str) -> str:
+        """Ask the queue to cancel any request (fal_client's ``client.cancel``)."""
+        return self.handle(application, request_id).cancel()

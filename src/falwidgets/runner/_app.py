@@ -14,7 +14,7 @@ import concurrent.futures
 import contextlib
 import re
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 import traitlets
@@ -164,6 +164,7 @@ class App(Form):
         client: Any = None,
         timeout: float | None = DEFAULT_TIMEOUT,
         uploader: Any = None,
+        inputs: Mapping[str, Any] | None = None,
     ) -> None:
         self.target = target
         self.endpoint: str | None = target.endpoint
@@ -183,6 +184,8 @@ class App(Form):
         if self.endpoint:
             parts["endpoint_id"] = self.endpoint  # code() names the endpoint, not the model
         super().__init__(spec, uploader=self._upload, **parts)
+        if inputs:
+            prefill(self, inputs)  # a chained result's URL, a compare's arguments
         self.header = header_of(target, self.endpoint)
         if self.endpoint is None:
             self.disabled_reason = "No endpoint: serve a function with @falwidgets.server.endpoint"
@@ -277,18 +280,18 @@ class App(Form):
         return self.runs[-1] if self.runs else None
 
     def _refusal(self) -> BaseException | None:
-        """A ``ValidationError`` when the form has errors (required fields included): nothing is
+        """An ``InputRejected`` when the form has errors (required fields included): nothing is
         sent, the first bad field is opened and focused in the browser."""
         errors = self.validate()
         if not errors:
             return None
-        from falwidgets.client import ValidationError
+        from falwidgets.client import InputRejected
 
         names = _field_names(errors)
         listed = "; ".join(
             f"{'.'.join(map(str, e.get('loc') or ())) or 'input'}: {e.get('msg')}" for e in errors
         )
-        return ValidationError(
+        return InputRejected(
             f"fix {len(names)} field{'s' * (len(names) != 1)} first (nothing was sent): {listed}",
             errors=[{**e, "loc": ["body", *(e.get("loc") or ())]} for e in errors],
         )
@@ -595,12 +598,25 @@ class App(Form):
 
 
 def _is_validation(exc: BaseException | None) -> bool:
-    return exc is not None and any(k.__name__ == "ValidationError" for k in type(exc).__mro__)
+    return exc is not None and any(k.__name__ == "InputRejected" for k in type(exc).__mro__)
 
 
 def _field_loc(error: Any) -> list[Any]:
     loc = list(error.get("loc") or []) if isinstance(error, dict) else []
     return loc[1:] if loc[:1] == ["body"] else loc
+
+
+def prefill(form: Any, inputs: Mapping[str, Any]) -> None:
+    """Set some of a form's fields; an unknown field is an error naming the known ones."""
+    if not isinstance(inputs, Mapping):
+        raise TypeError(f"inputs must be a dict of field values, got {type(inputs).__name__}")
+    known = set(form.fields)
+    unknown = [k for k in inputs if k not in known]
+    if unknown:
+        raise ValueError(
+            f"inputs: no field {unknown[0]!r} in this form; fields: {', '.join(sorted(known))}"
+        )
+    form.value = {**form.value, **inputs}
 
 
 def _field_names(errors: Any) -> list[str]:
@@ -616,10 +632,17 @@ def app(
     timeout: float | None = DEFAULT_TIMEOUT,
     uploader: Any = None,
     data_uris: bool = False,
+    inputs: Mapping[str, Any] | None = None,
 ) -> App:
     """A runnable Playground for an endpoint id, an EndpointSchema, a served function or a model.
 
-    With no ``client``: ``FAL_KEY`` means real fal, otherwise the embedded local server.
+    With no ``client``: ``FAL_KEY`` in the environment means real fal, otherwise the embedded local
+    server (started once per kernel); the app's last line says which. ``FALWIDGETS_LOCAL=1`` forces
+    the local server even when ``FAL_KEY`` is set (offline demos, tests, workshop rehearsals).
+
+    Files the user uploads go to the runs' host; pass ``uploader(data, content_type, file_name)
+    -> url`` to send them elsewhere, or ``data_uris=True`` to inline them as ``data:`` URIs.
+    ``inputs={field: value}`` pre-fills the form (a chained result's URL, a compare's arguments).
     """
     if data_uris:
         if uploader is not None:
@@ -629,5 +652,9 @@ def app(
         uploader = data_uri_uploader
     timeout = checked_timeout(timeout)
     return App(
-        resolve(endpoint_or_model, endpoint), client=client, timeout=timeout, uploader=uploader
+        resolve(endpoint_or_model, endpoint),
+        client=client,
+        timeout=timeout,
+        uploader=uploader,
+        inputs=inputs,
     )

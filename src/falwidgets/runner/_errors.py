@@ -15,19 +15,19 @@ from falwidgets.client import (
     Cancelled,
     DeadlineExceeded,
     FalError,
+    InputRejected,
     MissingCredentials,
     NotFound,
     RateLimited,
     RequestFailed,
     ServerError,
-    ValidationError,
 )
 
 _TITLES: dict[type[BaseException], str] = {
     MissingCredentials: "No fal credentials",
     AuthError: "Authentication failed",
     RateLimited: "Rate limited",
-    ValidationError: "Invalid input",
+    InputRejected: "Invalid input",
     DeadlineExceeded: "Deadline exceeded",
     Cancelled: "Cancelled",
     RequestFailed: "The request failed",

@@ -274,7 +274,6 @@ class History(_resume.HistoryResume, anywidget.AnyWidget):
 
     def pending(self) -> list[EntryView]:
         from falwidgets.client import journal
-
         from falwidgets.client._journal import AMBIGUOUS
 
         # in flight, or a submit whose answer was lost (looked up in the server's history)

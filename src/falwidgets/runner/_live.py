@@ -162,9 +162,9 @@ def live_controls(endpoint: Any) -> list[dict[str, Any]]:
 
 
 def _input_fields(endpoint: Any) -> list[Any]:
-    try:
-        from falwidgets.schema import load_endpoint
+    from falwidgets.schema import load_endpoint
 
+    try:
         schema = load_endpoint(endpoint)
     except Exception:  # no schema (a user's endpoint, an id not in the catalog): bare controls
         return []

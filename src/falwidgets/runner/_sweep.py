@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from falwidgets.runner import _loop
 from falwidgets.runner._backend import Backend
+from falwidgets.runner._gate import CostHold
 from falwidgets.runner._run import Run, _quiet_cancel, drive
 
 __all__ = ["MAX_COLUMNS", "SweepPoint", "SweepRunner"]
@@ -60,6 +61,7 @@ class SweepRunner:
     timeout: float | None
     points: list[SweepPoint]
     backend: Backend
+    cost: CostHold  # the estimated total; held above FALWIDGETS_CONFIRM_ABOVE until confirmed
     _task: concurrent.futures.Future[None] | None
     _children: list[asyncio.Future[None]]
     _stopping: bool
@@ -103,7 +105,7 @@ class SweepRunner:
         A no-op once started, and after :meth:`cancel` or :meth:`close`: a cancelled sweep must not
         send its points later because someone waited on it.
         """
-        if self._task is not None or self._stopping:
+        if self._task is not None or self._stopping or self.cost.held:
             return self
         self._task = _loop.spawn(self._run_all())
         if _loop.running_loop() is None:
@@ -154,14 +156,23 @@ class SweepRunner:
 
     async def wait_async(self, timeout: float | None = None) -> Self:
         """``await sweep.wait_async()`` (or ``await sweep``): until every point has finished."""
+        self.cost.check()
         self.start()
         if self._task is not None:
             await _loop.wait_for(self._task, timeout)
         return self
 
+    def confirm(self) -> Self:
+        """Start a sweep held back by its estimated cost (the Start button does the same)."""
+        self.cost.confirm()
+        self.start()
+        return self
+
     def wait(self, timeout: float | None = None) -> Self:
         """Block until every point has finished (``TimeoutError`` after ``timeout`` seconds; the
-        sweep keeps going: :meth:`cancel` stops it)."""
+        sweep keeps going: :meth:`cancel` stops it). A sweep held for confirmation raises
+        :class:`ConfirmationRequired` instead of waiting forever."""
+        self.cost.check()
         self.start()
         if self._task is not None:
             _loop.wait_all([self._task], timeout)

@@ -24,6 +24,7 @@ from falwidgets.previews._widget import shared_layout
 from falwidgets.runner import _loop
 from falwidgets.runner._backend import Backend, backend_for
 from falwidgets.runner._errors import describe as describe_exc
+from falwidgets.runner._gate import CostHold
 from falwidgets.runner._grid import expand, label
 from falwidgets.runner._run import DEFAULT_TIMEOUT, Run, checked_timeout
 from falwidgets.runner._sweep import MAX_COLUMNS, SweepPoint, SweepRunner
@@ -56,9 +57,10 @@ class Sweep(SweepRunner, anywidget.AnyWidget):
     _css = bundle("sweep", "css")
     title = traitlets.Unicode("").tag(sync=True)
     layout_spec = traitlets.Dict().tag(sync=True)  # {"cols": [...], "rows": [...]} or {}
-    cells = traitlets.List().tag(sync=True)
+    cells: traitlets.List[Any] = traitlets.List().tag(sync=True)
     counts = traitlets.Dict().tag(sync=True)  # {"ok", "failed", "cancelled", "running", "waiting"}
     finished = traitlets.Bool(False).tag(sync=True)
+    gate = traitlets.Dict().tag(sync=True)  # CostHold.state(): {line, hold, held, start}
 
     def __init__(
         self,
@@ -69,6 +71,7 @@ class Sweep(SweepRunner, anywidget.AnyWidget):
         concurrency: int = 8,
         client: Any = None,
         timeout: float | None = DEFAULT_TIMEOUT,
+        confirm: bool = False,
     ) -> None:
         if not isinstance(endpoint, str) or not endpoint:
             raise TypeError("sweep() needs an endpoint id like 'fal-ai/flux/dev'")
@@ -83,6 +86,15 @@ class Sweep(SweepRunner, anywidget.AnyWidget):
             for params, args in expand(base_inputs, grid)
         ]
         self.backend: Backend = backend_for(client)
+        # the estimated total; above FALWIDGETS_CONFIRM_ABOVE nothing is sent until confirmed
+        self.cost = CostHold(
+            [(endpoint, p.arguments) for p in self.points],
+            client=self.backend.client,
+            confirmed=confirm,
+            on_confirm=self.start,
+        )
+        self.cost.on_change(lambda: setattr(self, "gate", self.cost.state()))
+        self.gate = self.cost.state()
         self._task: Any = None
         self._children: list[Any] = []
         self._stopping = False
@@ -127,9 +139,10 @@ class Sweep(SweepRunner, anywidget.AnyWidget):
     def start(self) -> Sweep:
         """Start on the runner loop (with a ticker that shows queued/running cells); in a plain
         script, wait until the sweep has finished. A no-op once started or cancelled."""
-        if self._task is None and not self._stopping:
+        if self._task is None and not self._stopping and not self.cost.held:
             self._ticker = _loop.spawn(self._tick())
-        return SweepRunner.start(self)
+        SweepRunner.start(self)
+        return self
 
     async def _tick(self) -> None:
         while self.comm is not None and not all(p.run.done for p in self.points):
@@ -219,8 +232,11 @@ class Sweep(SweepRunner, anywidget.AnyWidget):
 
     # -- control -------------------------------------------------------------------------------
     def _on_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
-        if isinstance(content, dict) and content.get("type") == "cancel":
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "cancel":
             self.cancel()
+        elif kind == "confirm":  # the Start button of a sweep held by its estimated cost
+            self.confirm()
 
     def close(self) -> None:
         """Cancel what still runs (on the server too): a closed sweep leaves no jobs behind."""
@@ -244,8 +260,12 @@ def sweep(
     concurrency: int = 8,
     client: Any = None,
     timeout: float | None = DEFAULT_TIMEOUT,
+    confirm: bool = False,
 ) -> Sweep:
     """Run ``base_inputs`` with every combination of ``grid`` values; return the live grid widget.
+
+    The estimated total is shown first; above ``FALWIDGETS_CONFIRM_ABOVE`` (default $1) nothing
+    is sent until you click Start or call ``.confirm()`` (``confirm=True`` agrees up front).
 
     In a notebook the sweep runs in the background (``await s`` or ``s.wait()`` for the results);
     in a script it has finished when this returns.
@@ -253,5 +273,11 @@ def sweep(
     if grid is None:
         raise TypeError("sweep() needs grid={'field': [values, ...]}")
     return Sweep(
-        endpoint, base_inputs, grid, concurrency=concurrency, client=client, timeout=timeout
+        endpoint,
+        base_inputs,
+        grid,
+        concurrency=concurrency,
+        client=client,
+        timeout=timeout,
+        confirm=confirm,
     ).start()

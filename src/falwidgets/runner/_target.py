@@ -50,9 +50,9 @@ def _served_id(func: Any) -> str | None:
 def _output_spec_of_model(model: Any) -> Any:
     if model is None:
         return None
-    try:
-        from falwidgets.schema import spec_from_model
+    from falwidgets.schema import spec_from_model
 
+    try:
         return spec_from_model(model)
     except Exception:  # previews still work from the output alone
         return None

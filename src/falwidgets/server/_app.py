@@ -5,6 +5,7 @@
 | `_routes/_ops.py` | (none) | `/metrics`, `/health`, `/_falwidgets/...` |
 | `_routes/_storage.py` | `rest.fal.ai` | `/storage/...`, `/tokens/` |
 | `_routes/_cdn.py` | `v3.fal.media` | `/files/...` |
+| `_routes/_models.py` | `api.fal.ai` | `/v1/models`, `/v1/models/pricing[/estimate]` |
 | `_routes/_run.py` | `fal.run` | `/run/<endpoint id>[/stream]` |
 | `_routes/_queue.py` | `queue.fal.run` | `/<endpoint id>`, `/<app>/requests/<id>/...` (catch-all) |
 
@@ -25,7 +26,7 @@ from starlette.routing import BaseRoute
 
 from falwidgets.server._platform import platform_routes
 from falwidgets.server._realtime import realtime_routes
-from falwidgets.server._routes import _cdn, _ops, _queue, _run, _storage
+from falwidgets.server._routes import _cdn, _models, _ops, _queue, _run, _storage
 from falwidgets.server._state import ServerState
 
 Router = Callable[[ServerState], list[BaseRoute]]
@@ -36,6 +37,7 @@ ROUTERS: tuple[Router, ...] = (
     _storage.routes,
     _cdn.routes,
     lambda state: realtime_routes(),  # /tokens/, /tokens/realtime, the realtime WebSockets
+    _models.routes,  # /v1/models, /v1/models/pricing[/estimate] (api.fal.ai)
     _run.routes,
     platform_routes,  # /v1/...: fal's platform API (request history)
     _queue.routes,

@@ -1,15 +1,15 @@
-"""The protocol, once: request building, response handling and the status watcher (sans-IO).
+"""The protocol, once: a client's configuration and every operation as a sans-IO generator.
 
 ``Engine`` holds a client's configuration (hosts, credentials, proxy, timeouts, retry policy,
-journal) and exposes each queue operation as a generator (see ``_ops``). ``Watcher`` is the state
-machine behind ``Handle.events()``: it prefers the SSE status stream (one request for the whole
-wait) and falls back to polling, for good, when the stream is unavailable or cut.
+journal) and exposes each operation (submit, status, result, cancel, follow, run, stream) as a
+generator of steps (see ``_ops``) that the sync and async drivers (``_drive``) execute. The
+status state machine lives in ``_watcher``; the journal records of calls that never enter a
+queue in ``_call_record``; ``client.stream``'s event mapping in ``_stream_results``.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -21,18 +21,18 @@ import httpx
 
 from falwidgets import __version__
 from falwidgets.client._auth import Credentials, resolve_credentials
-from falwidgets.client._direct import DirectRecord
+from falwidgets.client._call_record import CallRecord
 from falwidgets.client._encode import find_uploads, replace_uploads
 from falwidgets.client._errors import (
     _URL_TOKEN,
     Cancelled,
-    DeadlineExceeded,
     FalError,
     RequestFailed,
     ServerError,
     add_secrets,
     detail_text,
     error_from_response,
+    is_cancellation,
     redact_url,
 )
 from falwidgets.client._journal import AMBIGUOUS, Journal, JournalEntry, default_journal
@@ -45,33 +45,26 @@ from falwidgets.client._ops import (
     Op,
     Open,
     Parallel,
-    ReadLine,
-    Sleep,
+    ReadEvent,
     Wait,
     send,
 )
 from falwidgets.client._reconcile import ON_AMBIGUOUS, answer_lost, reconcile
 from falwidgets.client._retry import Deadline, RetryPolicy
-from falwidgets.client._sse import SSEDecoder
 from falwidgets.client._status import (
     Completed,
-    LogTracker,
-    Queued,
     Status,
     parse_status,
-    with_logs,
 )
-from falwidgets.client._stream import StreamReader
+from falwidgets.client._stream_results import StreamReader
 from falwidgets.client._urls import Hosts, parse_endpoint
+from falwidgets.client._watcher import Watcher
 
 __all__ = [
     "DEFAULT_TIMEOUT",
     "DEFAULT_WAIT",
     "Engine",
-    "HandleBase",
     "RequestRef",
-    "Watcher",
-    "redact_url",
 ]
 
 logger = logging.getLogger("falwidgets.client")
@@ -80,7 +73,6 @@ USER_AGENT = f"falwidgets/{__version__} (python)"
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 DEFAULT_WAIT = 900.0  # total seconds subscribe/result wait unless told otherwise
 _BASE_HEADERS = {"user-agent": USER_AGENT}
-_DRAIN = 0.05  # seconds to wait for a status stream's end after COMPLETED
 _PRIORITIES = ("normal", "low")
 _ONCE = RetryPolicy(max_attempts=1)
 
@@ -154,11 +146,6 @@ def _runner_headers(
     if hint:
         extra["x-fal-runner-hint"] = hint
     return extra
-
-
-def _is_cancel(error: str | None, error_type: str | None) -> bool:
-    text = f"{error or ''} {error_type or ''}".lower()
-    return "cancel" in text
 
 
 class Engine:
@@ -349,7 +336,7 @@ class Engine:
         call = self.call(
             "POST", self.hosts.submit_url(eid), params=params, json=arguments, headers=extra
         )
-        refused = DirectRecord(self, eid.full, arguments, queued=True)
+        refused = CallRecord(self, eid.full, arguments, queued=True)
         sent_at = time.time()
         try:
             response = yield from self.send(call, deadline, action, creates=True)
@@ -510,7 +497,7 @@ class Engine:
                     status_code=response.status_code,
                     detail=error.detail,
                 )
-        if completed is not None and _is_cancel(completed.error, completed.error_type):
+        if completed is not None and is_cancellation(completed.error_type):
             error = Cancelled(
                 f"request {ref.request_id} to {ref.endpoint} was cancelled: {completed.error}",
                 request_id=ref.request_id,
@@ -553,6 +540,29 @@ class Engine:
         if self.journal is not None:
             self.journal.write_final(ref.request_id, state, response_url=ref.response_url, **fields)
 
+    def watch(
+        self,
+        ref: RequestRef,
+        *,
+        logs: bool,
+        deadline: Deadline,
+        sink: Callable[[Status], None] | None = None,
+    ) -> Op[Completed | None]:
+        """Emit each status until completion (``Handle.events``); a failure seen here is
+        journalled at once, so a caller that never asks for the result still leaves it final."""
+        watcher = Watcher(self, ref, logs=logs, deadline=deadline, sink=sink)
+        completed = yield from watcher.run()
+        if completed is not None and completed.error is not None:
+            state = "CANCELLED" if is_cancellation(completed.error_type) else "FAILED"
+            self._final(
+                ref,
+                state,
+                error=str(completed.error),
+                error_type=completed.error_type,
+                metrics=completed.metrics,
+            )
+        return completed
+
     def follow(
         self,
         ref: RequestRef,
@@ -590,7 +600,7 @@ class Engine:
             write=self.timeout.write,
             pool=self.timeout.pool,
         )
-        record = DirectRecord(self, eid.full, arguments, queued=False)
+        record = CallRecord(self, eid.full, arguments, queued=False)
         try:
             response = yield from self.send(call, deadline, action, creates=True, timeout=timeout)
             record.adopt(response)
@@ -614,11 +624,11 @@ class Engine:
         path: str,
         timeout: float | None,
         headers: dict[str, str] | None,
-    ) -> tuple[Op[None], DirectRecord]:
+    ) -> tuple[Op[None], CallRecord]:
         """``stream``'s op and its journal record, made at the call so a bad endpoint id or
         timeout fails there, not at the first ``next()``; the record's id names the entry."""
         eid = parse_endpoint(endpoint)
-        record = DirectRecord(self, eid.full, arguments, queued=False)
+        record = CallRecord(self, eid.full, arguments, queued=False)
         op = self.stream(
             endpoint,
             arguments,
@@ -637,13 +647,13 @@ class Engine:
         path: str,
         deadline: Deadline,
         headers: dict[str, str] | None = None,
-        record: DirectRecord | None = None,
+        record: CallRecord | None = None,
     ) -> Op[None]:
         """Emit each partial result of a streaming endpoint; never re-sent after a cut.
 
-        The call is journalled when it ends (see ``_direct``) under ``record``'s id.
+        The call is journalled when it ends (see ``_call_record``) under ``record``'s id.
         """
-        record = record or DirectRecord(self, endpoint, arguments, queued=False)
+        record = record or CallRecord(self, endpoint, arguments, queued=False)
         arguments = yield from self.prepare(arguments, deadline)
         record.arguments = arguments
         call = self.stream_call(endpoint, arguments, path=path, deadline=deadline, headers=headers)
@@ -656,21 +666,18 @@ class Engine:
             if response.status_code != 200:
                 yield Close(response)
                 raise reader.http_error(response)
-            decoder = SSEDecoder()
             while True:
-                reader.check_deadline()  # on every line, pings included
-                line = yield ReadLine(response)
-                if line is None:
+                reader.check_deadline()  # on every event; the driver's hard stop bounds pings
+                event = yield ReadEvent(response)
+                if event is None:
                     break
-                if not isinstance(line, str):
+                if isinstance(event, Exception):
                     reader.check_deadline()
-                    raise reader.cut(line)
-                event = decoder.feed(line)
-                if event is not None:
-                    item = reader.event(event)
-                    if item is not None:
-                        record.seen(item)
-                        yield Emit(item)
+                    raise reader.cut(event)
+                item = reader.event(event)
+                if item is not None:
+                    record.seen(item)
+                    yield Emit(item)
             yield Close(response)
         except FalError as error:
             yield from record.failed(error)
@@ -703,202 +710,3 @@ class Engine:
             )
         )
         return call
-
-
-class Watcher:
-    """Follows one request's status: SSE first, polling after the stream fails; no lost logs."""
-
-    def __init__(
-        self,
-        engine: Engine,
-        ref: RequestRef,
-        *,
-        logs: bool,
-        deadline: Deadline,
-        sink: Callable[[Status], None] | None = None,
-    ) -> None:
-        self.engine = engine
-        self.sink = sink
-        self.ref = ref
-        self.logs = logs
-        self.deadline = deadline
-        self.tracker = LogTracker()
-        self.last: Status | None = None
-        self.use_sse = engine.use_sse
-        self.interval = engine.poll_interval
-        self.transitions = 0
-
-    @property
-    def done(self) -> bool:
-        return isinstance(self.last, Completed)
-
-    @property
-    def completed(self) -> Completed | None:
-        return self.last if isinstance(self.last, Completed) else None
-
-    def check_deadline(self) -> None:
-        if self.deadline.expired:
-            state = type(self.last).__name__ if self.last else "unknown"
-            raise DeadlineExceeded(
-                f"request {self.ref.request_id} to {self.ref.endpoint} did not complete within "
-                f"{self.deadline.seconds:g}s (last status: {state}); it may still run: resume it "
-                f"with client.resume({self.ref.request_id!r})",
-                request_id=self.ref.request_id,
-            )
-
-    def sse_call(self) -> Call:
-        self.tracker.new_source()
-        call = self.engine.call(
-            "GET",
-            self.ref.status_url.rstrip("/") + "/stream",
-            params={"logs": "1" if self.logs else "0"},
-            headers={"accept": "text/event-stream"},
-        )
-        t = self.engine.timeout
-        call.timeout = self.deadline.clamp(
-            httpx.Timeout(
-                connect=t.connect, read=self.engine.sse_read_timeout, write=t.write, pool=t.pool
-            )
-        )
-        return call
-
-    def on_sse_event(self, data: str) -> Status | None:
-        """One ``data:`` payload of the status stream; the status to report, if anything changed."""
-        try:
-            payload = json.loads(data)
-        except ValueError as error:
-            raise ServerError(
-                f"status stream of request {self.ref.request_id}: bad event {data[:200]!r}",
-                request_id=self.ref.request_id,
-            ) from error
-        return self._accept(parse_status(payload, request_id=self.ref.request_id), True)
-
-    def sse_failed(self) -> None:
-        """The stream is unavailable or was cut: poll from now on (polls carry the full log)."""
-        self.use_sse = False
-
-    def run(self) -> Op[Completed | None]:
-        """Emit each status update until completion; return the final ``Completed``."""
-        while not self.done:
-            self.check_deadline()
-            if self.use_sse:
-                yield from self._sse()
-                continue
-            status = yield from self.poll()
-            if status is not None:
-                yield from self._emit(status)
-            if not self.done:
-                delay = self.next_delay()
-                if delay > 0:
-                    yield Sleep(delay)
-        return self.completed
-
-    def _emit(self, status: Status) -> Op[None]:
-        if self.sink is not None:
-            self.sink(status)
-        yield Emit(status)
-
-    def _sse(self) -> Op[None]:
-        """One status-stream connection; the deadline is checked on every line (pings too)."""
-        response = yield Open(self.sse_call(), until=self.deadline.at)
-        if not isinstance(response, httpx.Response):
-            self.sse_failed()
-            return
-        if response.status_code == 200:
-            decoder = SSEDecoder()
-            while not self.done:
-                self.check_deadline()
-                line = yield ReadLine(response)
-                if not isinstance(line, str):  # closed before COMPLETED, or an error: a cut
-                    break
-                event = decoder.feed(line)
-                if event is None or not event.data:
-                    continue
-                try:
-                    status = self.on_sse_event(event.data)
-                except ServerError:
-                    break
-                if status is not None:
-                    yield from self._emit(status)
-            if self.done:  # fal ends the stream after COMPLETED: read that end so the
-                for _ in range(2):  # connection goes back to the pool (no reconnect per job)
-                    if (yield ReadLine(response, within=_DRAIN)) is None:
-                        break
-        yield Close(response)
-        if not self.done:
-            self.sse_failed()
-
-    def poll(self) -> Op[Status | None]:
-        status = yield from self.engine.status(self.ref, logs=self.logs, deadline=self.deadline)
-        return self._accept(status, False)
-
-    def next_delay(self) -> float:
-        delay = self.interval
-        self.interval = min(self.interval * 1.5, self.engine.max_poll_interval)
-        return max(0.0, min(delay, self.deadline.remaining()))
-
-    def _accept(self, status: Status, incremental: bool) -> Status | None:
-        logs = getattr(status, "logs", [])
-        fresh = self.tracker.from_increment(logs) if incremental else self.tracker.from_full(logs)
-        previous = self.last
-        changed = type(status) is not type(previous) or (
-            isinstance(status, Queued)
-            and isinstance(previous, Queued)
-            and status.position != previous.position
-        )
-        self.last = status
-        if changed:
-            self.transitions += 1
-            self.interval = self.engine.poll_interval
-        if changed or fresh or isinstance(status, Completed):
-            return with_logs(status, fresh)
-        return None
-
-
-class HandleBase:
-    """What sync and async handles share: identity, the statuses and logs seen so far."""
-
-    def __init__(self, client: Any, ref: RequestRef) -> None:
-        self.client = client
-        self.ref = ref
-        self.logs: list[dict[str, Any]] = []  # every log line seen by events(), in order
-        self.last_status: Status | None = None
-
-    @property
-    def request_id(self) -> str:
-        return self.ref.request_id
-
-    @property
-    def endpoint(self) -> str:
-        return self.ref.endpoint
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(endpoint={self.endpoint!r}, request_id={self.request_id!r})"
-
-    def _seen(self, status: Status) -> None:
-        self.last_status = status
-        self.logs.extend(getattr(status, "logs", ()))
-
-    def _short_deadline(self) -> Deadline:
-        return Deadline(self.client._engine.timeout.read or 60.0)
-
-    def _follow(self, logs: bool, deadline: Deadline, *, reuse: bool = False) -> Op[Any]:
-        last = self.last_status if reuse and isinstance(self.last_status, Completed) else None
-        return self.client._engine.follow(
-            self.ref, logs=logs, deadline=deadline, sink=self._seen, completed=last
-        )
-
-    def _watch(self, logs: bool, deadline: Deadline) -> Op[Completed | None]:
-        engine = self.client._engine
-        watcher = Watcher(engine, self.ref, logs=logs, deadline=deadline, sink=self._seen)
-        completed = yield from watcher.run()
-        if completed is not None and completed.error is not None:  # final even if nobody asks
-            state = "CANCELLED" if _is_cancel(completed.error, completed.error_type) else "FAILED"
-            engine._final(
-                self.ref,
-                state,
-                error=str(completed.error),
-                error_type=completed.error_type,
-                metrics=completed.metrics,
-            )
-        return completed

@@ -74,7 +74,7 @@ def test_timeout_on_a_real_server_prints_shell_commands_that_work(
 def test_ctrl_c_cancels_the_request(
     local_server: Any, capsys: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import falwidgets.client._cli as cli
+    import falwidgets._run_cli as cli
 
     def interrupted(*_: Any) -> Any:
         raise KeyboardInterrupt
@@ -86,6 +86,16 @@ def test_ctrl_c_cancels_the_request(
     assert found, err
     with Client(base_url=local_server.url) as client, pytest.raises(Cancelled):
         Handle.from_request_id(client, FLUX, found.group(1)).result(timeout=30)
+
+
+def test_a_whitespace_key_is_no_key_so_the_embedded_server_runs(
+    capsys: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("FAL_KEY", "   ")
+    monkeypatch.chdir(tmp_path)
+    code, out, err = _run(capsys, FLUX, "-i", '{"prompt": "x", "num_inference_steps": 2}')
+    assert code == 0, err
+    assert "using the embedded local server" in err and json.loads(out)["images"]
 
 
 def test_resume_needs_a_server(capsys: Any) -> None:

@@ -1,16 +1,13 @@
-"""Journal the calls that never enter a queue, so the history has every run, not only submits.
+"""Journal records of the calls that never enter a queue, so the history has every run.
 
 ``run()`` and ``stream()`` go straight to ``fal.run``, and a submit the server refused (a 422, a
-401, a 5xx, a dead connection) never got a request id, so the queue journal in ``_core`` would
-miss all three. :class:`DirectRecord` writes each of them once it has ended: the id is the
+401, a 5xx, a dead connection) never got a request id, so the queue journal in ``_engine`` would
+miss all three. :class:`CallRecord` writes each of them once it has ended: the id is the
 server's ``x-fal-request-id`` header when it sent one, else ``local-<hex>``; the state is
 COMPLETED (with the output, for a stream its last event), FAILED (with the error and its type)
 or CANCELLED (the caller stopped reading or was cancelled). The entry has no status URLs: it is
 final, so nothing ever tries to resume it. Errors raised from these calls carry the id as
 ``journal_id`` (and as ``request_id`` when the server gave it).
-
-:class:`StreamIterator` / :class:`AsyncStreamIterator` are what ``client.stream`` returns: the
-partial results, plus ``request_id`` once the server answered.
 """
 
 from __future__ import annotations
@@ -18,14 +15,13 @@ from __future__ import annotations
 import logging
 import sqlite3
 import uuid
-from collections.abc import AsyncIterator, Generator, Iterator
 from typing import Any
 
 import httpx
 
 from falwidgets.client._ops import Blocking, Op
 
-__all__ = ["LOCAL_PREFIX", "AsyncStreamIterator", "DirectRecord", "StreamIterator", "local_id"]
+__all__ = ["LOCAL_PREFIX", "CallRecord", "local_id"]
 
 logger = logging.getLogger("falwidgets.client")
 
@@ -37,7 +33,7 @@ def local_id() -> str:
     return f"{LOCAL_PREFIX}{uuid.uuid4().hex[:16]}"
 
 
-class DirectRecord:
+class CallRecord:
     """The journal entry of one ``run``/``stream`` call or refused submit, written once it ends."""
 
     def __init__(self, engine: Any, endpoint: str, arguments: Any, *, queued: bool) -> None:
@@ -133,56 +129,3 @@ class DirectRecord:
                 type(failure).__name__,
                 failure,
             )
-
-
-class StreamIterator(Iterator[dict[str, Any]]):
-    """Partial results of ``Client.stream``; ``request_id`` names its journal entry."""
-
-    def __init__(self, items: Generator[Any, None, Any], record: DirectRecord) -> None:
-        self._items = items
-        self._record = record
-
-    @property
-    def request_id(self) -> str | None:
-        """The server's id (or ``local-…``) once the stream opened; ``None`` before."""
-        return self._record.request_id
-
-    def __iter__(self) -> StreamIterator:
-        return self
-
-    def __next__(self) -> dict[str, Any]:
-        return next(self._items)
-
-    def close(self) -> None:
-        """Stop reading (the call is journalled as CANCELLED unless it had ended)."""
-        self._items.close()
-
-    def __repr__(self) -> str:
-        return f"StreamIterator(endpoint={self._record.endpoint!r}, request_id={self.request_id!r})"
-
-
-class AsyncStreamIterator(AsyncIterator[dict[str, Any]]):
-    """Partial results of ``AsyncClient.stream``; ``request_id`` names its journal entry."""
-
-    def __init__(self, items: Any, record: DirectRecord) -> None:
-        self._items = items
-        self._record = record
-
-    @property
-    def request_id(self) -> str | None:
-        """The server's id (or ``local-…``) once the stream opened; ``None`` before."""
-        return self._record.request_id
-
-    def __aiter__(self) -> AsyncStreamIterator:
-        return self
-
-    async def __anext__(self) -> dict[str, Any]:
-        return await self._items.__anext__()
-
-    async def aclose(self) -> None:
-        """Stop reading (the call is journalled as CANCELLED unless it had ended)."""
-        await self._items.aclose()
-
-    def __repr__(self) -> str:
-        name = type(self).__name__
-        return f"{name}(endpoint={self._record.endpoint!r}, request_id={self.request_id!r})"

@@ -1,12 +1,15 @@
 """``falwidgets run ENDPOINT --input JSON|@file.json [--base-url URL] [--logs] [--json]``.
 
+An application command, not part of the client layer: it may start the embedded local server, so
+it lives beside the top-level ``cli`` dispatcher (the client package never imports the server).
+
 Live status and logs go to stderr, the result JSON to stdout; exit 0 on success, 1 with the error
 message on failure (130 on Ctrl-C). With neither ``--base-url`` nor a key in the environment, the
-embedded local server is started (imported lazily: the client library itself never imports the
-server), so the README's first command works on a fresh machine with no key; its result URLs die
-with the command, so its media are saved under ``./falwidgets-out/<request-id>/`` unless ``--out``
-says where. Ctrl-C cancels the request. A ``--timeout`` on the embedded server cancels it (the
-server is going away); elsewhere the request keeps running and the shell commands to
+embedded local server is started (imported lazily, only for this command), so the README's
+first command works on a fresh machine with no key; its result URLs die with the command, so
+its media are saved under ``./falwidgets-out/<request-id>/`` unless ``--out`` says where.
+Ctrl-C cancels the request. A ``--timeout`` on the embedded server cancels it (the server is
+going away); elsewhere the request keeps running and the shell commands to
 ``--resume`` or ``--cancel`` it are printed.
 """
 
@@ -14,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shlex
 import sys
 import time
@@ -80,13 +82,6 @@ def _arguments(text: str) -> dict[str, Any]:
     return value
 
 
-def _has_key() -> bool:
-    return bool(
-        os.environ.get("FAL_KEY")
-        or (os.environ.get("FAL_KEY_ID") and os.environ.get("FAL_KEY_SECRET"))
-    )
-
-
 def _describe(status: Any, started: float) -> str:
     from falwidgets.client import Completed, InProgress, Queued
 
@@ -104,7 +99,7 @@ def _describe(status: Any, started: float) -> str:
 
 def _again(args: argparse.Namespace, flag: str, request_id: str) -> str:
     """The exact shell command that resumes or cancels ``request_id`` (never a Python call)."""
-    from falwidgets.client._core import redact_url
+    from falwidgets.client._errors import redact_url
 
     words = ["falwidgets", "run", args.endpoint, flag, request_id]
     if args.base_url:
@@ -180,6 +175,7 @@ def _save(result: Any, directory: Path, err: TextIO) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from falwidgets.client import Client, DeadlineExceeded, FalError
+    from falwidgets.client._auth import has_credentials
     from falwidgets.client._urls import parse_endpoint
 
     try:  # before starting a server or reading any file
@@ -191,7 +187,7 @@ def main(args: argparse.Namespace) -> int:
         return 1
     err = sys.stderr
     earlier = args.resume or args.cancel
-    embedded = not args.base_url and not args.proxy_url and not _has_key()
+    embedded = not args.base_url and not args.proxy_url and not has_credentials()
     if earlier and embedded:
         print(
             "falwidgets run: --resume and --cancel need the server that has the request: pass "
