@@ -23,6 +23,7 @@ from falwidgets.previews import describe as describe_output
 from falwidgets.previews import describe_stream
 from falwidgets.previews._describe import block_kinds
 from falwidgets.runner import _loop
+from falwidgets.runner._app_wiring import AppWiring
 from falwidgets.runner._backend import Backend, backend_for
 from falwidgets.runner._errors import describe
 from falwidgets.runner._run import (
@@ -129,7 +130,7 @@ def header_of(target: Target, endpoint: str | None) -> dict[str, Any]:
     }
 
 
-class App(Form):
+class App(AppWiring, Form):
     """Form + Run/Cancel + status + logs + result for one endpoint (see :func:`app`).
 
     Running, the same on ``App``, ``Sweep`` and ``History``: ``run()`` blocks and returns the
@@ -192,6 +193,7 @@ class App(Form):
         else:
             self.note = self.backend.note  # starts the local server now if runs go there
             self._check_served()
+        self._wire()  # cost, Use in…, Live (_app_wiring)
 
     # -- backend -----------------------------------------------------------------------------
     @property
@@ -237,6 +239,8 @@ class App(Form):
 
     # -- browser messages --------------------------------------------------------------------
     def handle_message(self, content: dict[str, Any], buffers: list[Any]) -> None:
+        if self.wiring_message(content):  # cost, Use in…, Live (_app_wiring)
+            return
         kind = content.get("type")
         if kind == "run":
             last = self.last
@@ -594,6 +598,7 @@ class App(Form):
         for child in getattr(self, "_result_children", ()):
             child.close()
         self._result_children = []
+        self._unwire()  # cost, Use in…, Live (_app_wiring)
         super().close()
 
 
