@@ -7,6 +7,7 @@ import { h, replace } from "../shared/dom.js";
 import { icon } from "../shared/icons.js";
 import { mountForm } from "../form/form.js";
 import { renderResults } from "../results/render.js";
+import { mountWiring } from "./wiring.js";
 
 const CODE_TABS = [
   ["falwidgets", "Python"],
@@ -19,6 +20,7 @@ const MIN_OFF_MS = 800; // and at least this long: the second click of a double 
 
 export function mountApp(model, { host = null } = {}) {
   const form = mountForm(model, { host });
+  const wiring = mountWiring(model, { host }); // cost, Use in…, Live (wiring.js)
   let pending = false;
   let pendingTimer = null;
   let clickedAt = 0;
@@ -31,11 +33,12 @@ export function mountApp(model, { host = null } = {}) {
       h("div", { class: "fw-title" }, hd.title || "Form"),
       hd.endpoint_id ? h("code", { class: "fw-endpoint-id" }, hd.endpoint_id) : null,
       hd.category ? h("span", { class: "fw-chip" }, hd.category) : null,
-      hd.url && /^https:\/\//.test(hd.url) ? h("a", { class: "fw-page-link", href: hd.url, target: "_blank", rel: "noopener noreferrer" }, "Model page ", icon("external")) : null);
+      hd.url && /^https:\/\//.test(hd.url) ? h("a", { class: "fw-page-link", href: hd.url, target: "_blank", rel: "noopener noreferrer" }, "Model page ", icon("external")) : null,
+      wiring.headerSlot);
   };
 
   // -- actions ----------------------------------------------------------------------------
-  const runButton = h("button", { type: "button", class: "fw-primary fw-run", title: "Run (Ctrl/Cmd+Enter)" }, icon("play"), " Run");
+  const runButton = h("button", { type: "button", class: "fw-primary fw-run", title: "Run (Ctrl/Cmd+Enter)" }, icon("play"), " Run", wiring.estimate);
   const cancelButton = h("button", { type: "button", class: "fw-cancel", hidden: true }, icon("stop"), " Cancel");
   const exampleButton = h("button", { type: "button", class: "fw-example" }, icon("sparkle"), " Try example");
   const resetButton = h("button", { type: "button", class: "fw-reset", title: "Every field back to its default" }, icon("reset"), " Reset");
@@ -154,6 +157,7 @@ export function mountApp(model, { host = null } = {}) {
   const paintResult = () => {
     const blocks = model.get("result") || [];
     results.update(blocks, resultCtx());
+    wiring.decorate(resultBox);
     empty.hidden = blocks.length > 0;
   };
   const paintPrevious = () => {
@@ -165,7 +169,7 @@ export function mountApp(model, { host = null } = {}) {
   const paintNote = () => { note.textContent = model.get("note") || ""; };
 
   const inputs = h("section", { class: "fw-inputs", "aria-label": "Inputs" }, form.el, actions);
-  const output = h("section", { class: "fw-output", "aria-label": "Result" }, status, bar, banner, previous, empty, resultBox, logs, note);
+  const output = h("section", { class: "fw-output", "aria-label": "Result" }, status, bar, banner, previous, wiring.liveView, empty, resultBox, wiring.panel, logs, note, wiring.chainedSlot);
   const el = h("div", { class: "fw-app" }, header, notice, codePanel, h("div", { class: "fw-body" }, inputs, output));
   el.addEventListener("keydown", (e) => {
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
@@ -211,6 +215,7 @@ export function mountApp(model, { host = null } = {}) {
       for (const [ev, fn] of Object.entries(handlers)) model.off(ev, fn);
       clearTimeout(pendingTimer);
       results.destroy();
+      wiring.destroy();
       form.destroy();
     },
   };
