@@ -113,3 +113,27 @@ def test_no_live_switch_for_queue_endpoints(local_server: Any) -> None:
         assert refused["type"] == "wiring_error" and "not a realtime endpoint" in refused["text"]
     finally:
         a.close()
+
+
+def test_history_rows_show_estimated_cost_and_the_total(
+    local_server: Any, echo_endpoint: str
+) -> None:
+    client = AsyncClient(base_url=local_server.url)  # journalled: the history reads the journal
+    a = falwidgets.app(FLUX, client=client)
+    b = falwidgets.app(echo_endpoint, client=client)  # no price: unknown, not guessed
+    try:
+        a.run({"prompt": "two", "num_images": 2, "num_inference_steps": 1})
+        b.run({"text": "one", "steps": 1})
+        h = falwidgets.history(client=client, resume=False)
+        try:
+            costs = {row["endpoint"]: row["cost"] for row in h.rows}
+            assert costs == {FLUX: "est. $0.05", echo_endpoint: "price unknown"}
+            wait_until(lambda: h.cost_total, 20, "the history's total")
+            assert h.cost_total == "est. $0.05 for 2 runs (1 with price unknown)"
+            (answer,) = browser_says(h, type="rows", offset=0, limit=50, query="", seq=1)
+            assert {r["cost"] for r in answer["rows"]} == {"est. $0.05", "price unknown"}
+        finally:
+            h.close()
+    finally:
+        a.close()
+        b.close()

@@ -31,6 +31,7 @@ function facts(row) {
   const bits = [row.when];
   if (typeof row.inference === "number") bits.push(`inference ${seconds(row.inference)}`);
   else if (typeof row.duration === "number") bits.push(seconds(row.duration));
+  if (row.cost) bits.push(row.cost); // estimated cost (runner/_history_costs.py)
   return bits.filter(Boolean).join(" · ");
 }
 
@@ -176,6 +177,9 @@ function renderList({ model, el, host }) {
     const all = typeof fresh === "number" ? fresh : model.get("total") || 0;
     const pending = model.get("pending_count") || 0;
     count.textContent = `${all.toLocaleString()} run${all === 1 ? "" : "s"}${pending ? ` · ${pending} in flight` : ""}`;
+    const costs = model.get("cost_total") || "";
+    count.title = costs;
+    if (costs) count.textContent += ` · ${costs}`; // estimated total (runner/_history_costs.py)
   };
 
   const onMsg = (msg) => {
@@ -215,6 +219,7 @@ function renderList({ model, el, host }) {
   model.on("msg:custom", onMsg);
   model.on("change:version", onVersion);
   model.on("change:total", header);
+  model.on("change:cost_total", header);
   model.on("change:pending_count", header);
   model.on("change:detail", onDetail);
   header();
@@ -224,6 +229,7 @@ function renderList({ model, el, host }) {
     model.off("msg:custom", onMsg);
     model.off("change:version", onVersion);
     model.off("change:total", header);
+    model.off("change:cost_total", header);
     model.off("change:pending_count", header);
     model.off("change:detail", onDetail);
     if (detail) detail.destroy();

@@ -36,6 +36,7 @@ from falwidgets.runner._diff import diff as _diff
 from falwidgets.runner._diff import rows as input_rows
 from falwidgets.runner._entry import EntryView, without_omitted
 from falwidgets.runner._errors import describe as describe_exc
+from falwidgets.runner._history_costs import HistoryCosts
 from falwidgets.runner._run import Run
 
 __all__ = ["Comparison", "History", "compare_data", "history", "row_of"]
@@ -136,7 +137,7 @@ class Comparison(anywidget.AnyWidget):
         _ = self.add_class("fw-compare-view")
 
 
-class History(_resume.HistoryResume, anywidget.AnyWidget):
+class History(HistoryCosts, _resume.HistoryResume, anywidget.AnyWidget):
     """Past runs, newest first; Load / Rerun / Compare answer under the row clicked.
 
     Running, the same on ``App``, ``Sweep`` and ``History``: ``run()`` blocks and returns the
@@ -214,6 +215,7 @@ class History(_resume.HistoryResume, anywidget.AnyWidget):
         rows = [
             row_of(v, self._shown_keys(v, varying), self.notes.get(v.request_id)) for v in views
         ]
+        self._row_costs(rows, {v.request_id: v.arguments for v in views})  # _history_costs
         return total, rows
 
     def _defaults(self, endpoint: str) -> dict[str, Any] | None:
@@ -293,6 +295,7 @@ class History(_resume.HistoryResume, anywidget.AnyWidget):
             self.total = min(total, self.limit) if self.limit is not None else total
             self.pending_count = len(self.pending())
             self.version += 1
+            self._recount_costs()  # the total of the runs' estimated costs (_history_costs)
 
     # -- browser messages ----------------------------------------------------------------------
     def _on_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
