@@ -20,7 +20,7 @@ const MIN_OFF_MS = 800; // and at least this long: the second click of a double 
 
 export function mountApp(model, { host = null } = {}) {
   const form = mountForm(model, { host });
-  const wiring = mountWiring(model, { host }); // cost, Use in…, Live (wiring.js)
+  const wiring = mountWiring(model, { host, form }); // cost, Use in…, Live (wiring.js)
   let pending = false;
   let pendingTimer = null;
   let clickedAt = 0;

@@ -27,11 +27,15 @@ function attr(el, sel, name) {
 
 const KIND_WORD = { image: "image", video: "video", audio: "audio", model3d: "3D model" };
 
-export function mountWiring(model, { host = null } = {}) {
+export function mountWiring(model, { host = null, form = null } = {}) {
   const cleanups = [];
   const on = (ev, fn) => {
     model.on(ev, fn);
     cleanups.push(() => model.off(ev, fn));
+  };
+  const listen = (target, ev, fn) => {
+    target.addEventListener(ev, fn);
+    cleanups.push(() => target.removeEventListener(ev, fn));
   };
 
   // -- cost -----------------------------------------------------------------------------------
@@ -81,6 +85,13 @@ export function mountWiring(model, { host = null } = {}) {
     }
   };
   on("change:live", paintLive);
+  // while Live is on every keystroke reaches Python at once (the form's usual sync waits for a
+  // pause in typing); the session sends the latest input only, throttled
+  if (form && form.el) {
+    listen(form.el, "input", () => {
+      if ((model.get("live") || {}).on) form.flush();
+    });
+  }
   on("change:live_frame", paintFrame);
   on("change:live_url", paintFrame);
   cleanups.push(() => liveObjectUrl && URL.revokeObjectURL(liveObjectUrl));
