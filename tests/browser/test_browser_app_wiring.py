@@ -107,3 +107,31 @@ def test_live_switch_streams_frames_while_typing(lab: Lab, run_notebook: Any) ->
     out = lab.execute(page, "print(lv.live_session is None, lv.live['on'])")
     assert out.strip() == "True False", out
     assert not lab.errors_of(page)
+
+
+def test_sweep_held_by_its_estimate_starts_on_click(lab: Lab, run_notebook: Any) -> None:
+    page = run_notebook(
+        [
+            "import os\nos.environ['FALWIDGETS_CONFIRM_ABOVE'] = '0.05'\nimport falwidgets\n"
+            "s = falwidgets.sweep('fal-ai/flux-realism', {'prompt': 'gate',"
+            " 'num_inference_steps': 1, 'image_size': 'square'}, grid={'seed': [1, 2, 3]})\ns"
+        ],
+        "wiring-sweep",
+    )
+    gate = page.locator(".fw-s-cost[data-held='1']")
+    gate.wait_for(timeout=30_000)
+    line = page.locator(".fw-s-cost-line").text_content() or ""
+    assert "estimated total $0.075" in line and "click Start" in line, line
+    start = page.locator(".fw-s-cost-start")
+    assert (start.text_content() or "") == "Start ($0.075)"
+    assert lab.execute(page, "print(s.done, s.cost.held)").strip() == "False True"
+    lab.screenshot(page, "wiring-sweep-held", selector=".fw-s-root")
+    start.click()
+    page.wait_for_function(
+        "() => { const r = document.querySelector('.fw-s-root');"
+        " return r && r.dataset.finished === '1' && r.dataset.ok === '3'; }",
+        timeout=60_000,
+    )
+    assert start.is_hidden()
+    assert not lab.errors_of(page)
+    lab.screenshot(page, "wiring-sweep-started", selector=".fw-s-root")

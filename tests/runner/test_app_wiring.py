@@ -3,6 +3,7 @@ as the browser does (custom messages) against the local server."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -86,6 +87,8 @@ def test_use_in_refuses_bad_urls_and_endpoints_with_a_message(local_server: Any)
 
 def test_live_switch_streams_edits_and_closes(local_server: Any) -> None:
     a = falwidgets.app(LCM, client=_client(local_server))
+    pictures: list[tuple[dict[str, Any], list[Any]]] = []
+    a.send = lambda content, buffers=None: pictures.append((content, buffers or []))
     try:
         assert a.live == {"available": True, "on": False}
         browser_says(a, type="live", on=True)
@@ -94,7 +97,10 @@ def test_live_switch_streams_edits_and_closes(local_server: Any) -> None:
             a.value = {**a.value, "prompt": text}
         wait_until(lambda: a.live.get("prompt") == "a cat on a mat", 20, "the last edit's frame")
         assert a.live["frames"] >= 1 and a.live["latency_ms"] > 0 and a.live["error"] == ""
-        assert a.live_frame or a.live_url  # the picture, as bytes or a URL
+        frames = [(c, b) for c, b in pictures if c["type"] == "live_frame"]
+        assert a.live_url or frames  # the picture: a URL, or bytes in a message (not in state)
+        assert all(c["mime"].startswith("image/") and len(b[0]) > 100 for c, b in frames)
+        json.dumps(a.get_state())  # the state stays JSON (no frame bytes in it)
         session = a.live_session
         browser_says(a, type="live", on=False)
         assert a.live_session is None and not a.live["on"] and session._closed

@@ -73,16 +73,14 @@ export function mountWiring(model, { host = null, form = null } = {}) {
     liveError.textContent = lv.error || "";
     liveError.hidden = !lv.error;
   };
+  const showBytes = (data, mime) => {
+    if (liveObjectUrl) URL.revokeObjectURL(liveObjectUrl);
+    liveObjectUrl = URL.createObjectURL(new Blob([data], { type: mime || "image/jpeg" }));
+    liveImg.src = liveObjectUrl;
+  };
   const paintFrame = () => {
     const url = safeUrl(model.get("live_url") || "");
-    const data = model.get("live_frame");
-    if (liveObjectUrl) URL.revokeObjectURL(liveObjectUrl);
-    liveObjectUrl = null;
     if (url) liveImg.src = url;
-    else if (data && data.byteLength) {
-      liveObjectUrl = URL.createObjectURL(new Blob([data], { type: model.get("live_mime") || "image/jpeg" }));
-      liveImg.src = liveObjectUrl;
-    }
   };
   on("change:live", paintLive);
   // while Live is on every keystroke reaches Python at once (the form's usual sync waits for a
@@ -92,7 +90,6 @@ export function mountWiring(model, { host = null, form = null } = {}) {
       if ((model.get("live") || {}).on) form.flush();
     });
   }
-  on("change:live_frame", paintFrame);
   on("change:live_url", paintFrame);
   cleanups.push(() => liveObjectUrl && URL.revokeObjectURL(liveObjectUrl));
 
@@ -163,9 +160,10 @@ export function mountWiring(model, { host = null, form = null } = {}) {
     panel.hidden = false;
     count.textContent = msg.text || "failed";
   };
-  on("msg:custom", (msg) => {
+  on("msg:custom", (msg, buffers) => {
     if (!msg) return;
-    if (msg.type === "use_in_list") showList(msg);
+    if (msg.type === "live_frame" && buffers && buffers[0]) showBytes(buffers[0], msg.mime);
+    else if (msg.type === "use_in_list") showList(msg);
     else if (msg.type === "wiring_error") showError(msg);
   });
 

@@ -39,9 +39,7 @@ class AppWiring(traitlets.HasTraits):
     chained = traitlets.Dict().tag(sync=True)
     # {"available", "on", "frames", "fps", "latency_ms", "prompt", "error"}
     live = traitlets.Dict().tag(sync=True)
-    live_frame = traitlets.Bytes(b"").tag(sync=True)  # the latest frame's bytes (or live_url)
-    live_url = traitlets.Unicode("").tag(sync=True)
-    live_mime = traitlets.Unicode("image/jpeg").tag(sync=True)
+    live_url = traitlets.Unicode("").tag(sync=True)  # a frame given by URL; bytes go by message
 
     # set by App
     endpoint: str | None
@@ -158,11 +156,14 @@ class AppWiring(traitlets.HasTraits):
         if self.live_session is None:
             return
         prompt = (frame.input or {}).get("prompt")
+        image = frame.image
+        if image is not None and image.data:
+            # a custom message with the bytes as a buffer: frames never pile up in the widget
+            # state (nor in a saved notebook), and the state stays JSON
+            self.send({"type": "live_frame", "mime": image.mime}, [image.data])  # type: ignore[attr-defined]
         with self.hold_sync():  # type: ignore[attr-defined]
-            if frame.image is not None:
-                self.live_mime = frame.image.mime
-                self.live_url = frame.image.url if safe_url(frame.image.url) else ""
-                self.live_frame = frame.image.data
+            if image is not None and not image.data:
+                self.live_url = image.url if safe_url(image.url) else ""
             self.live = {
                 "available": True,
                 "on": True,
