@@ -25,6 +25,7 @@ import traitlets
 from falwidgets.previews import safe_url
 from falwidgets.runner._costs import UNKNOWN, estimate_for, money, price_of, schema_defaults
 
+_LOADING: Any = object()  # the price is still being fetched (None: known to be unknown)
 USE_IN_SHOWN = 12  # rows of the "Use in…" list; the search narrows the rest
 
 
@@ -46,7 +47,7 @@ class AppWiring(traitlets.HasTraits):
     value: dict[str, Any]
 
     def _wire(self) -> None:
-        self._price: Any = None
+        self._price: Any = _LOADING
         self._defaults: dict[str, Any] = {}
         self.chained_app: Any = None
         self.live_session: Any = None
@@ -76,13 +77,13 @@ class AppWiring(traitlets.HasTraits):
 
     def estimate(self) -> float | None:
         """The estimated cost of a run with the current inputs (None: not countable/unknown)."""
-        if self._price is None or self.endpoint is None:
+        if self._price is None or self._price is _LOADING or self.endpoint is None:
             return None
         return estimate_for(self.endpoint, self.value, price=self._price, defaults=self._defaults)
 
     def _reestimate(self, _change: Any = None) -> None:
-        if self.endpoint is None or getattr(self, "_price", False) is False:
-            return
+        if self.endpoint is None or getattr(self, "_price", _LOADING) is _LOADING:
+            return  # the line appears when the price is known (or known to be unknown)
         line = str(self._price) if self._price is not None else UNKNOWN
         cost = self.estimate()
         self.cost = {"line": line, "estimate": f"est. {money(cost)}" if cost is not None else ""}
