@@ -164,7 +164,9 @@ def test_sweep_grids_fill_evenly_and_500_points_stay_responsive(
         # 500 points: no task over 100 ms on the main thread while the grid fills
         page.evaluate(LONGTASKS_JS)
         page.locator(".fw-s-root").nth(1).scroll_into_view_if_needed()
-        lab.execute(page, "big.start()")
+        # an estimated $12.50: above FALWIDGETS_CONFIRM_ABOVE, so it waits for confirmation
+        assert lab.execute(page, "print(big.cost.held)").strip() == "True"
+        lab.execute(page, "big.confirm()")
         page.wait_for_selector(
             ".fw-s-root[data-finished='1'][data-settled='1'] >> nth=1", timeout=180_000
         )
