@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from browser_harness import CHROMIUM_FLAGS, Lab, LabServer, chromium_path
+from marimo_harness import MarimoServer, marimo_available
 
 
 @pytest.fixture(scope="session")
@@ -91,6 +92,24 @@ def run_notebook(lab: Lab, request: pytest.FixtureRequest) -> Iterator[Callable[
         if report is not None and report.failed:  # before closing: the autouse hook is too late
             lab.screenshot(page, f"FAILED-{name}")
         lab.close(page, name)
+
+
+@pytest.fixture(scope="module")
+def marimo_server(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """``marimo_server(source, name) -> MarimoServer`` (`marimo run`, started on first call and
+    stopped after the module). Open ``server.url + "/?theme=dark"`` for the dark theme."""
+    if not marimo_available():
+        pytest.skip("marimo is not installed (pip install -e '.[test]')")
+    started: list[MarimoServer] = []
+
+    def start(source: str, name: str = "nb") -> MarimoServer:
+        server = MarimoServer(tmp_path_factory.mktemp(f"marimo-{name}"), source, name).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
 
 
 @pytest.fixture(autouse=True)

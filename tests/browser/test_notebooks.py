@@ -233,24 +233,25 @@ def test_cancel_button_stops_a_long_job(run_notebook: Callable[..., Any], lab: A
 
 def test_sweeps_and_history(run_notebook: Callable[..., Any], lab: Any) -> None:
     page = run_notebook(_cells("05-sweeps-and-history"), "nb-05-sweeps-and-history")
-    page.wait_for_function(_IMAGES_LOADED_JS, arg=".fw-sweep .fw-sweep-cell img.fw-sweep-img")
-    assert page.locator(".fw-sweep .fw-sweep-cell img.fw-sweep-img").count() == 6  # image only
-    assert page.locator(".fw-sweep .fw-sweep-col").count() == 2  # guidance_scale columns
-    assert page.locator(".fw-sweep .fw-sweep-row").count() == 3  # seed rows
-    assert "6/6" in page.inner_text(".fw-sweep")
-    assert page.locator(".fw-history .fw-card").count() >= 6
-    page.locator(".fw-history .fw-card img.fw-thumb").first.scroll_into_view_if_needed()
-    page.wait_for_function(_IMAGES_LOADED_JS, arg=".fw-history .fw-card:first-child img.fw-thumb")
+    page.wait_for_function(_IMAGES_LOADED_JS, arg=".fw-s-root .fw-s-cell img.fw-s-img")
+    assert page.locator(".fw-s-root .fw-s-cell img.fw-s-img").count() == 6  # image only
+    assert page.locator(".fw-s-root .fw-s-colhead").count() == 2  # guidance_scale columns
+    assert page.locator(".fw-s-root .fw-s-rowhead").count() == 3  # seed rows
+    assert page.inner_text(".fw-s-root .fw-s-summary") == "6 ok"
+    page.wait_for_selector(".fw-h-root[data-ready='1']")
+    assert page.locator(".fw-h-root .fw-h-row").count() >= 6
+    page.locator(".fw-h-root .fw-h-row img.fw-h-thumb").first.scroll_into_view_if_needed()
+    page.wait_for_function(_IMAGES_LOADED_JS, arg=".fw-h-root .fw-h-row:first-child img.fw-h-thumb")
     clipped = page.evaluate(
-        """() => [...document.querySelectorAll('.fw-history .fw-card')]
-            .filter((card) => card.scrollHeight > card.clientHeight + 2).length"""
+        """() => [...document.querySelectorAll('.fw-h-root .fw-h-row')]
+            .filter((row) => row.scrollHeight > row.clientHeight + 2).length"""
     )
-    assert clipped == 0, f"{clipped} history cards are squashed and cut off"
+    assert clipped == 0, f"{clipped} history rows are squashed and cut off"
     page.evaluate(_SCROLL_TO_CELL_JS, "past.compare")  # JupyterLab renders visible cells only
-    page.wait_for_function(_IMAGES_LOADED_JS, arg=".fw-compare-view img.fw-image")
-    # in its own cell and in the history's work area: the Load that ran next closed neither
-    assert page.locator(".fw-compare-view").count() == 2
-    assert page.locator(".fw-compare-view .fw-compare-side").count() == 4
+    page.wait_for_function(_IMAGES_LOADED_JS, arg=".fw-comparison img.fw-r-image")
+    # shown by the cell that asked (code calls never rewrite the history's own cell)
+    assert page.locator(".fw-comparison").count() == 1
+    assert page.locator(".fw-comparison .fw-h-outs .fw-h-out").count() == 2
     lab.screenshot(page, "nb-05-sweeps-and-history")
     assert not lab.errors_of(page)
 

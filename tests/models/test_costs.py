@@ -83,12 +83,13 @@ def test_sweep_above_threshold_sends_nothing_until_confirmed(
             client=_client(local_server),
         )
         assert s.cost.held and s.cost.total == pytest.approx(0.075)
-        assert "estimated total $0.075" in s.cost.label.value
-        assert s.cost.start_button.layout.display != "none"
+        assert "estimated total $0.075" in s.gate["line"]  # what the sweep widget shows
+        assert s.gate["held"] and s.gate["start"] == "Start ($0.075)"
         with pytest.raises(ConfirmationRequired, match="FALWIDGETS_CONFIRM_ABOVE"):
             await s.wait_async()
         assert _accepted(local_server, endpoint) == before  # the server saw no submission
-        s.cost.start_button.click()  # the user's confirmation
+        s._on_msg(s, {"type": "confirm"}, [])  # what the Start button sends
+        assert not s.gate["held"]
         await asyncio.wait_for(s.wait_async(), 60)
         return s
 

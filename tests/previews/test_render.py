@@ -13,7 +13,8 @@ import pytest
 from preview_cases import OUTPUTS, parse_html
 
 import falwidgets
-from falwidgets.previews import StreamPreview, preview, render
+from falwidgets.previews import Preview, StreamPreview, preview, render
+from falwidgets.previews._preview import preview as html_preview
 
 
 def tags(html: str, tag: str) -> list[dict[str, str | None]]:
@@ -57,11 +58,11 @@ def test_image_gallery_by_url(check_html: Callable[[str], Any]) -> None:
     assert r.widgets == []
 
 
-def test_one_html_widget_for_a_gallery() -> None:
+def test_one_widget_model_for_a_gallery() -> None:
     w = preview(OUTPUTS["flux"])
-    assert isinstance(w, W.HTML)
-    assert "fw-preview" in w._dom_classes
-    assert w.value.count("<img ") == 4
+    assert isinstance(w, Preview) and w.children == []  # one model, no child widgets
+    (gallery,) = [b for b in w.blocks if b["kind"] == "images"]
+    assert len(gallery["items"]) == 4
 
 
 def test_video_and_audio_players(check_html: Callable[[str], Any]) -> None:
@@ -100,8 +101,12 @@ def test_glb_viewer_once_and_other_3d_formats_as_links(check_html: Callable[[str
     assert srcs == [out["thumbnail"]["url"], out["texture_urls"][0]["base_color"]["url"]]
     assert "<b>seed</b> 783032043" in r.html
     w = preview(out)
-    assert isinstance(w, W.VBox)
-    assert [type(c).__name__ for c in w.children] == ["HTML", "GLBViewer", "HTML"]
+    (child,) = w.children  # the GLB viewer is the only child model
+    assert isinstance(child, GLBViewer) and child.url == out["model_glb"]["url"]
+    (glb,) = [b for b in w.blocks if b["kind"] == "glb"]
+    assert glb["ref"] == f"anywidget:{child.model_id}"
+    w.close()
+    assert child.comm is None  # closed with the preview
 
 
 def _box_styles(html: str) -> list[dict[str, float]]:
@@ -249,17 +254,18 @@ def test_adjacent_images_merge_but_fields_stay_apart() -> None:
 
 
 def test_widget_state_stays_small() -> None:
-    """20 runs x 4 images must fit 100 KB of notebook: one preview is a few KB, no bytes."""
+    """A result is described by URL: 4 images are a couple of KB of blocks, never bytes."""
     w = preview(OUTPUTS["flux"])
-    size = len(json.dumps(w.get_state(), default=str))
-    assert size < 3_200, size  # x 20 runs = 64 KB of the 100 KB budget
-    assert len(w.value) < 2_500  # stylesheet ~1 KB + 4 images with links + chips + JSON
-    # layout and style models are shared, so 20 previews add 20 models, not 60
-    w2 = preview(OUTPUTS["flux"])
-    assert w2.layout is w.layout and w2.style is w.style
-    w.layout.close()  # someone closing the shared layout must not break later previews
-    w3 = preview(OUTPUTS["flux"])
-    assert w3.layout.comm is not None and w3.layout is not w.layout
+    size = len(json.dumps(w.blocks))
+    assert size < 2_500, size
+    w.update(OUTPUTS["flux"])  # updating replaces the blocks, it does not pile them up
+    assert len(json.dumps(w.blocks)) == size
+    # the old HTML preview (the ipywidgets app) still shares its layout and style models
+    h1, h2 = html_preview(OUTPUTS["flux"]), html_preview(OUTPUTS["flux"])
+    assert h2.layout is h1.layout and h2.style is h1.style
+    h1.layout.close()  # someone closing the shared layout must not break later previews
+    h3 = html_preview(OUTPUTS["flux"])
+    assert h3.layout.comm is not None and h3.layout is not h1.layout
 
 
 def test_stream_preview_replaces_the_image() -> None:
@@ -287,7 +293,8 @@ def test_stream_preview_replaces_the_image() -> None:
 
 
 def test_preview_is_the_public_name() -> None:
-    assert falwidgets.preview(OUTPUTS["video"]).value == preview(OUTPUTS["video"]).value
+    assert falwidgets.preview(OUTPUTS["video"]).blocks == preview(OUTPUTS["video"]).blocks
+    assert falwidgets.preview is preview
 
 
 def test_render_does_not_mutate_the_output() -> None:

@@ -27,13 +27,15 @@ def _srcs(html: str, tag: str) -> list[str]:
 def test_flux_realism_gallery_images_load(client: Client) -> None:
     out = client.run("fal-ai/flux-realism", {"prompt": "a fox in the snow", "num_images": 2})
     w = preview(out, spec=load_endpoint("fal-ai/flux-realism"))
-    srcs = _srcs(w.value, "img")
+    (gallery,) = [b for b in w.blocks if b["kind"] == "images"]
+    srcs = [item["url"] for item in gallery["items"]]
     assert srcs == [im["url"] for im in out["images"]] and len(srcs) == 2
     for src in srcs:
         response = httpx.get(src, timeout=10)
         assert response.status_code == 200
         assert Image.open(io.BytesIO(response.content)).size == (1024, 768)
-    assert f"<b>seed</b> {out['seed']}" in w.value
+    chips = [c for b in w.blocks if b["kind"] == "chips" for c in b["items"]]
+    assert {"name": "seed", "value": str(out["seed"]), "unit": ""} in chips
 
 
 def test_music_and_video_players(client: Client) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from falwidgets.runner._diff import diff, diff_html, flatten
+from falwidgets.runner._diff import diff, flatten
+from falwidgets.runner._diff import rows as all_rows
 from falwidgets.runner._grid import GridError, expand, label
 
 
@@ -51,15 +52,16 @@ def test_label_is_short() -> None:
     assert len(text) < 60
 
 
-def test_diff_lists_only_changed_paths_and_escapes() -> None:
+def test_diff_lists_only_changed_paths_and_rows_list_all() -> None:
     a = {"prompt": "<b>cat</b>", "seed": 1, "size": {"w": 1, "h": 2}, "only_a": True}
     b = {"prompt": "<b>cat</b>", "seed": 2, "size": {"w": 1, "h": 3}, "only_b": "x"}
     rows = diff(a, b)
     assert [r[0] for r in rows] == ["seed", "size.h", "only_a", "only_b"]
     assert rows[2][2] is diff.ABSENT
-    html = diff_html({"p": "<script>"}, {"p": "ok"})
-    assert "<script>" not in html and "&lt;script&gt;" in html
-    assert "identical" in diff_html(a, dict(a))
+    every = all_rows(a, b)  # the comparison shows every path, the differing ones highlighted
+    assert [r[0] for r in every] == ["prompt", "seed", "size.w", "size.h", "only_a", "only_b"]
+    assert [r[3] for r in every] == [False, True, False, True, True, True]
+    assert not any(r[3] for r in all_rows(a, dict(a)))
 
 
 def test_flatten_nested_lists_of_objects() -> None:

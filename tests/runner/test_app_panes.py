@@ -1,39 +1,33 @@
-"""Status line, log pane, banner and error descriptions: escaping, caps, texts."""
+"""Logs, banner and error descriptions: text (never HTML), caps, titles."""
 
 from __future__ import annotations
 
 import pytest
 
-from falwidgets.client import AsyncClient, Completed, InProgress, Queued, RateLimited
+from falwidgets.client import AsyncClient, Completed, FalError, InProgress, Queued, RateLimited
+from falwidgets.runner._app import MAX_LOGS, banner_of, log_entry
 from falwidgets.runner._errors import describe, register_error_title
-from falwidgets.runner._panes import MAX_LOG_LINES, Banner, LogPane, StatusLine
 from falwidgets.runner._run import Run, apply_status
 
 
-def test_log_pane_escapes_and_caps() -> None:
-    pane = LogPane()
-    assert pane.layout.display == "none"
-    pane.extend([{"message": "<img src=x onerror=alert(1)>"}, {"message": "step 1"}])
-    assert "<img" not in pane.value and "&lt;img src=x onerror=alert(1)&gt;" in pane.value
-    assert pane.layout.display is None
-    pane.extend({"message": f"line {i}"} for i in range(MAX_LOG_LINES + 50))
-    assert len(pane.lines) == MAX_LOG_LINES
-    assert pane.lines[-1] == f"line {MAX_LOG_LINES + 49}"
-    pane.clear()
-    assert pane.value == "" and pane.lines == []
+def test_logs_are_text_and_capped(local_server: object, echo_endpoint: str) -> None:
+    import falwidgets
+
+    line = {"message": "<img src=x onerror=alert(1)>", "level": "INFO"}
+    # sent as text: js/src/app/app.js puts log lines in a <pre> with textContent, never HTML
+    assert log_entry(line) == {"message": "<img src=x onerror=alert(1)>", "level": "INFO"}
+    ui = falwidgets.app(echo_endpoint, client=AsyncClient(base_url=local_server.url))  # type: ignore[attr-defined]
+    run = Run(echo_endpoint, {})
+    ui._shown_run = run
+    ui._on_update(run, [{"message": f"line {i}"} for i in range(MAX_LOGS + 50)])
+    assert len(ui.logs) == MAX_LOGS and ui.logs[-1]["message"] == f"line {MAX_LOGS + 49}"
+    ui.close()
 
 
-def test_status_line_and_banner_escape_server_text() -> None:
-    status = StatusLine()
-    status.show("queued", "Queued · position 2", request_id='"><script>x</script>')
-    assert "<script>" not in status.value
-    assert "Queued · position 2" in status.text
-    banner = Banner()
-    banner.show("Server error", "<b>boom</b>", "req-1")
-    assert "&lt;b&gt;boom&lt;/b&gt;" in banner.value and "req-1" in banner.value
-    assert banner.message == "Server error: <b>boom</b>"
-    banner.clear()
-    assert banner.layout.display == "none"
+def test_banner_keeps_server_text_as_text() -> None:
+    error = FalError("<b>boom</b>")
+    banner = banner_of(error, "req-1")
+    assert banner["detail"] == "<b>boom</b>" and banner["request_id"] == "req-1"  # drawn as text
 
 
 def test_describe_walks_the_mro_and_is_extensible() -> None:
@@ -68,7 +62,7 @@ def test_run_summary_follows_status_events() -> None:
 
 def test_reprs_are_short() -> None:
     import falwidgets
-    from falwidgets.runner._sweep import Sweep
+    from falwidgets.runner import Sweep
 
     bare = falwidgets.app(__import__("pydantic").create_model("M", x=(int, 1)))
     assert repr(bare) == "<App no endpoint: 0 runs>"

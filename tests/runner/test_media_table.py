@@ -1,12 +1,11 @@
-"""One media table: an extension a user adds reaches previews, form file fields and history."""
+"""One media table: an extension a user adds reaches previews, result blocks and history."""
 
 from __future__ import annotations
 
 import pytest
 
-from falwidgets.previews import EXTENSIONS, as_media, render
+from falwidgets.previews import EXTENSIONS, as_media, describe, render
 from falwidgets.runner._entry import first_image, first_media
-from falwidgets.widgets._file import media_kind
 
 
 def test_a_user_extension_reaches_every_layer(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -15,7 +14,7 @@ def test_a_user_extension_reaches_every_layer(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setitem(EXTENSIONS, "jxl", "image")
     assert as_media({"url": url}).kind == "image"  # type: ignore[union-attr]
     assert f'src="{url}"' in render({"result": {"url": url}}).html
-    assert media_kind(url, None) == "image"  # a form's file field shows a thumbnail
+    assert describe({"result": {"url": url}})[0]["kind"] == "images"  # the app's result pane
     assert first_image({"result": {"url": url}}) == url  # a history card's thumbnail
 
 

@@ -20,34 +20,33 @@ def flux(seeds_dir: Path) -> Form:
 
 
 def test_layout_main_first_advanced_lazy(flux: Form) -> None:
-    assert "fw-form" in flux._dom_classes
-    assert flux._advanced is not None and "fw-advanced" in flux._advanced._dom_classes
-    assert "prompt" in flux._fields  # required: in the main section
-    assert not flux.advanced_built  # optional fields wait for the section to open
+    layout = flux.spec["layout"]
+    assert "prompt" in layout["main"]  # required: in the main section
+    assert "image_size" in layout["main"]  # the Playground's up-front fields
+    advanced = [name for group in layout["groups"] for name in group["fields"]]
+    assert "num_inference_steps" in advanced  # the rest under Additional settings
     defaults = load_endpoint(flux._endpoint.document).defaults()
     assert {k: flux.value[k] for k in defaults} == defaults  # value works without opening
-    flux._advanced.selected_index = 0  # opening builds them
-    assert flux.advanced_built and "image_size" in flux._fields
     assert flux.value["image_size"] == "landscape_4_3"
 
 
 def test_value_two_way(flux: Form) -> None:
     seen: list[dict] = []
     flux.observe(lambda ch: seen.append(ch["new"]), "value")
-    flux.fields["prompt"].control.value = "a cat"
+    flux.fields["prompt"].value = "a cat"  # as the browser's control does
     assert flux.value["prompt"] == "a cat" and seen[-1]["prompt"] == "a cat"
-    flux.value = {"prompt": "a dog", "num_inference_steps": 12, "image_size": "square"}
-    assert flux.fields["num_inference_steps"].control.value == 12
-    assert flux.fields["image_size"].get() == "square"
+    flux.value = {**flux.value, "prompt": "a dog", "num_inference_steps": 12}
+    flux.value = {**flux.value, "image_size": "square"}
+    assert flux.fields["num_inference_steps"].value == 12
+    assert flux.fields["image_size"].value == "square"
     assert flux.value["prompt"] == "a dog" and flux.value["guidance_scale"] == 3.5  # defaults stay
     assert flux.errors == []
 
 
-def test_setting_an_advanced_value_builds_it_without_opening(seeds_dir: Path) -> None:
+def test_setting_an_advanced_value_needs_no_opening(seeds_dir: Path) -> None:
     made = form(seeds_dir / "fal-ai__flux-realism.json")
     made.value = {"prompt": "x", "num_images": 2}
-    assert made.advanced_built and made._advanced.selected_index is None
-    assert made.value["num_images"] == 2
+    assert made.value["num_images"] == 2 and made.errors == []
 
 
 def test_unknown_keys_are_reported(flux: Form) -> None:
@@ -79,28 +78,23 @@ def test_show_errors_maps_422_locations() -> None:
     unplaced = made.show_errors(detail)
     assert [e["msg"] for e in unplaced] == ["whole body wrong"]
     assert made.fields["image_size"].error == "width: too wide"
-    assert made.fields["loras"].items[1].fields["scale"].error == "too strong"
+    assert made.fields["loras"].error == "1.scale: too strong"
     assert made.fields["prompt"].error == "unsafe"
     locs = sorted(str(e["loc"]) for e in made.errors)
-    assert locs == sorted(str(x) for x in (["image_size"], ["loras", 1, "scale"], ["prompt"]))
-    assert "whole body wrong" in made._message.value
+    expected = ([], ["image_size", "width"], ["loras", 1, "scale"], ["prompt"])
+    assert locs == sorted(str(x) for x in expected)
+    assert {"loc": [], "msg": "whole body wrong", "type": "x"} in made.errors  # above the form
     made.show_errors([])  # a new submission clears the old marks
     assert made.errors == []
 
 
-def test_show_errors_opens_advanced_and_escapes(flux: Form) -> None:
+def test_show_errors_keeps_text_and_asks_the_browser_to_focus(flux: Form) -> None:
+    sent: list[dict] = []
+    flux.send = lambda msg, buffers=None: sent.append(msg)  # type: ignore[method-assign]
     flux.show_errors([{"loc": ["body", "num_images"], "msg": "<b>no</b>", "type": "x"}])
-    assert flux._advanced.selected_index == 0
-    label = flux.fields["num_images"]._error_label
-    assert label is not None and "&lt;b&gt;no&lt;/b&gt;" in label.value
-    assert "fw-error" in label._dom_classes
-
-
-def test_show_errors_reopens_a_built_but_collapsed_advanced_section(flux: Form) -> None:
-    flux.open_advanced()
-    flux._advanced.selected_index = None  # the user collapsed it again
-    flux.show_errors([{"loc": ["body", "num_images"], "msg": "too many", "type": "x"}])
-    assert flux._advanced.selected_index == 0
+    # the message stays text (the browser draws it with textContent, never as HTML)
+    assert flux.fields["num_images"].error == "<b>no</b>"
+    assert {"type": "focus_error"} in sent  # the browser opens its section and focuses it
 
 
 def test_reset_and_fill_example(seeds_dir: Path) -> None:
@@ -113,7 +107,7 @@ def test_reset_and_fill_example(seeds_dir: Path) -> None:
         if value is not None:
             assert made.value[key] == value, key
     assert made.value != before
-    made.fields["seed"].control.value = "oops"
+    made.fields["seed"].value = "oops"
     assert made.errors
     made.reset()
     assert made.value == before and made.errors == []
@@ -138,8 +132,11 @@ def test_code_snippets_never_embed_the_key(flux: Form, monkeypatch: pytest.Monke
     assert "'prompt': 'a cat'" in code and "sekrit" not in code and "sekrit" not in repr(flux)
     compile(flux.code("falwidgets"), "<snippet>", "exec")
     compile(flux.code("fal_client"), "<snippet>", "exec")
+    for kind in ("javascript", "curl"):  # Copy code's other tabs: the key stays in $FAL_KEY
+        assert '"prompt": "a cat"' in flux.code(kind)  # JSON arguments
+        assert "sekrit" not in flux.code(kind)
     with pytest.raises(ValueError):
-        flux.code("curl")
+        flux.code("cobol")
 
 
 def test_pydantic_model_forms() -> None:
@@ -169,11 +166,6 @@ def test_no_input_schema(corpus_dir: Path) -> None:
     path = corpus_dir / "openrouter__router__openai__v1__chat__completions.json"
     with pytest.raises(NoInputSchema):
         form(path)
-
-
-def test_expand_builds_advanced(seeds_dir: Path) -> None:
-    made = form(seeds_dir / "fal-ai__toon-crafter.json", expand=True)
-    assert made.advanced_built and made._advanced.selected_index == 0
 
 
 def test_show_errors_takes_the_clients_422(flux: Form) -> None:

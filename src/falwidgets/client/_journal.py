@@ -348,6 +348,38 @@ class Journal:
         )
         return {row[0] for row in rows.fetchall()}
 
+    def search(
+        self, query: str = "", *, offset: int = 0, limit: int = 50, endpoint: str | None = None
+    ) -> tuple[int, list[JournalEntry]]:
+        """One page of entries, newest first, whose endpoint, request id or arguments contain
+        ``query`` (case-insensitive), and how many match in all. A history view lists 10,000 runs
+        a page at a time instead of decoding every row."""
+        if not isinstance(offset, int) or offset < 0 or not isinstance(limit, int) or limit < 0:
+            raise ValueError(
+                f"offset and limit must be non-negative integers: {offset!r}, {limit!r}"
+            )
+        where, params = [], []
+        if endpoint is not None:
+            where.append("endpoint = ?")
+            params.append(endpoint)
+        for word in str(query or "").split():
+            like = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            where.append(
+                "(endpoint LIKE ? ESCAPE '\\' OR request_id LIKE ? ESCAPE '\\' "
+                "OR arguments LIKE ? ESCAPE '\\' OR status LIKE ? ESCAPE '\\')"
+            )
+            params.extend([like] * 4)
+        clause = (" WHERE " + " AND ".join(where)) if where else ""
+        self.flush(READ_FLUSH_SECONDS)
+        conn = self._connect()
+        conn.row_factory = sqlite3.Row
+        total = conn.execute(f"SELECT COUNT(*) FROM requests{clause}", params).fetchone()[0]
+        rows = conn.execute(
+            f"SELECT * FROM requests{clause} ORDER BY created DESC, id DESC LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        ).fetchall()
+        return int(total), [_entry(row) for row in rows]
+
     def get(self, request_id: str, flush: bool = True) -> JournalEntry | None:
         found = self.entries(limit=1, request_id=request_id, flush=flush)
         return found[0] if found else None

@@ -5,14 +5,24 @@ by URL: images as a gallery, ``<video>``/``<audio>`` players, GLB in a three.js 
 files as links, detections drawn over their image; ``seed``/``timings`` as chips; the rest as a
 collapsible JSON view. Only http(s) and media ``data:`` URLs reach ``src``/``href``; all text is
 escaped.
+
+`describe` turns a result into JSON blocks for the anywidget front ends (``js/src/results``);
+`preview` is the standalone widget drawing them. `render` (HTML) serves the old ipywidgets app
+until it is replaced.
 """
 
 from __future__ import annotations
 
 from falwidgets.previews._builtins import CHIP_GROUPS, CHIP_KEYS
+from falwidgets.previews._describe import (
+    BLOCK_KINDS,
+    describe,
+    describe_error,
+    describe_stream,
+    register_block_kind,
+)
 from falwidgets.previews._glb import GLBViewer
 from falwidgets.previews._media import EXTENSIONS, NAME_HINTS, MediaRef, as_media, find_media
-from falwidgets.previews._preview import preview
 from falwidgets.previews._registry import (
     Block,
     Node,
@@ -24,8 +34,10 @@ from falwidgets.previews._registry import (
 from falwidgets.previews._safety import esc, safe_url
 from falwidgets.previews._stream import StreamPreview
 from falwidgets.previews._walk import Rendered, render
+from falwidgets.previews._widget import Preview, preview
 
 __all__ = [
+    "BLOCK_KINDS",
     "CHIP_GROUPS",
     "CHIP_KEYS",
     "EXTENSIONS",
@@ -34,14 +46,19 @@ __all__ = [
     "GLBViewer",
     "MediaRef",
     "Node",
+    "Preview",
     "PreviewRegistry",
     "Registration",
     "Rendered",
     "StreamPreview",
     "as_media",
+    "describe",
+    "describe_error",
+    "describe_stream",
     "esc",
     "find_media",
     "preview",
+    "register_block_kind",
     "register_preview",
     "registry",
     "render",

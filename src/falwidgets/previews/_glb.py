@@ -1,7 +1,7 @@
 """GLBViewer: an anywidget that shows a glTF binary model with three.js, offline.
 
-The three.js bundle (esbuild: ``js/src/glb_viewer.js`` -> ``static/glb_viewer.js``) is
-sent to the page once through a custom message instead of living in the synced ``_esm`` trait, so a
+The three.js bundle (``js/src/glb_viewer/`` -> ``static/glb_viewer.js``, js/build.mjs) is sent
+to the page once through a custom message instead of living in the synced ``_esm`` trait, so a
 notebook with many viewers does not save 630 KB of JavaScript per viewer. The model comes from
 ``data`` bytes (sent as a binary buffer) or from a ``url`` the browser fetches (http(s) or ``data:``
 only; cross-origin servers must send CORS headers, as fal's CDN and the local server do).
@@ -12,14 +12,14 @@ from __future__ import annotations
 import hashlib
 import re
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import anywidget
 import traitlets
 
-_STATIC = Path(__file__).with_name("static")
-_BUNDLE = _STATIC / "glb_viewer.js"
+from falwidgets._static import STATIC, bundle
+
+_BUNDLE = STATIC / "glb_viewer.js"
 _GLB_MAGIC = b"glTF"
 _DATA_URI = re.compile(
     r"^data:(model/gltf-binary|model/gltf\+json|application/octet-stream|application/json)?"
@@ -82,7 +82,7 @@ class GLBViewer(anywidget.AnyWidget):
     ``error:…`` or ``no-webgl:…``; the same text is on the root element's ``data-status``.
     """
 
-    _esm = _STATIC / "glb_loader.js"
+    _esm = bundle("glb_loader")
     url = traitlets.Unicode("").tag(sync=True)
     glb = traitlets.Bytes(b"").tag(sync=True)
     height = traitlets.Int(360).tag(sync=True)
@@ -92,6 +92,9 @@ class GLBViewer(anywidget.AnyWidget):
     def __init__(self, url: str = "", *, data: bytes = b"", height: int = 360, **kwargs: Any):
         # validate here too so a bad argument raises ValueError/TypeError at the call
         url, data = check_url(url), check_data(data)
+        from falwidgets.previews._widget import shared_layout
+
+        kwargs.setdefault("layout", shared_layout())  # one Layout model for all our widgets
         super().__init__(url=url, glb=data, height=height, _bundle_hash=_bundle_hash(), **kwargs)
         self.add_class("fw-glb-widget")
         self.on_msg(self._on_custom_msg)

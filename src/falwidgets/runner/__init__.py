@@ -9,7 +9,7 @@ from falwidgets.runner._chain import UseIn, endpoints_taking, use_in
 from falwidgets.runner._compare import Compare, compare
 from falwidgets.runner._costs import ConfirmationRequired, estimate_for, price_line
 from falwidgets.runner._errors import register_error_title
-from falwidgets.runner._history import History, history
+from falwidgets.runner._history_widget import Comparison, History, history
 from falwidgets.runner._live import (
     LivePanel,
     LiveSession,
@@ -17,12 +17,13 @@ from falwidgets.runner._live import (
     live_controls,
     realtime_capable,
 )
-from falwidgets.runner._sweep import Sweep, sweep
+from falwidgets.runner._sweep_widget import Sweep, sweep
 
 __all__ = [
     "App",
     "Browser",
     "Compare",
+    "Comparison",
     "ConfirmationRequired",
     "History",
     "LivePanel",

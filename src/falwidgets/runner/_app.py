@@ -1,8 +1,10 @@
-"""The runner: a form plus Run and Cancel, a status line, a live log pane and the result area.
+"""`App`: fal's Playground as ONE anywidget: header, form, Run/Cancel, status, logs, result.
 
-Runs are asyncio tasks through ``AsyncClient`` on the runner's background loop (see ``_loop``), so
-the kernel stays responsive and several runs can be in flight; the widgets always follow the
-newest one. ``App.run()`` is the synchronous door for scripts and notebook cells.
+The form state is the app's own (it is a `Form`), so a whole app is one widget model: a big
+form renders at once, marimo can show it, and a saved notebook holds one small state. Runs go
+through the runner's machinery unchanged (`_run.drive` on the background loop of `_loop`, the
+client from `_backend`); this module only maps a `Run` onto synced traits (`status`, `logs`,
+`result`, `banner`, `busy`) and browser messages (run, cancel, example, reset, code) onto methods.
 """
 
 from __future__ import annotations
@@ -10,19 +12,20 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import re
 import time
-from collections.abc import Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
-import ipywidgets as w
+import traitlets
 
-from falwidgets.client import AsyncClient, FalError, InputRejected
-from falwidgets.previews import StreamPreview, esc
+from falwidgets.previews import describe as describe_output
+from falwidgets.previews import describe_stream
+from falwidgets.previews._describe import block_kinds
 from falwidgets.runner import _loop
+from falwidgets.runner._app_wiring import AppWiring
 from falwidgets.runner._backend import Backend, backend_for
 from falwidgets.runner._errors import describe
-from falwidgets.runner._panes import Banner, LogPane, StatusLine
-from falwidgets.runner._render import close_tree, show_in
 from falwidgets.runner._run import (
     DEFAULT_TIMEOUT,
     Run,
@@ -32,17 +35,102 @@ from falwidgets.runner._run import (
     drive_stream,
 )
 from falwidgets.runner._target import Target, resolve
+from falwidgets.schema import MISSING
+from falwidgets.widgets._form import Form, form_parts
 
-PREVIOUS_HTML = (
-    "<style>.fw-result.fw-stale{opacity:.45;filter:grayscale(.6)}</style>"
-    '<span class="fw-previous-text" style="font-size:12px;color:#777;font-style:italic">'
-    "previous result (the last run did not produce a new one)</span>"
-)
-TICK_SECONDS = 0.5  # status line refresh while running: cheap, one small message per tick
-CANCEL_GRACE = 10.0  # seconds a cancelled run may take to stop before the task is dropped
+TICK_SECONDS = 0.5  # status refresh while running: one small message per tick
+CANCEL_GRACE = 10.0
+MAX_LOGS = 500  # the browser keeps the newest; the run keeps them all
+DOUBLE_CLICK_SECONDS = 1.0  # a second Run with the same input this soon is the same click
+_STEP = re.compile(r"(?:step\s*)?(\d+)\s*/\s*(\d+)", re.IGNORECASE)
+_PERCENT = re.compile(r"(\d{1,3}(?:\.\d+)?)\s*%")
 
 
-class App(w.VBox):
+def progress_of(message: str) -> float | None:
+    """A 0..1 fraction from a log line such as "step 74/400" or "35%", else None."""
+    match = _STEP.search(message)
+    if match:
+        done, total = int(match.group(1)), int(match.group(2))
+        if total > 0 and 0 <= done <= total:
+            return done / total
+    match = _PERCENT.search(message)
+    if match:
+        value = float(match.group(1))
+        if 0 <= value <= 100:
+            return value / 100
+    return None
+
+
+def log_entry(item: Any) -> dict[str, Any]:
+    """One log line as JSON for the browser (text only: it is drawn as text, never as HTML)."""
+    if isinstance(item, dict):
+        return {"message": str(item.get("message", "")), "level": str(item.get("level") or "")}
+    message = getattr(item, "message", None)
+    if message is not None:
+        return {"message": str(message), "level": str(getattr(item, "level", "") or "")}
+    return {"message": str(item), "level": ""}
+
+
+# Plain causes for the banner, first match wins: (test on the error and its text, title). A
+# registry like runner/_errors.py's titles, which it refines for the cases users hit most.
+PLAIN_CAUSES: list[tuple[Callable[[BaseException, str], bool], str]] = [
+    (
+        lambda e, t: "endpoint_not_allowed" in t or "is not allowed here" in t,
+        "The proxy refused this endpoint",
+    ),
+    (lambda e, t: "budget_exhausted" in t or "budget of" in t, "Budget used up"),
+    (
+        lambda e, t: (
+            any(k.__name__ in ("ConnectError", "ConnectTimeout") for k in type(e).__mro__)
+            or "connect call failed" in t
+            or "connection refused" in t
+        ),
+        "Server unreachable",
+    ),
+]
+
+
+def banner_of(exc: BaseException, request_id: str | None) -> dict[str, Any]:
+    """One banner: a plain cause as the title, the error's own text as the detail, and the
+    request id only when there is one."""
+    title, detail, rid = describe(exc)
+    chain = " ".join(str(x) for x in (exc, exc.__cause__, exc.__context__) if x).lower()
+    for test, plain in PLAIN_CAUSES:
+        try:
+            if test(exc, chain) or (exc.__cause__ is not None and test(exc.__cause__, chain)):
+                title = plain
+                break
+        except Exception:  # a cause test must never hide the error itself
+            continue
+    return {"title": title, "detail": detail, "request_id": rid or request_id}
+
+
+def header_of(target: Target, endpoint: str | None) -> dict[str, Any]:
+    """Title, id, category and (for endpoints of fal's catalog) the model page's URL."""
+    document = getattr(target.form_source, "document", None) or {}
+    meta = ((document.get("info") or {}).get("x-fal-metadata") or {}) if document else {}
+    ident = endpoint or ""
+    title = str(meta.get("title") or "")
+    if not title:
+        from falwidgets.schema._labels import humanize
+
+        parts = [p for p in ident.split("/") if p]
+        title = humanize(parts[1] if len(parts) > 1 else (parts[0] if parts else "Form"))
+    url = None
+    if ident:
+        from falwidgets.schema import catalog
+
+        if ident in set(catalog()):
+            url = f"https://fal.ai/models/{ident}"
+    return {
+        "title": title,
+        "endpoint_id": ident,
+        "category": str(meta.get("category") or ""),
+        "url": url,
+    }
+
+
+class App(AppWiring, Form):
     """Form + Run/Cancel + status + logs + result for one endpoint (see :func:`app`).
 
     Running, the same on ``App``, ``Sweep`` and ``History``: ``run()`` blocks and returns the
@@ -51,112 +139,80 @@ class App(w.VBox):
     button or :meth:`submit`) has finished and ``await wait_async()`` is its twin; both return the
     object itself. :meth:`submit` starts a run and returns the :class:`Run` at once.
 
-    The client is the kernel's shared one unless you pass yours; :meth:`close` closes widgets and
-    cancels runs, never a client.
+    The client is the kernel's shared one unless you pass yours; :meth:`close` closes the widget
+    and cancels runs, never a client.
     """
+
+    status = traitlets.Dict().tag(sync=True)
+    logs = traitlets.List().tag(sync=True)
+    result = traitlets.List().tag(sync=True)  # blocks from previews.describe (renderResults)
+    kinds = traitlets.Dict().tag(sync=True)  # ES modules of users' block kinds in `result`
+    previous = traitlets.Unicode("").tag(
+        sync=True
+    )  # label over a result the last run did not replace
+    banner = traitlets.Dict().tag(sync=True)
+    header = traitlets.Dict().tag(sync=True)
+    busy = traitlets.Bool(False).tag(sync=True)  # a submission is being made: Run is off
+    disabled_reason = traitlets.Unicode("").tag(sync=True)  # why Run is off besides errors/busy
+    note = traitlets.Unicode("").tag(sync=True)  # where runs go (never a key)
+
+    _bundle = "app"
 
     def __init__(
         self,
-        endpoint_or_model: Any,
+        target: Target,
         *,
-        client: AsyncClient | None = None,
-        endpoint: str | None = None,
+        client: Any = None,
         timeout: float | None = DEFAULT_TIMEOUT,
         uploader: Any = None,
         inputs: Mapping[str, Any] | None = None,
     ) -> None:
-        from falwidgets.widgets import form as make_form
-
-        timeout = checked_timeout(timeout)
-        self.target: Target = resolve(endpoint_or_model, endpoint)
-        self.endpoint: str | None = self.target.endpoint
-        self.streaming = self.target.streaming
-        self._stream_view: Any = None
-        self.timeout = timeout
+        self.target = target
+        self.endpoint: str | None = target.endpoint
+        self.streaming = target.streaming
+        self.timeout = checked_timeout(timeout)
         self._backend: Backend | None = backend_for(client) if client is not None else None
-        self.form = make_form(self.target.form_source, uploader=uploader or self._upload)
-        if self.endpoint:
-            self.form.endpoint_id = self.endpoint  # code() names the endpoint, not the model
-        if inputs:
-            prefill(self.form, inputs)
+        self._user_uploader = uploader
         self.runs: list[Run] = []
-        self.refused: Run | None = None  # the last run refused because of the form's errors
-        self._shown: Run | None = None
+        self.refused: Run | None = None
+        self._shown_run: Run | None = None
         self._ticker: concurrent.futures.Future[None] | None = None
-        self._uploader: Any = None
-
-        self.run_button = w.Button(description="Run", button_style="primary", icon="play")
-        self.run_button.add_class("fw-run")
-        self.cancel_button = w.Button(description="Cancel", icon="stop", disabled=True)
-        self.cancel_button.add_class("fw-cancel")
-        self.run_button.on_click(lambda _b: self.submit())
-        self.cancel_button.on_click(lambda _b: self.cancel())
-        self.reset_button = w.Button(
-            description="Reset", icon="undo", tooltip="Every field back to its default"
-        )
-        self.reset_button.add_class("fw-reset")
-        self.reset_button.on_click(lambda _b: self.reset())
-        self.status = StatusLine()
-        self.logs = LogPane()
-        self.banner = Banner()
-        self.note = w.HTML("")
-        self.note.add_class("fw-note")
-        self.result = w.VBox([])
-        self.result.add_class("fw-result")
+        self._uploader_fn: Any = None
+        self._result_children: list[Any] = []  # widgets the result blocks refer to (GLB viewer)
+        self._partials = 0  # streamed partial results of the shown run
+        parts = form_parts(target.form_source)
+        spec = parts.pop("field_spec")
+        if self.endpoint:
+            parts["endpoint_id"] = self.endpoint  # code() names the endpoint, not the model
+        super().__init__(spec, uploader=self._upload, **parts)
+        if inputs:
+            prefill(self, inputs)  # a chained result's URL, a compare's arguments
+        self.header = header_of(target, self.endpoint)
         if self.endpoint is None:
-            self.run_button.disabled = True
-            self.run_button.tooltip = (
-                "No endpoint: serve a function with @falwidgets.server.endpoint"
-            )
-        for button in (self.run_button, self.cancel_button, self.reset_button):
-            button.layout = w.Layout(width="96px", flex="0 0 auto")  # widths never jump
-        self.status.layout = w.Layout(flex="1 1 auto", min_width="0", overflow="hidden")
-        buttons = w.HBox([self.run_button, self.cancel_button, self.reset_button, self.status])
-        buttons.add_class("fw-buttons")
-        self.buttons = buttons
-        buttons.layout.align_items = "center"
-        self.previous = w.HTML("")  # "previous result" over a result a failed run did not replace
-        self.previous.add_class("fw-previous-label")
-        self.previous.layout.display = "none"
-        self.notice = w.HTML("")  # the endpoint is not served where runs go (see _check_served)
-        self.notice.add_class("fw-notice")
-        self.notice.layout.display = "none"
-        super().__init__(
-            [
-                self.notice,
-                self.form,
-                buttons,
-                self.banner,
-                self.logs,
-                self.previous,
-                self.result,
-                self.note,
-            ]
-        )
-        self.add_class("fw-app")
-        if self.endpoint is not None:
-            self._describe_backend()  # starts the local server now if that is where runs go
+            self.disabled_reason = "No endpoint: serve a function with @falwidgets.server.endpoint"
+        else:
+            self.note = self.backend.note  # starts the local server now if runs go there
             self._check_served()
+        self._wire()  # cost, Use in…, Live (_app_wiring)
 
     # -- backend -----------------------------------------------------------------------------
     @property
     def backend(self) -> Backend:
-        """Where runs go; resolved on first use so building a form never starts a server."""
         if self._backend is None:
             self._backend = backend_for(None)
-            self._describe_backend()
+            self.note = self._backend.note
         return self._backend
 
     @property
-    def client(self) -> AsyncClient:
+    def client(self) -> Any:
         return self.backend.client
 
-    def _describe_backend(self) -> None:
-        self.note.value = f'<span class="fw-note-text">{esc(self.backend.note)}</span>'
+    @property
+    def form(self) -> App:
+        """The form is the app itself (one widget): `app.form.value` is `app.value`."""
+        return self
 
     def _check_served(self) -> None:
-        """On the embedded local server an endpoint it does not serve would build a form and
-        fail only on Run (a 404): say so at the top, name the demos, and keep Run disabled."""
         if self._backend is None or not self._backend.local or self.endpoint is None:
             return
         from falwidgets.runner._target import served_ids
@@ -164,18 +220,59 @@ class App(w.VBox):
         served = served_ids()
         if self.endpoint.strip("/") in served:
             return
-        self.notice.value = unserved_notice(self.endpoint, served)
-        self.notice.layout.display = None
-        self.run_button.disabled = True
-        self.run_button.tooltip = "Not served by the local server: set FAL_KEY or pass client="
+        import difflib
+
+        close = difflib.get_close_matches(self.endpoint, served, n=5, cutoff=0.0)
+        self.disabled_reason = (
+            f"{self.endpoint} is not served by the local server (no FAL_KEY). Try "
+            f"{', '.join(close)}; or set FAL_KEY, or pass client= pointing at another server."
+        )
 
     def _upload(self, data: bytes, content_type: str, file_name: str) -> str:
-        """Form uploads go to the runs' host (local server or fal); else inline as data URIs."""
-        if self._uploader is None:
-            from falwidgets.widgets import default_uploader
+        if self._user_uploader is not None:
+            return self._user_uploader(data, content_type, file_name)
+        if self._uploader_fn is None:
+            from falwidgets.widgets._form import data_uri_uploader
 
-            self._uploader = self.backend.uploader() or default_uploader
-        return self._uploader(data, content_type, file_name)
+            self._uploader_fn = self.backend.uploader() or data_uri_uploader
+        return self._uploader_fn(data, content_type, file_name)
+
+    # -- browser messages --------------------------------------------------------------------
+    def handle_message(self, content: dict[str, Any], buffers: list[Any]) -> None:
+        if self.wiring_message(content):  # cost, Use in…, Live (_app_wiring)
+            return
+        kind = content.get("type")
+        if kind == "run":
+            last = self.last
+            if (
+                last is not None
+                and time.monotonic() - last.submitted_at < DOUBLE_CLICK_SECONDS
+                and last.arguments == self.value
+            ):
+                return  # a double click (or key repeat): that run is already on its way
+            self.submit()
+        elif kind == "cancel":
+            self.cancel()
+        elif kind == "example":
+            self.fill_example()
+        elif kind == "reset":
+            self.reset()
+        elif kind == "code":
+            self.send({"type": "code", "snippets": self.snippets()})
+
+    def snippets(self) -> dict[str, str]:
+        """Every "Copy code" tab: Python (falwidgets, fal_client), JavaScript and curl."""
+        from falwidgets.widgets._code import snippets
+
+        base = self.backend.base_url if self._backend is not None and self._backend.local else None
+        defaults = self.initial()
+        changed = {k: v for k, v in self.value.items() if defaults.get(k, MISSING) != v}
+        endpoint = self.endpoint_id or "owner/endpoint"
+        # only what differs from the defaults: the server applies those anyway
+        return {
+            kind: snippets(endpoint, changed, kind, base)
+            for kind in ("falwidgets", "fal_client", "javascript", "curl")
+        }
 
     # -- running -----------------------------------------------------------------------------
     @property
@@ -184,121 +281,119 @@ class App(w.VBox):
 
     @property
     def last(self) -> Run | None:
-        """The newest run (the one the status line shows)."""
         return self.runs[-1] if self.runs else None
 
-    def _arguments(self, arguments: dict[str, Any] | None) -> dict[str, Any]:
+    def _refusal(self) -> BaseException | None:
+        """An ``InputRejected`` when the form has errors (required fields included): nothing is
+        sent, the first bad field is opened and focused in the browser."""
+        errors = self.validate()
+        if not errors:
+            return None
+        from falwidgets.client import InputRejected
+
+        names = _field_names(errors)
+        listed = "; ".join(
+            f"{'.'.join(map(str, e.get('loc') or ())) or 'input'}: {e.get('msg')}" for e in errors
+        )
+        return InputRejected(
+            f"fix {len(names)} field{'s' * (len(names) != 1)} first (nothing was sent): {listed}",
+            errors=[{**e, "loc": ["body", *(e.get("loc") or ())]} for e in errors],
+        )
+
+    def _start(self, arguments: dict[str, Any] | None) -> Run:
         if self.endpoint is None:
             raise RuntimeError(
                 "this app has no endpoint to run: serve a function with "
                 "@falwidgets.server.endpoint('me/name', input=..., output=...) and pass its id"
             )
         if arguments is not None:
-            self.form.value = dict(arguments)
-        return dict(self.form.value)
-
-    def _start(self, arguments: dict[str, Any] | None) -> Run:
-        """A new run of the form's value, or a refused one (never sent) while fields are wrong."""
-        values = self._arguments(arguments)
+            self.value = dict(arguments)
+        run = Run(endpoint=self.endpoint, arguments=dict(self.value))
         refusal = self._refusal()
-        run = Run(endpoint=self.endpoint or "", arguments=values)
         if refusal is not None:
             run.state, run.error, run.finished_at = "failed", refusal, run.submitted_at
             self.refused = run
-            fields = _field_names(refusal.errors)
-            n = len(fields)
-            self.banner.show(f"Fix {n} field{'s' * (n != 1)} first", ", ".join(fields))
+            names = _field_names(getattr(refusal, "errors", []))
+            n = len(names)
+            self.banner = {
+                "title": f"Fix {n} field{'s' * (n != 1)} first",
+                "detail": ", ".join(names),
+                "request_id": None,
+            }
+            self.status = {"state": "refused", "text": f"Not sent: fix {n} field{'s' * (n != 1)}"}
+            if self.result:
+                self.previous = "Previous result: it may not match the form any more"
             return run
         self.runs.append(run)
         self._show(run)
         return run
 
-    def _refusal(self) -> InputRejected | None:
-        """A ``InputRejected`` when the form shows errors: their fields would be dropped, so
-        sending would ask for something else (or lose a required field). The marks stay."""
-        errors = list(self.form.errors)
-        if not errors:
-            return None
-
-        listed = "; ".join(
-            f"{'.'.join(map(str, e.get('loc') or ())) or 'input'}: {e.get('msg')}" for e in errors
-        )
-        n = len(_field_names(errors))
-        return InputRejected(
-            f"fix {n} field{'s' * (n != 1)} first (nothing was sent): {listed}",
-            errors=[{**e, "loc": ["body", *(e.get("loc") or ())]} for e in errors],
-        )
-
-    def _drive(self, run: Run) -> Coroutine[Any, Any, Run]:
-        return self._drive_and_record(run)
-
-    async def _drive_and_record(self, run: Run) -> Run:
-        """Drive ``run``; the client journals it (streams and refused submits too), and a run that
-        never got a queue id takes its journal entry's id so the status line names it."""
-        if self.streaming:
-            await drive_stream(
-                run, self.client, self._on_partial, self._on_update, timeout=self.timeout
-            )
-        else:
-            await drive(run, self.client, self._on_update, timeout=self.timeout)
-        error = run.error
-        rid = None if run.request_id or not isinstance(error, FalError) else error.journal_id
-        if rid is not None:
-            run.request_id = rid
-            if run is self._shown:
-                self.status.show(run.state, run.summary(), run.request_id)
-        return run
-
     def submit(self, arguments: dict[str, Any] | None = None) -> Run:
-        """Start a run on the runner loop and return it at once (what the Run button does).
-
-        While the form shows errors nothing is sent: the returned run is ``failed`` with a
-        ``InputRejected`` and the banner says how many fields to fix. In a plain script (no
-        event loop in the calling thread) the run has finished when this returns, so a script's
-        ``button.click()`` behaves like ``run()``.
-        """
-        if arguments is None and self.endpoint is not None and self._uploading():
-            run = self._start_after_uploads()
+        """Start a run and return it at once (what Run does). A second Run while a submission is
+        being made returns that same run: a double click submits once. Code that submits other
+        arguments starts another run (several may be in flight)."""
+        last = self.last
+        same = arguments is None or dict(arguments) == last.arguments if last else False
+        if self.busy and last is not None and not last.done and same:
+            return last
+        if arguments is None and self.endpoint is not None and self.uploading:
+            run = self._start_after_uploads()  # the kernel stays free while files go up
         else:
             run = self._start(arguments)
             if run.done:
                 return run
+            self.busy = True
             run.task = _loop.spawn(self._drive(run))
         self._ensure_ticker()
-        if _loop.running_loop() is None and run.task is not None:
-            with contextlib.suppress(Exception):  # the outcome is on the run
+        if _loop.running_loop() is None:
+            with contextlib.suppress(Exception):
                 _loop.block(run.task, self._deadline)
         return run
 
-    def _uploading(self) -> bool:
-        return bool(self.form.uploading)
-
     def _start_after_uploads(self) -> Run:
-        """Run pressed while files are still uploading: the run waits for them (off the kernel
-        thread) with "Waiting for uploads…" in the status line, then reads the form and goes."""
-        run = Run(endpoint=self.endpoint or "", arguments=dict(self.form.value))
+        """Run pressed while files are still uploading: the run waits for them on the runner
+        loop ("Waiting for uploads…"), then reads the form, checks it and goes."""
+        run = Run(endpoint=self.endpoint or "", arguments=dict(self.value))
         self.runs.append(run)
         self._show(run)
-        self.status.show("uploading", "Waiting for uploads…")
+        self.busy = True
+        self.status = {**self.status, "state": "uploading", "text": "Waiting for uploads…"}
         run.task = _loop.spawn(self._after_uploads(run))
         return run
 
     async def _after_uploads(self, run: Run) -> Run:
         limit = self.timeout if self.timeout is not None else DEFAULT_TIMEOUT
         try:
-            await asyncio.to_thread(self.form.wait_uploads, limit)
-        except asyncio.CancelledError as exc:  # Cancel pressed while waiting: nothing was sent
+            await asyncio.to_thread(self.wait_uploads, limit)
+        except asyncio.CancelledError as exc:  # Cancel while waiting: nothing was sent
             run.state, run.error = "cancelled", exc
         except Exception as exc:  # TimeoutError naming the files still uploading
             run.state, run.error = "failed", exc
         else:
-            run.arguments = dict(self.form.value)  # now with the uploaded files' URLs
+            run.arguments = dict(self.value)  # now with the uploaded files' URLs
             refusal = self._refusal()
             if refusal is None:
                 return await self._drive(run)
             run.state, run.error = "failed", refusal
         run.finished_at = time.monotonic()
         self._on_update(run, [])
+        return run
+
+    def _drive(self, run: Run) -> Coroutine[Any, Any, Run]:
+        return self._drive_and_record(run)
+
+    async def _drive_and_record(self, run: Run) -> Run:
+        if self.streaming:
+            await drive_stream(
+                run, self.client, self._on_partial, self._on_update, timeout=self.timeout
+            )
+        else:
+            await drive(run, self.client, self._on_update, timeout=self.timeout)
+        rid = None if run.request_id else getattr(run.error, "journal_id", None)
+        if rid is not None:
+            run.request_id = rid
+            if run is self._shown_run:
+                self._paint_status(run)
         return run
 
     @property
@@ -315,21 +410,18 @@ class App(w.VBox):
         return run.output
 
     def run(self, arguments: dict[str, Any] | None = None) -> Any:
-        """Run once synchronously (scripts and notebook cells) and return the output.
-
-        Raises the run's error (a ``FalError`` with ``request_id``) when it did not succeed;
-        interrupting the kernel cancels the run.
-        """
-        if arguments is None:  # files still on their way up
-            self.form.wait_uploads(self.timeout if self.timeout is not None else DEFAULT_TIMEOUT)
+        """Run once synchronously and return the output; raises the run's error."""
+        if arguments is None and self.uploading:
+            self.wait_uploads(self.timeout or DEFAULT_TIMEOUT)
         run = self._start(arguments)
         if run.done:
             raise run.error or RuntimeError("the run was refused")
+        self.busy = True
         run.task = _loop.spawn(self._drive(run))
         self._ensure_ticker()
         try:
             _loop.block(run.task, self._deadline)
-        except TimeoutError as exc:  # the run did not even stop at its own deadline
+        except TimeoutError as exc:
             run.error = deadline_error(run, self.timeout, exc)
             run.state, run.finished_at = "failed", run.finished_at or run.submitted_at
             raise run.error from None
@@ -348,21 +440,27 @@ class App(w.VBox):
         return self
 
     def wait(self, timeout: float | None = None) -> App:
-        """Block until every run in flight has finished (``TimeoutError`` after ``timeout``)."""
+        """Block until every run in flight has finished (``TimeoutError`` after ``timeout``; the
+        runs keep going: :meth:`cancel` stops them)."""
         _loop.wait_all(self._pending_tasks(), timeout)
         return self
 
     def reset(self) -> None:
-        """Every field back to its default (the Reset button); the banner goes too."""
-        self.form.reset()
-        self.banner.clear()
+        """Every field back to its default; the banner goes too."""
+        super().reset()
+        self.banner = {}
 
     def cancel(self) -> None:
         """Cancel every run in flight: on the server when submitted, locally otherwise."""
         pending = self.in_flight
-        if pending:  # first: a run that stops at once then overwrites this with its outcome
+        if pending:
             last = self.last
-            self.status.show("cancelling", "Cancelling…", last.request_id if last else None)
+            self.status = {
+                **self.status,
+                "state": "cancelling",
+                "text": "Cancelling…",
+                "request_id": last.request_id if last else None,
+            }
         for run in pending:
             run.cancel_requested = True
             if run.handle is not None:
@@ -371,12 +469,10 @@ class App(w.VBox):
                 run.task.cancel()
 
     async def _cancel_remote(self, run: Run) -> None:
-        """Ask the server to cancel; the event stream then reports it. Drop it if it doesn't."""
-        assert run.handle is not None
-        try:  # an already finished request is no error: the client answers ALREADY_COMPLETED
+        try:
             await asyncio.wait_for(run.handle.cancel(), CANCEL_GRACE)
-        except Exception:  # unreachable, or refused: stop following it locally
-            if run.task is not None and not run.done:
+        except Exception as exc:
+            if run.task is not None and not run.done and "ALREADY" not in str(exc).upper():
                 run.task.cancel()
         if run.task is not None and not run.done:
             try:
@@ -385,93 +481,104 @@ class App(w.VBox):
                 run.task.cancel()
 
     # -- display -----------------------------------------------------------------------------
+    def _paint_status(self, run: Run, progress: float | None = None) -> None:
+        status = {
+            "state": run.state,
+            "text": run.summary(),
+            "position": run.position,
+            "elapsed": round(run.elapsed, 1),
+            "inference_time": run.inference_time,
+            "request_id": run.request_id,
+            "progress": progress if progress is not None else self.status.get("progress"),
+        }
+        if run.done:
+            status["progress"] = 1.0 if run.state == "done" else None
+        self.status = status
+
     def _show(self, run: Run) -> None:
-        """Point the status line and log pane at ``run`` (the newest)."""
-        self._shown = run
-        self._stream_view = None
-        self.banner.clear()
-        self.logs.clear()
-        self.status.show(run.state, run.summary(), run.request_id)
-        self.cancel_button.disabled = False
-        self.form.show_errors([])
+        self._shown_run = run
+        self._partials = 0
+        self.banner = {}
+        self.logs = []
+        self.status = {}
+        if self.result:
+            self.previous = "Previous result: the new one replaces it when it arrives"
+        self._paint_status(run)
 
     def _on_update(self, run: Run, new_logs: list[Any]) -> None:
-        if run.done:  # any run, not just the shown one: an older run may finish last
-            self.cancel_button.disabled = not self.in_flight
-        if run is not self._shown:
+        if run.state != "submitting" and run is self.last:
+            self.busy = False
+        if run is not self._shown_run:
             return
+        progress = None
         if new_logs:
-            self.logs.extend(new_logs)
-        self.status.show(run.state, run.summary(), run.request_id)
+            entries = [log_entry(item) for item in new_logs]
+            self.logs = [*self.logs, *entries][-MAX_LOGS:]
+            for entry in reversed(entries):
+                progress = progress_of(entry["message"])
+                if progress is not None:
+                    break
+        self._paint_status(run, progress)
         if run.done:
             self._finish(run)
 
+    def _show_result(self, blocks: list[dict[str, Any]], children: list[Any]) -> None:
+        """Swap the result pane's blocks; the widgets of the replaced result are closed."""
+        old, self._result_children = self._result_children, children
+        self.kinds = block_kinds(blocks)
+        self.result = blocks
+        self.previous = ""
+        for child in old:
+            child.close()
+
     def _on_partial(self, run: Run, partial: Any) -> None:
-        """Streaming: each partial result replaces the previous one in the same preview."""
-        if run is not self._shown:
-            return
-        if self._stream_view is None:
-            self._stream_view = StreamPreview(spec=self.target.output_spec)
-            self._replace_result(self._stream_view)
-        self._stream_view.update(partial)
+        if run is self._shown_run:
+            self._partials += 1
+            spec = self.target.output_spec
+            self._show_result(describe_stream(partial, step=self._partials, spec=spec), [])
 
     def _finish(self, run: Run) -> None:
-        self.cancel_button.disabled = not self.in_flight
-        self.logs.collapse()
+        self.busy = False
         if run.state == "done":
-            self._mark_previous(False)
-            if self._stream_view is not None:
-                self._stream_view.update(run.output, final=True)
-                self._stream_view = None
-            else:
-                self._set_result(run.output)
+            children: list[Any] = []
+            blocks = describe_output(
+                run.output,
+                spec=self.target.output_spec,
+                widgets=children,
+                inputs=run.arguments,
+            )
+            self._show_result(blocks, children)
             return
-        self._stream_view = None
-        self._mark_previous(True)
+        self.previous = (
+            "Previous result: the last run did not produce a new one" if self.result else ""
+        )
         exc = run.error
         if run.state == "cancelled":
-            self.banner.clear()
+            self.banner = {}
             return
-        if isinstance(exc, InputRejected):
-            self.form.show_errors(exc)
-            if any(_field_loc(e) for e in exc.errors):
-                return  # the messages sit beside their fields
+        errors = getattr(exc, "errors", None)
+        if _is_validation(exc) and isinstance(errors, list):
+            self.show_errors(errors)  # opens and focuses the first bad field (a server 422)
+            if any(_field_loc(e) for e in errors):
+                n = len(_field_names(errors))
+                self.banner = {
+                    "title": f"The server refused {n} field{'s' * (n != 1)}",
+                    "detail": ", ".join(_field_names(errors)),
+                    "request_id": run.request_id,
+                }
+                return
         if exc is not None:
-            title, detail, rid = describe(exc)
-            self.banner.show(title, detail, rid or run.request_id)
-
-    def _mark_previous(self, stale: bool) -> None:
-        """Dim a result the newest run did not replace (it failed or was cancelled) and label it
-        "previous result", so nobody mistakes it for the newest run's output."""
-        stale = stale and bool(self.result.children)
-        if stale:
-            self.result.add_class("fw-stale")
-            self.previous.value = PREVIOUS_HTML
-            self.previous.layout.display = None
-        else:
-            self.result.remove_class("fw-stale")
-            self.previous.value = ""
-            self.previous.layout.display = "none"
-
-    def _set_result(self, output: Any) -> None:
-        show_in(self.result, output, self.target.output_spec)
-
-    def _replace_result(self, widget: w.Widget) -> None:
-        old = list(self.result.children)
-        self.result.children = [widget]
-        for previous in old:
-            close_tree(previous)
+            self.banner = banner_of(exc, run.request_id)
 
     def _ensure_ticker(self) -> None:
         if self._ticker is None or self._ticker.done():
             self._ticker = _loop.spawn(self._tick())
 
     async def _tick(self) -> None:
-        """Refresh the elapsed time while the shown run is running; stops when nothing runs."""
         while self.in_flight:
-            run = self._shown
-            if run is not None and run.state == "running":
-                self.status.show(run.state, run.summary(), run.request_id)
+            run = self._shown_run
+            if run is not None and run.state in ("queued", "running"):
+                self._paint_status(run)
             await asyncio.sleep(TICK_SECONDS)
 
     def __repr__(self) -> str:
@@ -480,42 +587,26 @@ class App(w.VBox):
         return f"<App {self.endpoint or 'no endpoint'}: {len(self.runs)} runs{state}>"
 
     def close(self) -> None:
-        """Close the app and every widget it made (form, buttons, panes, result previews).
-
-        Runs in flight are cancelled, on the server too (see ``_run._guard``), and the ticker
-        stops: a closed app must leave neither jobs nor widget models behind in the kernel.
-        """
-        if not hasattr(self, "runs"):  # __init__ failed before any run state existed
-            super().close()
-            return
-        for run in self.runs:
+        """Close the app; runs in flight are cancelled (on the server too) and the ticker stops."""
+        for run in getattr(self, "runs", ()):
             run.cancel_requested = True
             if run.task is not None and not run.done:
                 run.task.cancel()
-        if self._ticker is not None:
-            self._ticker.cancel()
-        for widget in list(self.children):
-            close_tree(widget)
+        ticker = getattr(self, "_ticker", None)
+        if ticker is not None:
+            ticker.cancel()
+        for child in getattr(self, "_result_children", ()):
+            child.close()
+        self._result_children = []
+        self._unwire()  # cost, Use in…, Live (_app_wiring)
         super().close()
 
 
-def unserved_notice(endpoint: str, served: list[str]) -> str:
-    """One line naming the local server's endpoints, the closest to ``endpoint`` first."""
-    import difflib
-
-    close = difflib.get_close_matches(endpoint, served, n=len(served), cutoff=0.0)
-    names = ", ".join(f"<code>{esc(name)}</code>" for name in close[:8])
-    more = f" and {len(close) - 8} more" if len(close) > 8 else ""
-    return (
-        '<div class="fw-notice-box" style="border-left:4px solid #f9a825;background:#fff8e1;'
-        f'padding:4px 10px;font-size:13px"><b>{esc(endpoint)}</b> is not served by the local '
-        f"server (no FAL_KEY), so Run is off. Try {names}{more}; or set FAL_KEY, or pass "
-        "<code>client=</code> pointing at another server.</div>"
-    )
+def _is_validation(exc: BaseException | None) -> bool:
+    return exc is not None and any(k.__name__ == "InputRejected" for k in type(exc).__mro__)
 
 
 def _field_loc(error: Any) -> list[Any]:
-    """An error's location below the request body (empty when it concerns the whole input)."""
     loc = list(error.get("loc") or []) if isinstance(error, dict) else []
     return loc[1:] if loc[:1] == ["body"] else loc
 
@@ -534,7 +625,6 @@ def prefill(form: Any, inputs: Mapping[str, Any]) -> None:
 
 
 def _field_names(errors: Any) -> list[str]:
-    """Distinct dotted locations of ``errors`` (below ``body``), in order: the fields to fix."""
     names = [".".join(map(str, _field_loc(e))) or "input" for e in errors or ()]
     return list(dict.fromkeys(names))
 
@@ -542,14 +632,14 @@ def _field_names(errors: Any) -> list[str]:
 def app(
     endpoint_or_model: Any,
     *,
-    client: AsyncClient | None = None,
+    client: Any = None,
     endpoint: str | None = None,
     timeout: float | None = DEFAULT_TIMEOUT,
     uploader: Any = None,
     data_uris: bool = False,
     inputs: Mapping[str, Any] | None = None,
 ) -> App:
-    """A runnable form for an endpoint id, an EndpointSchema, a served function or a model.
+    """A runnable Playground for an endpoint id, an EndpointSchema, a served function or a model.
 
     With no ``client``: ``FAL_KEY`` in the environment means real fal, otherwise the embedded local
     server (started once per kernel); the app's last line says which. ``FALWIDGETS_LOCAL=1`` forces
@@ -562,13 +652,13 @@ def app(
     if data_uris:
         if uploader is not None:
             raise TypeError("pass either uploader= or data_uris=True, not both")
-        from falwidgets.widgets import default_uploader
+        from falwidgets.widgets._form import data_uri_uploader
 
-        uploader = default_uploader
+        uploader = data_uri_uploader
+    timeout = checked_timeout(timeout)
     return App(
-        endpoint_or_model,
+        resolve(endpoint_or_model, endpoint),
         client=client,
-        endpoint=endpoint,
         timeout=timeout,
         uploader=uploader,
         inputs=inputs,

@@ -7,8 +7,8 @@ fal's ``/v1/models`` (``Client.models``) on the runner loop, so typing never wai
 a late answer to an old query is dropped. Prices for the shown cards are fetched the same way
 (``client.pricing``, disk-cached) and filled in when they arrive; unknown ones say so.
 
-The view is an anywidget (``js/src/browse/index.js`` built to ``runner/static/browse.js`` by
-``npm run build:browse``); the picked model's app goes in a slot below it.
+The view is an anywidget (``js/src/browse/index.js`` built to ``static/browse.js`` by
+``npm run build``); the picked model's app goes in a slot below it.
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import anywidget
 import ipywidgets as w
 import traitlets
 
+from falwidgets._static import bundle
 from falwidgets.client import AsyncClient
 from falwidgets.previews import safe_url
 from falwidgets.runner import _loop
@@ -30,7 +30,6 @@ from falwidgets.runner._backend import Backend, backend_for, force_local, has_ke
 from falwidgets.schema._catalog_models import catalog_models
 from falwidgets.schema._search import ModelIndex
 
-_STATIC = Path(__file__).with_name("static")
 SHOWN = 60  # cards per answer; refine the query for more
 LIVE_TIMEOUT = 15.0
 PRICE_DEBOUNCE = 0.15  # seconds without a keystroke before prices are fetched
@@ -64,7 +63,7 @@ def card_of(record: Mapping[str, Any], price: str | None = None) -> dict[str, An
 class BrowseView(anywidget.AnyWidget):
     """Search box, category chips, result cards; JS sets ``query``/``category``."""
 
-    _esm = _STATIC / "browse.js"
+    _esm = bundle("browse")
     query = traitlets.Unicode("").tag(sync=True)
     category = traitlets.Unicode("").tag(sync=True)
     categories: traitlets.List[Any] = traitlets.List().tag(sync=True)

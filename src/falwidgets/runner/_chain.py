@@ -75,6 +75,17 @@ def endpoints_taking(kind: str, q: str | None = None) -> list[Target]:
     ]
 
 
+def target_for(kind: str, endpoint_id: str, q: str | None = None) -> Target:
+    """The :class:`Target` of ``endpoint_id`` for a file of ``kind`` (an error naming the kind
+    when that endpoint takes no such file)."""
+    found = next((t for t in endpoints_taking(kind, q) if t.endpoint_id == endpoint_id), None)
+    if found is None and q:
+        found = next((t for t in endpoints_taking(kind) if t.endpoint_id == endpoint_id), None)
+    if found is None:
+        raise ValueError(f"{endpoint_id!r} does not take an {normalize_kind(kind)}")
+    return found
+
+
 def kind_of_url(url: str) -> str:
     from falwidgets._media import kind_of
 
@@ -140,10 +151,7 @@ class UseIn(w.VBox):
 
         chosen = endpoint_id or self.choices.value
         target = next((t for t in self._targets if t.endpoint_id == chosen), None)
-        if target is None:
-            target = next((t for t in endpoints_taking(self.kind) if t.endpoint_id == chosen), None)
-        if target is None:
-            raise ValueError(f"{chosen!r} does not take an {self.kind}")
+        target = target or target_for(self.kind, str(chosen))
         if self.app is not None:
             self.app.close()
         self.app = app(target.endpoint_id, inputs=target.inputs_for(self.url))

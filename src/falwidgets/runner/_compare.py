@@ -7,8 +7,8 @@ loop with the kernel's shared client (``_backend``), like a sweep; the estimated
 first and held above ``FALWIDGETS_CONFIRM_ABOVE`` until confirmed (``_gate``). Each card shows time
 and estimated cost, and opens its model's app pre-filled with the arguments it was sent.
 
-The cards are an anywidget (``js/src/compare/index.js`` built to ``runner/static/compare.js`` by
-``npm run build:compare``); the opened app goes in a slot below.
+The cards are an anywidget (``js/src/compare/index.js`` built to ``static/compare.js`` by
+``npm run build``); the opened app goes in a slot below.
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 from collections.abc import Generator, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import anywidget
 import ipywidgets as w
 import traitlets
 
+from falwidgets._static import bundle
 from falwidgets.client import AsyncClient
 from falwidgets.client._models import Price
 from falwidgets.previews import find_media
@@ -34,14 +34,13 @@ from falwidgets.runner._gate import CostGate
 from falwidgets.runner._run import DEFAULT_TIMEOUT, Run, _quiet_cancel, checked_timeout, drive
 from falwidgets.schema._canonical import Mapped, map_inputs
 
-_STATIC = Path(__file__).with_name("static")
 MAX_MODELS = 8
 
 
 class CompareView(anywidget.AnyWidget):
     """The side-by-side cards; ``cells`` is rebuilt from the runs on every change."""
 
-    _esm = _STATIC / "compare.js"
+    _esm = bundle("compare")
     cells = traitlets.List(traitlets.Dict()).tag(sync=True)
     summary = traitlets.Unicode("").tag(sync=True)
 

@@ -9,7 +9,7 @@ Three parts, so the app's future "Live" switch can reuse the first two without t
   ``_loop``): ``send(values)`` returns at once, latest input wins (``client.realtime``), and each
   frame reaches ``on_frame`` with the frames-per-second and latency measured here.
 - :class:`LivePanel`, a small anywidget (``js/src/live/index.js``, shipped as
-  ``runner/static/live.js``): prompt/seed/strength controls, the image, fps and latency. Edits in
+  ``static/live.js``): prompt/seed/strength controls, the image, fps and latency. Edits in
   the browser update ``value``; each change is sent; each frame's JPEG bytes go back in ``frame``.
 
 Frame images come out of results through a small registry (:func:`register_frame_reader`): raw
@@ -26,15 +26,15 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import anywidget
 import traitlets
 
+from falwidgets._static import STATIC
 from falwidgets.runner._loop import spawn
 
-_STATIC = Path(__file__).with_name("static")
+_STATIC = STATIC  # bundles built by js/build.mjs
 STRENGTH_NAMES = ("strength", "guidance_scale", "guidance")  # searched in this order
 FPS_WINDOW = 2.0  # seconds of frame arrivals the fps figure averages over
 

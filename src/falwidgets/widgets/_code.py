@@ -43,6 +43,40 @@ _LOCAL_TEMPLATES: dict[str, str] = {
         "print(result)\n"
     ),
 }
+_JSON_TEMPLATES: dict[str, str] = {
+    "javascript": (
+        'import {{ fal }} from "@fal-ai/client";  // reads FAL_KEY on the server side\n\n'
+        "const result = await fal.subscribe({endpoint_js}, {{\n"
+        "  input: {json_indented},\n"
+        "  logs: true,\n"
+        "}});\n"
+        "console.log(result.data);\n"
+    ),
+    "curl": (
+        "# FAL_KEY from the environment; fal.run waits for the result\n"
+        "curl -X POST https://fal.run/{endpoint} \\\n"
+        '  -H "Authorization: Key $FAL_KEY" \\\n'
+        '  -H "Content-Type: application/json" \\\n'
+        "  -d {json_shell}\n"
+    ),
+}
+_LOCAL_JSON_TEMPLATES: dict[str, str] = {
+    "javascript": (
+        "// a falwidgets server: no FAL_KEY needed; /run/ waits for the result\n"
+        "const response = await fetch({run_url_js}, {{\n"
+        '  method: "POST",\n'
+        '  headers: {{ "Content-Type": "application/json" }},\n'
+        "  body: JSON.stringify({json_indented}),\n"
+        "}});\n"
+        "console.log(await response.json());\n"
+    ),
+    "curl": (
+        "# a falwidgets server: no FAL_KEY needed; /run/ waits for the result\n"
+        "curl -X POST {run_url} \\\n"
+        '  -H "Content-Type: application/json" \\\n'
+        "  -d {json_shell}\n"
+    ),
+}
 _MAX_INLINE = 2000  # data URIs from uploads would make an unreadable snippet
 
 
@@ -63,8 +97,12 @@ def snippets(
 
     `base_url` aims both at a falwidgets server instead of fal (no key needed there).
     """
+    if kind in _JSON_TEMPLATES:
+        return _json_snippet(endpoint, value, kind, base_url)
     if kind is not None and kind not in _TEMPLATES:
-        raise ValueError(f"kind must be one of {sorted(_TEMPLATES)}, not {kind!r}")
+        raise ValueError(
+            f"kind must be one of {sorted({*_TEMPLATES, *_JSON_TEMPLATES})}, not {kind!r}"
+        )
     if base_url is not None:
         if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
             raise ValueError(f"base_url must be an http(s) URL, not {base_url!r}")
@@ -78,3 +116,26 @@ def snippets(
         for k in kinds
     ]
     return "\n".join(parts)
+
+
+def _json_snippet(endpoint: str, value: dict[str, Any], kind: str, base_url: str | None) -> str:
+    """JavaScript (fal's JS client, or fetch against a local server) and curl: JSON arguments."""
+    import json
+    import shlex
+
+    if base_url is not None:
+        if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
+            raise ValueError(f"base_url must be an http(s) URL, not {base_url!r}")
+        base_url = base_url.rstrip("/")
+    text = json.dumps(_shorten(value), indent=2, ensure_ascii=False)
+    run_url = f"{base_url}/run/{endpoint}" if base_url else ""
+    fields = {
+        "endpoint": endpoint,
+        "endpoint_js": json.dumps(endpoint),
+        "json_indented": text.replace("\n", "\n  "),
+        "json_shell": shlex.quote(json.dumps(_shorten(value), ensure_ascii=False)),
+        "run_url": shlex.quote(run_url),
+        "run_url_js": json.dumps(run_url),
+    }
+    templates = _JSON_TEMPLATES if base_url is None else _LOCAL_JSON_TEMPLATES
+    return templates[kind].format(**fields)

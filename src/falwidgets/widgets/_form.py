@@ -1,262 +1,307 @@
-"""`form(...)`: a whole endpoint (or Pydantic model) as one ipywidgets form with a JSON `value`."""
+"""`Form`: a whole endpoint (or Pydantic model) as ONE anywidget with a JSON `value`.
+
+The field tree goes to the browser once (`spec`, see `_spec_json`); the browser draws every control
+itself (js/src/form), so the form renders the same in JupyterLab, Notebook 7, VS Code, Colab and
+marimo (which shows no stock ipywidgets). Python stays the authority: each `value` change is checked
+with the schema's `field_errors` (pydantic, the server's own messages) into `errors`; `.model()`
+validates the whole input. Files arrive as binary custom messages and are uploaded off the kernel
+thread through the `uploader` callable (the app passes the client's upload; by default a data URI).
+"""
 
 from __future__ import annotations
 
-import html
+import copy
+import itertools
 import os
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from typing import Any
 
-import ipywidgets as w
+import anywidget
 import traitlets
 
+from falwidgets import _static
 from falwidgets.schema import MISSING, FieldSpec
-from falwidgets.widgets._base import BuildContext, FieldWidget, Uploader, _message
 from falwidgets.widgets._code import snippets
-from falwidgets.widgets._composite import ObjectField, initial_value
 from falwidgets.widgets._errors import normalize_errors
-from falwidgets.widgets._registry import REGISTRY, WidgetRegistry
-from falwidgets.widgets._upload import wait_all
+from falwidgets.widgets._spec_json import Control, initial_value, spec_json
+from falwidgets.widgets._upload import Upload, wait_all
 
-_CSS = (
-    "<style>"
-    ".fw-form input::placeholder,.fw-form textarea::placeholder"
-    "{color:#9e9e9e;font-style:italic;opacity:1}"
-    "</style>"
-)
-"""Placeholders (examples) must look unlike values: an empty required field has to look empty."""
+Uploader = Callable[[bytes, str, str], str]
+Error = dict[str, Any]
+_ES_CONTROLS: list[tuple[Callable[[FieldSpec], bool], str, str]] = []
 
 
-class Form(w.VBox):
-    """A live form: `value` (a JSON dict) follows the widgets and setting it updates them.
+def register_control(predicate_or_type: Any, name: str, esm: str) -> None:
+    """Draw matching fields with your own ES module (no Python widget, works in every host).
 
-    Required and `important` fields come first; the rest sit in a collapsible "Advanced" section
-    whose widgets are built on first open (or when `.fields`, `show_errors` or a value needs them).
+    `esm`'s default export is `(node, bind, ctx) => ({el, update, focus?})`: `node` is the field's
+    JSON (see `_spec_json.node`), `bind.get()` / `bind.set(value)` read and write its value
+    (`undefined` = not sent), `update()` redraws from `bind.get()`. `predicate_or_type` is what
+    `register_widget` takes (a type, a kind/role/media/component name or a predicate).
+    """
+    from falwidgets.widgets._registry import as_predicate
+
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"control name must be an identifier, got {name!r}")
+    if not isinstance(esm, str) or "export default" not in esm:
+        raise ValueError("esm must be an ES module with an `export default` factory")
+    _ES_CONTROLS.insert(0, (as_predicate(predicate_or_type), name, esm))
+
+
+def _user_controls() -> tuple[list[Control], dict[str, str], list[tuple[Any, Any]]]:
+    """Rows for spec_json, the ES modules they use, and register_widget's (predicate, factory)."""
+    from falwidgets.widgets._registry import REGISTRY
+
+    rows = [Control(pred, name) for pred, name, _ in _ES_CONTROLS]
+    modules = {name: esm for _, name, esm in _ES_CONTROLS}
+    widgets = [(e.predicate, e.factory) for e in REGISTRY.entries()]
+    rows.extend(Control(pred, "widget") for pred, _ in widgets)
+    return rows, modules, widgets
+
+
+def _refs(children: list[Any], _widget: Any) -> list[str]:
+    return [f"anywidget:{child.model_id}" for child in children]
+
+
+MAX_UPLOAD_BYTES = 512 * 1024 * 1024  # one file through the kernel's websocket; larger: paste a URL
+
+
+def data_uri_uploader(data: bytes, content_type: str, file_name: str) -> str:
+    """Inline a file as a data URI: works offline and with every fal endpoint that accepts them."""
+    import base64
+
+    del file_name
+    mime = content_type or "application/octet-stream"
+    return f"data:{mime};base64," + base64.b64encode(data).decode("ascii")
+
+
+class FieldHandle:
+    """A light handle on one top-level field: `value` (get/set), `error`, `reset()`."""
+
+    def __init__(self, form: Form, spec: FieldSpec) -> None:
+        self._form = form
+        self.spec = spec
+        self.name = spec.name
+
+    @property
+    def value(self) -> Any:
+        return self._form.value.get(self.name, MISSING)
+
+    @value.setter
+    def value(self, new: Any) -> None:
+        value = dict(self._form.value)
+        if new is MISSING:
+            value.pop(self.name, None)
+        else:
+            value[self.name] = new
+        self._form.value = value
+
+    @property
+    def error(self) -> str | None:
+        """The first message at or below this field, or None."""
+        for err in self._form.errors:
+            loc = list(err.get("loc") or ())
+            if loc[:1] == [self.name]:
+                rest = ".".join(map(str, loc[1:]))
+                return f"{rest}: {err['msg']}" if rest else str(err["msg"])
+        return None
+
+    def reset(self) -> None:
+        self.value = initial_value(self.spec)
+
+    def __repr__(self) -> str:
+        return f"<field {self.name}={self.value!r}>"
+
+
+class Form(anywidget.AnyWidget):
+    """A live form: `value` (JSON dict) follows the browser and setting it updates the browser.
+
+    The prompt, files, image size, number of images and seed come first; the rest sits under
+    "Additional settings", grouped by their `enable_x` switches when long.
     """
 
-    value = traitlets.Dict()
+    _esm = traitlets.Unicode("").tag(sync=True)
+    _css = traitlets.Unicode("").tag(sync=True)
+    spec = traitlets.Dict().tag(sync=True)
+    value = traitlets.Dict().tag(sync=True)
+    errors = traitlets.List().tag(sync=True)
+    uploads = traitlets.Dict().tag(sync=True)  # key -> {name, state, error}: the browser's spinner
+    # user widgets from register_widget, composed with anywidget 0.11 (`host.getWidget`)
+    children = traitlets.List().tag(sync=True, to_json=_refs)
+    _controls = traitlets.Dict().tag(sync=True)  # ES-module controls: name -> source
+
+    _bundle = "form"
 
     def __init__(
         self,
-        spec: FieldSpec,
+        field_spec: FieldSpec,
         *,
         endpoint_id: str | None = None,
         endpoint: Any = None,
         model_cls: Any = None,
         uploader: Uploader | None = None,
-        registry: WidgetRegistry | None = None,
-        expand: bool = False,
+        controls: tuple[Control, ...] = (),
+        **kwargs: Any,
     ) -> None:
-        if spec.kind != "object":
-            raise TypeError(f"a form needs an object schema, got {spec.kind!r}")
-        self.spec = spec
+        if field_spec.kind != "object":
+            raise TypeError(f"a form needs an object schema, got {field_spec.kind!r}")
+        self.field_spec = field_spec
         self.endpoint_id = endpoint_id or ""
         self._endpoint = endpoint
         self._model_cls = model_cls
-        self._ctx = BuildContext(registry or REGISTRY, uploader)
-        self._syncing = False
-        self._fields: dict[str, FieldWidget] = {}
-        self._extra_errors: list[dict[str, Any]] = []
-        main_rows: list[w.Widget] = []
-        self._advanced_specs: list[FieldSpec] = []
-        for prop in spec.properties:
-            if prop.required or prop.important or prop.hidden:
-                field = self._build(prop)
-                main_rows.append(field.widget)
-            else:
-                self._advanced_specs.append(prop)
-        self._message = w.HTML(layout=w.Layout(display="none"))
-        self._message.add_class("fw-error")
-        self._message.add_class("fw-form-error")
-        style = w.HTML(_CSS, layout=w.Layout(display="none"))
-        style.add_class("fw-style")
-        children: list[w.Widget] = [style, self._message, *main_rows]
-        self._advanced_box: w.VBox | None = None
-        self._advanced: w.Accordion | None = None
-        if self._advanced_specs:
-            self._advanced_box = w.VBox()
-            self._advanced = w.Accordion(children=[self._advanced_box], selected_index=None)
-            self._advanced.set_title(0, f"Advanced ({len(self._advanced_specs)})")
-            self._advanced.add_class("fw-advanced")
-            self._advanced.observe(self._opened, "selected_index")
-            children.append(self._advanced)
-        super().__init__(children=children)
-        self.add_class("fw-form")
-        if expand:
-            self.open_advanced()
-        self._syncing = True
-        try:
-            self.value = self._collect()
-        finally:
-            self._syncing = False
-
-    # --- building -----------------------------------------------------------------------------
-    def _build(self, prop: FieldSpec) -> FieldWidget:
-        field = self._ctx.build(prop, prop.name)
-        field.observe(self._field_changed)
-        self._fields[prop.name] = field
-        return field
-
-    @property
-    def advanced_built(self) -> bool:
-        return (
-            not self._advanced_specs
-            or self._advanced_box is None
-            or bool(self._advanced_box.children)
+        self.uploader: Uploader = uploader or data_uri_uploader
+        self._pending: set[Upload] = set()
+        self._seq = itertools.count(1)
+        self._lock = threading.Lock()
+        self._shown: list[
+            Error
+        ] = []  # errors from show_errors()/a 422, kept until the field changes
+        self._props = {p.name: p for p in field_spec.properties}
+        self._raw = False  # set values as they are (uploads, composed widgets)
+        rows, modules, widgets = _user_controls()
+        tree = spec_json(field_spec, (*controls, *rows))
+        used = {n["control"] for n in _nodes(tree)}
+        made = _compose(tree, field_spec, widgets) if "widget" in used else []
+        self._bound = [(path, child) for path, child in made]
+        super().__init__(
+            children=[child for _, child in made],
+            _esm=_static.bundle(self._bundle),
+            _css=_static.bundle(self._bundle, "css"),
+            spec=tree,
+            value=self.initial(),
+            _controls={k: v for k, v in modules.items() if k in used},
+            **kwargs,
         )
+        if "widget" in used:
+            self._bind_children()
+        self.on_msg(self._on_message)
+        self.errors = self.check(self.value)
 
-    def _build_advanced(self) -> None:
-        if self.advanced_built or self._advanced_box is None:
+    def _bind_children(self) -> None:
+        """Start each composed widget at its field's value and keep both in step."""
+        for path, child in self._bound:
+            current = _get_at(self.value, path)
+            if current is not MISSING:
+                child.value = current
+            child.observe(lambda ch, path=path: self._child_changed(path, ch["new"]), "value")
+
+    def _child_changed(self, path: list[Any], new: Any) -> None:
+        if _get_at(self.value, path) == new:
             return
-        self._advanced_box.children = [self._build(p).widget for p in self._advanced_specs]
-
-    def _opened(self, change: dict[str, Any]) -> None:
-        if change["new"] is not None:
-            try:
-                self._build_advanced()
-            except Exception as exc:
-                self._show_message(f"could not build the advanced fields: {_message(exc)}")
-
-    def open_advanced(self) -> None:
-        """Build and expand the Advanced section."""
-        self._build_advanced()
-        if self._advanced is not None:
-            self._advanced.selected_index = 0
-
-    # --- value sync ---------------------------------------------------------------------------
-    def _collect(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for prop in self.spec.properties:
-            field = self._fields.get(prop.name)
-            value = field.get() if field is not None else initial_value(prop)
-            if value is not MISSING:
-                out[prop.name] = value
-        return out
-
-    def _field_changed(self, _: FieldWidget) -> None:
-        if self._syncing:
-            return
-        self._syncing = True
+        self._raw = True
         try:
-            self.value = self._collect()
+            self.value = set_at(self.value, path, new)
         finally:
-            self._syncing = False
+            self._raw = False
+
+    # --- values -----------------------------------------------------------------------------
+    def initial(self) -> dict[str, Any]:
+        """The value of a fresh form: every field's default (fields without one are not sent)."""
+        out: dict[str, Any] = {}
+        for prop in self.field_spec.properties:
+            val = initial_value(prop)
+            if val is not MISSING:
+                out[prop.name] = copy.deepcopy(val)
+        return out
 
     @traitlets.validate("value")
-    def _value_set(self, proposal: Any) -> dict[str, Any]:
-        """Setting `value` pushes it into the widgets; the trait keeps what they then hold.
-
-        A validator (not an observer) so that re-setting an equal value after a rejected one still
-        reaches the widgets and clears their marks.
-        """
-        if self._syncing:
-            return dict(proposal.value)
-        self._syncing = True
-        try:
-            self._apply(proposal.value or {})
-            return self._collect()
-        finally:
-            self._syncing = False
-
-    def _apply(self, value: Mapping[str, Any]) -> None:
-        names = {p.name for p in self.spec.properties}
-        self._extra_errors = [
+    def _value_ok(self, proposal: Any) -> dict[str, Any]:
+        """A value set in Python is completed like the old forms did: fields it leaves out go
+        back to their defaults, keys that are not fields are dropped and reported. What the
+        browser sends is taken as it is (a switched-off optional field is absent on purpose)."""
+        value = proposal["value"]
+        if not isinstance(value, Mapping):
+            raise traitlets.TraitError(f"form value must be a dict, not {type(value).__name__}")
+        if self._raw or "value" in getattr(self, "_property_lock", {}):
+            self._extra = []
+            return dict(value)
+        self._extra = [
             {"loc": [key], "msg": "Not a field of this form", "type": "extra_forbidden"}
             for key in value
-            if key not in names
+            if key not in self._props
         ]
-        if not self.advanced_built and any(
-            value.get(p.name, MISSING) != initial_value(p) for p in self._advanced_specs
-        ):
-            self._build_advanced()
-        for prop in self.spec.properties:
-            field = self._fields.get(prop.name)
-            if field is not None:
-                field.assign(value[prop.name] if prop.name in value else field.initial())
-        self._show_message(
-            "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in self._extra_errors) or None
-        )
-
-    # --- public API ---------------------------------------------------------------------------
-    @property
-    def fields(self) -> dict[str, FieldWidget]:
-        """Top-level field widgets by name (builds the Advanced section if needed)."""
-        self._build_advanced()
-        return {p.name: self._fields[p.name] for p in self.spec.properties}
-
-    @property
-    def errors(self) -> list[dict[str, Any]]:
-        """Current errors, pydantic-shaped, with `loc` paths from the root of the input."""
-        out = list(self._extra_errors)
-        for field in self._fields.values():
-            out.extend(field.errors())
+        out: dict[str, Any] = {}
+        for prop in self.field_spec.properties:
+            val = value[prop.name] if prop.name in value else initial_value(prop)
+            if val is not MISSING:
+                out[prop.name] = copy.deepcopy(val)
         return out
 
-    def validate(self) -> list[dict[str, Any]]:
-        """Check every built field and required fields that are empty; mark and return errors."""
-        for field in self._fields.values():
-            for sub in field.iter_fields():
-                if sub._rejected is not None:
-                    continue  # the control still shows the old value; keep saying why
+    @traitlets.observe("value")
+    def _value_changed(self, change: dict[str, Any]) -> None:
+        old, new = change["old"] or {}, change["new"] or {}
+        changed = {k for k in set(old) | set(new) if old.get(k, MISSING) != new.get(k, MISSING)}
+        self._shown = [e for e in self._shown if str((e.get("loc") or [""])[0]) not in changed]
+        self.errors = self.check(new)
+        for path, child in self._bound:
+            current = _get_at(new, path)
+            if current is not MISSING and child.value != current:
+                child.value = current
+
+    def check(self, value: Mapping[str, Any], *, required: bool = False) -> list[Error]:
+        """Errors of `value` field by field (`loc` from the root, no "body"), plus shown ones.
+
+        `required=True` also reports required fields that are empty (Run does; typing does not,
+        so a fresh form is not covered in red).
+        """
+        from falwidgets.schema import field_errors
+
+        out: list[Error] = list(self._extra)
+        for key in value:
+            if key not in self._props:
+                out.append(
+                    {"loc": [key], "msg": "Not a field of this form", "type": "extra_forbidden"}
+                )
+        for prop in self.field_spec.properties:
+            if prop.name in value:
                 try:
-                    sub.validate()
-                except Exception as exc:
-                    sub.set_error(_message(exc))
-            for sub in field.iter_fields():  # required fields inside groups that are sent
-                for child in sub.children().values() if isinstance(sub, ObjectField) else ():
-                    spec = child.spec
-                    if spec.required and not spec.has_default and child.get() is MISSING:
-                        child.set_error(child.error or "Field required")
-        value = self.value
-        for prop in self.spec.properties:
-            field = self._fields.get(prop.name)
-            if prop.required and prop.name not in value and field is not None:
-                field.set_error("Field required")
-        return self.errors
+                    found = field_errors(prop, value[prop.name])
+                except Exception as exc:  # a validator bug must not break the form
+                    found = [
+                        {"loc": (prop.name,), "msg": f"could not check: {exc}", "type": "error"}
+                    ]
+                out.extend(
+                    {"loc": list(e["loc"]), "msg": str(e["msg"]), "type": str(e.get("type", ""))}
+                    for e in found
+                    # an empty required part of a nested object (a file's url) waits for Run too
+                    if required or e.get("type") != "missing"
+                )
+                if prop.role == "json" and isinstance(value[prop.name], str):
+                    out.extend(_json_errors(prop.name, value[prop.name]))
+            elif required and prop.required and not prop.has_default:
+                out.append({"loc": [prop.name], "msg": "Field required", "type": "missing"})
+        seen = {_key(e) for e in out}
+        out.extend(e for e in self._shown if _key(e) not in seen)
+        return out
+
+    def validate(self) -> list[Error]:
+        """Check everything (required fields included), mark the fields and return the errors."""
+        self.errors = self.check(self.value, required=True)
+        if self.errors:
+            self.send({"type": "focus_error"})
+        return list(self.errors)
+
+    # --- public API -------------------------------------------------------------------------
+    @property
+    def fields(self) -> dict[str, FieldHandle]:
+        return {p.name: FieldHandle(self, p) for p in self.field_spec.properties}
 
     def reset(self) -> None:
         """Every field back to its default; errors cleared."""
-        self._syncing = True
-        try:
-            for field in self._fields.values():
-                field.reset()
-                field.clear_errors()
-            self._extra_errors = []
-            self._show_message(None)
-            self.value = self._collect()
-        finally:
-            self._syncing = False
+        self._shown = []
+        self._extra = []
+        self.value = self.initial()
+        self.errors = self.check(self.value)
 
     def fill_example(self) -> None:
         """Fill in the example input (each field's first example, else its default)."""
         if self._endpoint is not None and hasattr(self._endpoint, "example"):
             example = self._endpoint.example()
         else:
-            example = example_of(self.spec)
+            example = example_of(self.field_spec)
+        self._shown = []
         self.value = example
-
-    @property
-    def uploading(self) -> bool:
-        """Whether a file upload started from this form is still running."""
-        return bool(self._ctx.uploads)
-
-    def wait_uploads(self, timeout: float = 60.0) -> None:
-        """Block until running uploads finish and their URLs are in `value` (scripts, tests).
-
-        Raises `TimeoutError` naming the files still uploading after `timeout` seconds.
-        """
-        wait_all(self._ctx.uploads, timeout)
-
-    def model(self) -> Any:
-        """The current value as a validated Pydantic instance; errors are marked, then raised."""
-        cls = self.model_class()
-        from pydantic import ValidationError
-
-        try:
-            return cls.model_validate(self.value)
-        except ValidationError as exc:
-            self.show_errors(exc)
-            raise
 
     def model_class(self) -> Any:
         if self._model_cls is None:
@@ -265,87 +310,230 @@ class Form(w.VBox):
             else:
                 from falwidgets.schema import model_from_spec
 
-                self._model_cls = model_from_spec(self.spec)
+                self._model_cls = model_from_spec(self.field_spec)
         return self._model_cls
 
-    def show_errors(self, errors: Any) -> list[dict[str, Any]]:
+    def model(self) -> Any:
+        """The current value as a validated Pydantic instance; errors are marked, then raised."""
+        from pydantic import ValidationError
+
+        try:
+            return self.model_class().model_validate(self.value)
+        except ValidationError as exc:
+            self.show_errors(exc)
+            raise
+
+    def show_errors(self, errors: Any) -> list[Error]:
         """Mark fields from pydantic/422 errors (`loc` like ["body", "image_size", "width"]).
 
-        Accepts a pydantic `ValidationError` (or its `.errors` / `.errors()`), the client's 422
-        error (a `FalError` with an `errors` list), a `{"detail": [...]}` body or a list of error
-        dicts (see `normalize_errors`). Errors whose location is not a field go to the form's
-        message. Returns the errors that could not be placed on a field.
+        Accepts a pydantic `ValidationError`, its `.errors()` list, a `{"detail": [...]}` body or
+        a `FalError` with `.errors`. The first marked field is opened and focused in the browser.
+        Returns the errors that are not about a field of this form (shown above the form).
         """
-        items = normalize_errors(errors)
-        for field in self._fields.values():
-            field.clear_errors()
-        unplaced: list[dict[str, Any]] = []
+        items = normalize_errors(errors)  # every error shape, one rule (widgets/_errors)
+        shown: list[Error] = []
+        unplaced: list[Error] = []
         for err in items:
             loc = [p for p in (err.get("loc") or ()) if p != "body"]
             msg = str(err.get("msg") or err.get("message") or "invalid")
-            if not loc or not self._place(loc, msg):
-                unplaced.append(err)
-        self._show_message(
-            "; ".join(
-                (".".join(map(str, e.get("loc") or ())) + ": " if e.get("loc") else "")
-                + str(e.get("msg"))
-                for e in unplaced
-            )
-            or None
-        )
+            if loc and str(loc[0]) in self._props:
+                shown.append({"loc": loc, "msg": msg, "type": str(err.get("type", ""))})
+            else:
+                unplaced.append({**err, "loc": loc})
+                where = f"{'.'.join(map(str, loc))}: " if loc else ""
+                shown.append({"loc": [], "msg": where + msg, "type": str(err.get("type", ""))})
+        self._shown = shown
+        self.errors = self.check(self.value)
+        if shown:
+            self.send({"type": "focus_error"})
         return unplaced
 
-    def _place(self, loc: list[Any], msg: str) -> bool:
-        name = str(loc[0])
-        if any(p.name == name for p in self._advanced_specs):
-            self.open_advanced()  # built or not, a collapsed section would hide the message
-        field = self._fields.get(name)
-        if field is None:
-            return False
-        rest = list(loc[1:])
-        while rest:
-            try:
-                sub = field.child_at(rest[0])
-            except Exception:
-                sub = None
-            if sub is None:
-                break
-            if sub is field:  # the widget shows its parts itself (ImageSize width/height)
-                msg = f"{rest[0]}: {msg}"
-                rest.pop(0)
-                break
-            field = sub
-            rest.pop(0)
-        field.set_error(f"{'.'.join(map(str, rest))}: {msg}" if rest else msg)
-        return True
-
-    def _show_message(self, text: str | None) -> None:
-        if text:
-            self._message.value = f'<span style="color:#c62828">{html.escape(text)}</span>'
-            self._message.layout.display = None
-        else:
-            self._message.value = ""
-            self._message.layout.display = "none"
-
     def code(self, kind: str | None = None, *, base_url: str | None = None) -> str:
-        """Python that submits the current value (key read from the environment, never embedded).
+        """Code that submits the current value (key read from the environment, never embedded).
 
-        `kind` is "falwidgets" or "fal_client"; by default both snippets are returned.
-        `base_url` (a falwidgets server such as the app's local one) makes the snippets call
-        that server instead of fal, so they run in a session without FAL_KEY.
+        `kind`: "falwidgets", "fal_client", "javascript" or "curl"; by default the two Python ones.
         """
         return snippets(self.endpoint_id or "owner/endpoint", self.value, kind, base_url)
 
+    # --- uploads ----------------------------------------------------------------------------
+    @property
+    def uploading(self) -> bool:
+        """Whether a file upload started from this form is still running."""
+        return bool(self._pending)
+
+    def wait_uploads(self, timeout: float = 60.0) -> None:
+        """Block until running uploads finish and their URLs are in `value` (scripts, tests)."""
+        wait_all(self._pending, timeout)
+
+    def upload(self, path: list[Any], data: bytes, content_type: str, file_name: str) -> Upload:
+        """Upload one file for the field at `path` (what a drop in the browser does)."""
+        if len(data) > MAX_UPLOAD_BYTES:
+            raise ValueError(f"{file_name} is larger than {MAX_UPLOAD_BYTES >> 20} MB: paste a URL")
+        if not path or str(path[0]) not in self._props:
+            raise ValueError(f"no field at {path!r} in this form")
+        key = ".".join(map(str, path))
+        job = Upload(
+            _Landing(self, list(path), key),
+            [(data, content_type, file_name)],
+            next(self._seq),
+            self._pending,
+        )
+        self.uploads = {**self.uploads, key: {"name": file_name, "state": "uploading"}}
+        job.start(self.uploader)
+        return job
+
+    def _on_message(self, _widget: Any, content: Any, buffers: list[Any]) -> None:
+        if not isinstance(content, dict):
+            return
+        kind = content.get("type")
+        if kind == "upload":
+            path = content.get("path") or []
+            name = str(content.get("name") or "upload.bin")[:200]
+            try:
+                if not buffers:
+                    raise ValueError("the file arrived without its bytes")
+                self.upload(path, bytes(buffers[0]), str(content.get("mime") or ""), name)
+            except Exception as exc:
+                key = ".".join(map(str, path))
+                self.uploads = {
+                    **self.uploads,
+                    key: {"name": name, "state": "failed", "error": str(exc)},
+                }
+        else:
+            self.handle_message(content, buffers)
+
+    def handle_message(self, content: dict[str, Any], buffers: list[Any]) -> None:
+        """Messages the form does not know (the App adds run/cancel)."""
+
     def fallback_fields(self) -> list[str]:
-        """Typed fields that got a generic JSON editor (should be none)."""
-        out: list[str] = []
-        for prop in self.spec.properties:
-            out.extend(self._ctx.registry.fallbacks(prop, (prop.name,)))
-        return out
+        """Paths of typed fields drawn as a generic JSON box (no real control): what
+        `falwidgets schema check` reports, so a schema pattern without a control is noticed."""
+        return [
+            ".".join(map(str, n["path"]))
+            for n in _nodes(self.spec)
+            if n["control"] == "json" and n["kind"] not in ("any", "object")
+        ]
 
     def __repr__(self) -> str:
-        name = self.endpoint_id or self.spec.title or "input"
-        return f"<Form {name}: {len(self.spec.properties)} fields>"
+        name = self.endpoint_id or self.field_spec.title or "input"
+        return f"<Form {name}: {len(self.field_spec.properties)} fields>"
+
+
+class _Landing:
+    """Where a finished upload goes: its URL into the value at its path, its state to the page."""
+
+    def __init__(self, form: Form, path: list[Any], key: str) -> None:
+        self.form, self.path, self.key = form, path, key
+
+    def upload_finished(self, job: Upload) -> None:
+        form = self.form
+        uploads = dict(form.uploads)
+        if job.error is not None:
+            uploads[self.key] = {"name": job.names[0], "state": "failed", "error": job.error}
+            form.uploads = uploads
+            return
+        uploads.pop(self.key, None)
+        form._raw = True
+        try:
+            form.value = set_at(form.value, self.path, job.urls[0])
+        finally:
+            form._raw = False
+        form.uploads = uploads
+
+
+def set_at(value: Mapping[str, Any], path: list[Any], new: Any) -> dict[str, Any]:
+    """A copy of `value` with `new` at `path` (dict keys and list indexes; lists grow by one)."""
+    root: Any = copy.deepcopy(dict(value))
+    node = root
+    for i, key in enumerate(path):
+        last = i == len(path) - 1
+        nxt: Any = new if last else ([] if isinstance(path[i + 1], int) else {})
+        if isinstance(node, list) and isinstance(key, int):
+            if key >= len(node):
+                node.append(nxt)
+                key = len(node) - 1
+            elif last:
+                node[key] = new
+            node = node[key]
+        else:
+            if last:
+                node[key] = new
+            else:
+                if not isinstance(node.get(key), (dict, list)):
+                    node[key] = nxt
+                node = node[key]
+    return root
+
+
+def _compose(
+    tree: dict[str, Any], spec: FieldSpec, widgets: list[Any]
+) -> list[tuple[list[Any], Any]]:
+    """The user's widget for each "widget" node (its index written into the node)."""
+    out: list[tuple[list[Any], Any]] = []
+    for node in _nodes(tree):
+        if node["control"] != "widget":
+            continue
+        field = _spec_at(spec, node["path"])
+        factory = next(f for pred, f in widgets if pred(field))
+        made = factory(field) if _arity(factory) < 2 else factory(field, None)
+        if not made.has_trait("value"):
+            raise TypeError(f"the widget for {field.name!r} has no `value` trait")
+        node["widget"] = len(out)
+        out.append((list(node["path"]), made))
+    return out
+
+
+def _nodes(tree: dict[str, Any]) -> list[dict[str, Any]]:
+    """The JSON nodes reachable through object properties (where user controls apply)."""
+    out = [tree]
+    for child in tree.get("properties", ()):
+        out.extend(_nodes(child))
+    return out
+
+
+def _spec_at(spec: FieldSpec, path: list[Any]) -> FieldSpec:
+    for key in path:
+        spec = spec.child(str(key))
+    return spec
+
+
+def _get_at(value: Any, path: list[Any]) -> Any:
+    for key in path:
+        if (isinstance(value, Mapping) and key in value) or (
+            isinstance(value, list) and isinstance(key, int) and key < len(value)
+        ):
+            value = value[key]
+        else:
+            return MISSING
+    return value
+
+
+def _arity(factory: Any) -> int:
+    import inspect
+
+    try:
+        params = inspect.signature(factory).parameters.values()
+    except (TypeError, ValueError):
+        return 1
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    if any(p.kind == inspect.Parameter.VAR_POSITIONAL for p in params):
+        return 2
+    return len([p for p in params if p.kind in kinds])
+
+
+def _json_errors(name: str, text: str) -> list[Error]:
+    """A JSON-in-a-string field (role "json") must hold JSON: the server parses it."""
+    import json
+
+    try:
+        json.loads(text)
+    except ValueError as exc:
+        return [{"loc": [name], "msg": f"Invalid JSON: {exc}", "type": "json_invalid"}]
+    return []
+
+
+def _key(err: Error) -> tuple[str, str]:
+    return ".".join(map(str, err.get("loc") or ())), str(err.get("msg"))
 
 
 def example_of(spec: FieldSpec) -> dict[str, Any]:
@@ -361,50 +549,38 @@ def example_of(spec: FieldSpec) -> dict[str, Any]:
     return out
 
 
-def form(
-    source: Any,
-    *,
-    uploader: Uploader | None = None,
-    registry: WidgetRegistry | None = None,
-    expand: bool = False,
-) -> Form:
-    """Build a form from an endpoint id, a document (dict, path, URL), an `EndpointSchema`,
-    a Pydantic model class or a root `FieldSpec`.
-
-    `uploader(data, content_type, file_name) -> url` receives uploaded files (the runner passes
-    the client's upload); by default they become data URIs. `expand=True` builds and opens the
-    Advanced section at once (it is otherwise built on first open, which keeps forms fast).
-    """
+def form_parts(source: Any) -> dict[str, Any]:
+    """What a form is built from: `field_spec`, `endpoint_id`, `endpoint`, `model_cls`, for an
+    endpoint id, a document (dict, path, URL), an `EndpointSchema`, a Pydantic model class or a
+    root `FieldSpec`."""
     from pydantic import BaseModel
 
     from falwidgets.schema import EndpointSchema, load_endpoint, spec_from_model
 
     if isinstance(source, FieldSpec):
-        return Form(source, uploader=uploader, registry=registry, expand=expand)
+        return {"field_spec": source}
     if isinstance(source, type) and issubclass(source, BaseModel):
-        return Form(
-            spec_from_model(source),
-            endpoint_id=source.__name__,
-            model_cls=source,
-            uploader=uploader,
-            registry=registry,
-            expand=expand,
-        )
+        return {
+            "field_spec": spec_from_model(source),
+            "endpoint_id": source.__name__,
+            "model_cls": source,
+        }
     if isinstance(source, (str, os.PathLike, Mapping)):
         source = load_endpoint(source)
     if isinstance(source, EndpointSchema):
         if source.input is None:
             source.input_model()  # raises NoInputSchema with the reason
         assert source.input is not None
-        return Form(
-            source.input,
-            endpoint_id=source.endpoint_id,
-            endpoint=source,
-            uploader=uploader,
-            registry=registry,
-            expand=expand,
-        )
+        return {"field_spec": source.input, "endpoint_id": source.endpoint_id, "endpoint": source}
     raise TypeError(
         "form() needs an endpoint id, a schema document, an EndpointSchema, a Pydantic model "
         f"class or a FieldSpec, not {type(source).__name__}"
     )
+
+
+def form(source: Any, *, uploader: Uploader | None = None, **kwargs: Any) -> Form:
+    """Build a form from anything `form_parts` accepts. `uploader(data, content_type, file_name)
+    -> url` receives dropped files (the app passes the client's upload); by default data URIs."""
+    parts = form_parts(source)
+    spec = parts.pop("field_spec")
+    return Form(spec, uploader=uploader, **parts, **kwargs)
