@@ -53,9 +53,7 @@ def _(falwidgets, proxy, tokens):
     # --- student ---
     my_token = tokens[0]
     client = falwidgets.AsyncClient(key=my_token, proxy_url=proxy.url)
-    ui = falwidgets.runner.app(
-        "fal-ai/flux-realism", client=client
-    )  # what the teacher handed out
+    ui = falwidgets.runner.app("fal-ai/flux-realism", client=client)  # what the teacher handed out
     # the token goes only to the proxy; a FAL_KEY in the environment is never sent there
     ui.run({"prompt": "a hand-drawn map of a treasure island", "seed": 3})
     ui

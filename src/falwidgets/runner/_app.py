@@ -143,8 +143,9 @@ class App(Form):
     """
 
     status = traitlets.Dict().tag(sync=True)
-    logs = traitlets.List().tag(sync=True)
-    result = traitlets.List().tag(sync=True)  # blocks from previews.describe (renderResults)
+    logs: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True)
+    # blocks from previews.describe, drawn by js/src/results/render.js (renderResults)
+    result: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True)
     kinds = traitlets.Dict().tag(sync=True)  # ES modules of users' block kinds in `result`
     previous = traitlets.Unicode("").tag(
         sync=True
@@ -338,7 +339,7 @@ class App(Form):
             self.busy = True
             run.task = _loop.spawn(self._drive(run))
         self._ensure_ticker()
-        if _loop.running_loop() is None:
+        if _loop.running_loop() is None and run.task is not None:
             with contextlib.suppress(Exception):
                 _loop.block(run.task, self._deadline)
         return run
@@ -462,6 +463,8 @@ class App(Form):
                 run.task.cancel()
 
     async def _cancel_remote(self, run: Run) -> None:
+        if run.handle is None:
+            return
         try:
             await asyncio.wait_for(run.handle.cancel(), CANCEL_GRACE)
         except Exception as exc:

@@ -56,7 +56,7 @@ class Sweep(SweepRunner, anywidget.AnyWidget):
     _css = bundle("sweep", "css")
     title = traitlets.Unicode("").tag(sync=True)
     layout_spec = traitlets.Dict().tag(sync=True)  # {"cols": [...], "rows": [...]} or {}
-    cells = traitlets.List().tag(sync=True)
+    cells: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True)
     counts = traitlets.Dict().tag(sync=True)  # {"ok", "failed", "cancelled", "running", "waiting"}
     finished = traitlets.Bool(False).tag(sync=True)
 
@@ -129,7 +129,8 @@ class Sweep(SweepRunner, anywidget.AnyWidget):
         script, wait until the sweep has finished. A no-op once started or cancelled."""
         if self._task is None and not self._stopping:
             self._ticker = _loop.spawn(self._tick())
-        return SweepRunner.start(self)
+        SweepRunner.start(self)
+        return self
 
     async def _tick(self) -> None:
         while self.comm is not None and not all(p.run.done for p in self.points):

@@ -125,10 +125,10 @@ class Form(anywidget.AnyWidget):
     _css = traitlets.Unicode("").tag(sync=True)
     spec = traitlets.Dict().tag(sync=True)
     value = traitlets.Dict().tag(sync=True)
-    errors = traitlets.List().tag(sync=True)
+    errors: traitlets.List[Error] = traitlets.List().tag(sync=True)
     uploads = traitlets.Dict().tag(sync=True)  # key -> {name, state, error}: the browser's spinner
     # user widgets from register_widget, composed with anywidget 0.11 (`host.getWidget`)
-    children = traitlets.List().tag(sync=True, to_json=_refs)
+    children: traitlets.List[Any] = traitlets.List().tag(sync=True, to_json=_refs)
     _controls = traitlets.Dict().tag(sync=True)  # ES-module controls: name -> source
 
     _bundle = "form"
