@@ -184,6 +184,7 @@ class App(Form):
         if self.endpoint:
             parts["endpoint_id"] = self.endpoint  # code() names the endpoint, not the model
         super().__init__(spec, uploader=self._upload, **parts)
+        _ = self.add_class("fw-app")  # a hook for saved-notebook checks (JupyterLab only)
         self.header = header_of(target, self.endpoint)
         if self.endpoint is None:
             self.disabled_reason = "No endpoint: serve a function with @falwidgets.server.endpoint"
