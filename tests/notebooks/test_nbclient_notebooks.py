@@ -64,7 +64,8 @@ def test_03_media_previews(execute: Callable[[str], Executed]) -> None:
     # tests/runner/test_face_app_parity.py)
     for kind in ("audio", "video", "boxes", "glb", "images"):
         assert has_block(done, kind), kind
-    glb = [m for m in done.models if m["model_name"] == "AnyModel"]
+    # the GLB viewer: an anywidget of its own (every falwidgets widget is an AnyModel now)
+    glb = [m for m in done.models if m["model_name"] == "AnyModel" and "url" in m["state"]]
     assert glb and glb[0]["state"]["url"].endswith(".glb")
 
 
