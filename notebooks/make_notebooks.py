@@ -43,7 +43,7 @@ The same run from code (handy in scripts too): `run()` blocks until the result i
         (
             CODE,
             """result = ui.run({"prompt": "a lighthouse on a cliff at dusk, film photo", "seed": 7})
-print(ui.status.text)
+print(ui.status["text"])
 print(result["images"][0]["url"])""",
         ),
         (

@@ -19,8 +19,8 @@ pytestmark = pytest.mark.browser
 COMPOSED = """\
 import anywidget, traitlets
 from pydantic import BaseModel
-from falwidgets.widgets import widget_registered
-from falwidgets.widgets._form import form
+from falwidgets.widgets import register_widget
+from falwidgets import form
 class Bump(anywidget.AnyWidget):
     _esm = '''export default { render({ model, el }) {
       const b = document.createElement('button'); b.className = 'bump';
@@ -31,14 +31,14 @@ class Bump(anywidget.AnyWidget):
 class Rate(BaseModel):
     rating: int = 1
     note: str = ''
-with widget_registered(lambda s: s.name == 'rating', lambda spec: Bump()):
+with register_widget(lambda s: s.name == 'rating', lambda spec: Bump()):
     rate = form(Rate)
 rate"""
 
 CELLS = [
     "import json\n"
     "from falwidgets.client import AsyncClient\n"
-    "from falwidgets.runner._app import app\n"
+    "from falwidgets import app\n"
     "from falwidgets.runner._backend import local_server\n"
     "server = local_server()",
     "flux = app('fal-ai/flux-realism')\nflux",

@@ -26,7 +26,7 @@ def _():
     import marimo as mo
     from falwidgets.client import AsyncClient
     from falwidgets.runner._backend import local_server
-    from falwidgets.runner._app import app
+    from falwidgets import app
 
     server = local_server()
     return AsyncClient, app, mo, server

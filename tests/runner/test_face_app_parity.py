@@ -58,6 +58,7 @@ def test_streaming_replaces_partials_and_is_journalled(local_server: object) -> 
     ui.observe(lambda ch: seen.append(json.dumps(ch["new"])), "result")
     ui.run({"prompt": "a paper boat", "num_inference_steps": 6})
     assert len(seen) >= 2  # partials replaced each other in the one result trait
+    assert any('"kind": "stream"' in blocks for blocks in seen)  # drawn as stream blocks
     assert ui.last.output["images"][0]["url"] in json.dumps(ui.result)
     assert ui.status["state"] == "done" and ui.status["request_id"] == ui.last.request_id
     (entry,) = falwidgets.journal()

@@ -7,6 +7,7 @@ their outputs. Also: the history resumes a submit whose answer was lost (AMBIGUO
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -62,25 +63,21 @@ def test_history_remote_shows_loads_and_previews_raw_http_runs(server: Any) -> N
     ui = falwidgets.app(FLUX, client=AsyncClient(base_url=server.url))
     ui.run({"prompt": "a journalled run", "seed": 13, "num_inference_steps": 2})
     h = falwidgets.history(client=AsyncClient(base_url=server.url), endpoint=FLUX, remote=True)
-    assert h.remote_toggle.value is True
-    assert len(h.cards) == 3
+    assert h.remote is True and h.total == 3 and len(h.rows) == 3
     remote = {v.request_id: v for v in h.remote_entries}
     assert set(remote) == set(raw_ids)
-    card = next(c for c in h.cards if c.view.request_id == raw_ids[0])
-    assert "request history (not in this journal)" in card.facts.value  # marked as remote
-    assert remote[raw_ids[0]].thumbnail and remote[raw_ids[0]].thumbnail in card.thumb.value
+    row = next(r for r in h.rows if r["id"] == raw_ids[0])
+    assert "request history (not in this journal)" in row["note"]  # marked as remote
+    assert remote[raw_ids[0]].thumbnail and row["thumb"]["url"] == remote[raw_ids[0]].thumbnail
     assert h.pending() == []  # remote runs are never followed
-    loaded = h.load(remote[raw_ids[0]])  # inputs into a form
+    loaded = h.load(raw_ids[0])  # inputs into a form
     assert loaded.form.value["seed"] == 11 and loaded.form.value["prompt"] == "a lighthouse"
-    shown = h.compare(h.cards[1].view, h.cards[2].view)  # outputs previewed side by side
-    assert remote[raw_ids[0]].output["images"][0]["url"] in str(
-        [getattr(w, "value", "") for w in shown.children[1].children[0].children]
-        + [getattr(w, "value", "") for w in shown.children[1].children[1].children]
-    )
-    h.remote_toggle.value = False
-    assert len(h.cards) == 1 and h.entries[0].arguments["seed"] == 13
-    h.remote_toggle.value = True
-    assert len(h.cards) == 3
+    shown = h.compare(raw_ids[0], raw_ids[1])  # outputs previewed side by side
+    assert remote[raw_ids[0]].output["images"][0]["url"] in json.dumps(shown.compare)
+    h.remote = False
+    assert h.total == 1 and h.entries[0].arguments["seed"] == 13
+    h.remote = True
+    assert h.total == 3
     h.close()
     ui.close()
 

@@ -40,7 +40,7 @@ class Preview(anywidget.AnyWidget):
 
     _esm = bundle("preview")
     _css = bundle("preview", "css")
-    blocks: traitlets.List[Any] = traitlets.List().tag(sync=True)
+    blocks: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True)
     kinds = traitlets.Dict().tag(sync=True)
 
     def __init__(

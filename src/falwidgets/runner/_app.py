@@ -144,8 +144,9 @@ class App(AppWiring, Form):
     """
 
     status = traitlets.Dict().tag(sync=True)
-    logs = traitlets.List().tag(sync=True)
-    result = traitlets.List().tag(sync=True)  # blocks from previews.describe (renderResults)
+    logs: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True)
+    # blocks from previews.describe, drawn by js/src/results/render.js (renderResults)
+    result: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True)
     kinds = traitlets.Dict().tag(sync=True)  # ES modules of users' block kinds in `result`
     previous = traitlets.Unicode("").tag(
         sync=True
@@ -185,6 +186,7 @@ class App(AppWiring, Form):
         if self.endpoint:
             parts["endpoint_id"] = self.endpoint  # code() names the endpoint, not the model
         super().__init__(spec, uploader=self._upload, **parts)
+        _ = self.add_class("fw-app")  # a hook for saved-notebook checks (JupyterLab only)
         if inputs:
             prefill(self, inputs)  # a chained result's URL, a compare's arguments
         self.header = header_of(target, self.endpoint)
@@ -345,7 +347,7 @@ class App(AppWiring, Form):
             self.busy = True
             run.task = _loop.spawn(self._drive(run))
         self._ensure_ticker()
-        if _loop.running_loop() is None:
+        if _loop.running_loop() is None and run.task is not None:
             with contextlib.suppress(Exception):
                 _loop.block(run.task, self._deadline)
         return run
@@ -469,6 +471,8 @@ class App(AppWiring, Form):
                 run.task.cancel()
 
     async def _cancel_remote(self, run: Run) -> None:
+        if run.handle is None:
+            return
         try:
             await asyncio.wait_for(run.handle.cancel(), CANCEL_GRACE)
         except Exception as exc:

@@ -124,6 +124,11 @@ def _cell(value: Any) -> str | None:
     return text if len(text) <= 400 else text[:399] + "…"
 
 
+def _created(view: EntryView) -> float:
+    """When the run was made (seconds), for ordering journal and remote runs together."""
+    return view.created.timestamp() if view.created is not None else 0.0
+
+
 class Comparison(anywidget.AnyWidget):
     """Two runs side by side, returned by ``History.compare`` so a cell shows it where it runs."""
 
@@ -155,6 +160,10 @@ class History(HistoryCosts, _resume.HistoryResume, anywidget.AnyWidget):
     mode = traitlets.Unicode("list").tag(sync=True)
     total = traitlets.Int(0).tag(sync=True)  # all runs in the journal (for this endpoint)
     pending_count = traitlets.Int(0).tag(sync=True)
+    # also list the runs fal's request history has and this machine's journal lacks (Playground,
+    # other machines); off by default, since listing them asks fal's platform API
+    remote = traitlets.Bool(False).tag(sync=True)
+    remote_error = traitlets.Unicode("").tag(sync=True)
     version = traitlets.Int(0).tag(sync=True)  # bumped when rows changed: the browser re-asks
     detail = traitlets.Dict().tag(sync=True)  # the action panel: {"for": request id, ...}
     page_size = traitlets.Int(PAGE).tag(sync=True)
@@ -171,8 +180,10 @@ class History(HistoryCosts, _resume.HistoryResume, anywidget.AnyWidget):
         limit: int | None = None,
         endpoint: str | None = None,
         resume: bool = True,
+        remote: bool = False,
     ) -> None:
         super().__init__(layout=shared_layout())
+        self._remote_views: list[EntryView] = []  # fal's history minus the journal (_remote)
         self.limit, self.endpoint = limit, endpoint
         self._client = client
         self._backend: Backend | None = None
@@ -189,6 +200,9 @@ class History(HistoryCosts, _resume.HistoryResume, anywidget.AnyWidget):
         self._detail_widgets: list[Any] = []
         self._defaults_cache: dict[str, dict[str, Any] | None] = {}
         self.on_msg(self._on_msg)
+        self.observe(lambda ch: self._set_remote(ch["new"]), names="remote")
+        if remote:
+            self.remote = True  # fetches them
         _ = self.add_class("fw-history")  # a hook for saved-notebook checks (JupyterLab only)
         self.refresh()
         if resume:
@@ -205,12 +219,24 @@ class History(HistoryCosts, _resume.HistoryResume, anywidget.AnyWidget):
         limit = max(0, min(int(limit), MAX_PAGE))
         if self.limit is not None:  # history(limit=N) shows the N newest runs only
             limit = max(0, min(limit, self.limit - offset))
-        total, entries = default_journal().search(
-            query, offset=max(0, int(offset)), limit=limit, endpoint=self.endpoint
-        )
+        offset = max(0, int(offset))
+        remote = self._remote_matching(query)
+        if remote:  # merge fal's runs in by time: read the journal up to this page's end
+            total, entries = default_journal().search(
+                query, offset=0, limit=offset + limit, endpoint=self.endpoint
+            )
+            merged = sorted(
+                [*(EntryView.of(e) for e in entries), *remote], key=lambda v: -_created(v)
+            )
+            total += len(remote)
+            views = merged[offset : offset + limit]
+        else:
+            total, entries = default_journal().search(
+                query, offset=offset, limit=limit, endpoint=self.endpoint
+            )
+            views = [EntryView.of(e) for e in entries]
         if self.limit is not None:
             total = min(total, self.limit)
-        views = [EntryView.of(e) for e in entries]
         varying = _resume.varying_keys(views)
         rows = [
             row_of(v, self._shown_keys(v, varying), self.notes.get(v.request_id)) for v in views
@@ -257,7 +283,55 @@ class History(HistoryCosts, _resume.HistoryResume, anywidget.AnyWidget):
 
         limit = self.limit if self.limit is not None else PAGE
         _, entries = default_journal().search("", limit=limit, endpoint=self.endpoint)
-        return [EntryView.of(e) for e in entries]
+        views = [EntryView.of(e) for e in entries]
+        if self._remote_views:
+            views = sorted([*views, *self._remote_views], key=lambda v: -_created(v))[:limit]
+        return views
+
+    @property
+    def remote_entries(self) -> list[EntryView]:
+        """The runs listed from fal's request history (with ``remote`` on)."""
+        return list(self._remote_views) if self.remote else []
+
+    def refresh_remote(self) -> None:
+        """Ask fal's request history for runs the journal does not have (see ``_remote``). A
+        failure is shown (``remote_error``), never raised."""
+        from falwidgets.client import journal
+        from falwidgets.runner._remote import remote_entries
+
+        endpoints = [self.endpoint] if self.endpoint else None
+        if endpoints is None:
+            endpoints = sorted({e.endpoint for e in journal()} | set(self.apps))
+        try:
+            found = remote_entries(
+                self.backend.client, endpoints=endpoints, limit=self.limit or 200
+            )
+        except Exception as exc:  # no platform API there, no key, a timeout: say so
+            title, detail, _ = describe_exc(exc)
+            self.remote_error = f"fal history unavailable: {title}: {detail}"[:300]
+            return
+        self.remote_error = ""
+        self._remote_views = [EntryView.of(entry) for entry in found]
+        for view in self._remote_views:
+            self.notes[view.request_id] = "from fal's request history (not in this journal)"
+
+    def _set_remote(self, on: bool) -> None:
+        if on:
+            self.refresh_remote()
+        else:
+            self._remote_views = []
+        self.refresh()
+
+    def _remote_matching(self, query: str) -> list[EntryView]:
+        words = str(query or "").lower().split()
+        out = []
+        for view in self.remote_entries:
+            text = " ".join(
+                (view.endpoint, view.request_id, view.status, json.dumps(view.arguments))
+            ).lower()
+            if all(w in text for w in words):
+                out.append(view)
+        return out
 
     def entry(self, ref: EntryView | int | str) -> EntryView:
         """A run by view, index in the newest-first list, or request id."""
@@ -270,6 +344,10 @@ class History(HistoryCosts, _resume.HistoryResume, anywidget.AnyWidget):
         else:
             one = default_journal().get(str(ref))
             found = [one] if one is not None else []
+        if not found and not isinstance(ref, int):
+            remote = next((v for v in self._remote_views if v.request_id == str(ref)), None)
+            if remote is not None:
+                return remote
         if not found:
             raise KeyError(f"no run {ref!r} in the history")
         return EntryView.of(found[0])
@@ -292,6 +370,7 @@ class History(HistoryCosts, _resume.HistoryResume, anywidget.AnyWidget):
             from falwidgets.client._journal import default_journal
 
             total, _ = default_journal().search("", limit=0, endpoint=self.endpoint)
+            total += len(self.remote_entries)
             self.total = min(total, self.limit) if self.limit is not None else total
             self.pending_count = len(self.pending())
             self.version += 1
@@ -495,10 +574,15 @@ def history(
     limit: int | None = None,
     endpoint: str | None = None,
     resume: bool = True,
+    remote: bool = False,
 ) -> History:
     """Past runs from the journal, newest first, searchable; resumes runs left in flight.
 
     Pass ``app`` to load past inputs into that app's form instead of a new one. ``limit`` caps
-    how many of the newest runs are listed (default: all, a page at a time).
+    how many of the newest runs are listed (default: all, a page at a time). ``remote=True``
+    also lists the runs fal's request history has that this machine's journal lacks (runs from
+    the Playground or other machines; never resumed).
     """
-    return History(app=app, client=client, limit=limit, endpoint=endpoint, resume=resume)
+    return History(
+        app=app, client=client, limit=limit, endpoint=endpoint, resume=resume, remote=remote
+    )

@@ -99,7 +99,7 @@ class SweepRunner:
         )
 
     # -- running -----------------------------------------------------------------------------
-    def start(self) -> SweepRunner:
+    def start(self) -> Self:
         """Start on the runner loop; in a plain script, wait until the sweep has finished.
 
         A no-op once started, and after :meth:`cancel` or :meth:`close`: a cancelled sweep must not

@@ -57,7 +57,7 @@ class Sweep(SweepRunner, anywidget.AnyWidget):
     _css = bundle("sweep", "css")
     title = traitlets.Unicode("").tag(sync=True)
     layout_spec = traitlets.Dict().tag(sync=True)  # {"cols": [...], "rows": [...]} or {}
-    cells: traitlets.List[Any] = traitlets.List().tag(sync=True)
+    cells: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True)
     counts = traitlets.Dict().tag(sync=True)  # {"ok", "failed", "cancelled", "running", "waiting"}
     finished = traitlets.Bool(False).tag(sync=True)
     gate = traitlets.Dict().tag(sync=True)  # CostHold.state(): {line, hold, held, start}

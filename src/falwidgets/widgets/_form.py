@@ -125,10 +125,10 @@ class Form(anywidget.AnyWidget):
     _css = traitlets.Unicode("").tag(sync=True)
     spec = traitlets.Dict().tag(sync=True)
     value = traitlets.Dict().tag(sync=True)
-    errors = traitlets.List().tag(sync=True)
+    errors: traitlets.List[Error] = traitlets.List().tag(sync=True)
     uploads = traitlets.Dict().tag(sync=True)  # key -> {name, state, error}: the browser's spinner
     # user widgets from register_widget, composed with anywidget 0.11 (`host.getWidget`)
-    children = traitlets.List().tag(sync=True, to_json=_refs)
+    children: traitlets.List[Any] = traitlets.List().tag(sync=True, to_json=_refs)
     _controls = traitlets.Dict().tag(sync=True)  # ES-module controls: name -> source
 
     _bundle = "form"
@@ -262,10 +262,20 @@ class Form(anywidget.AnyWidget):
                         {"loc": (prop.name,), "msg": f"could not check: {exc}", "type": "error"}
                     ]
                 out.extend(
-                    {"loc": list(e["loc"]), "msg": str(e["msg"]), "type": str(e.get("type", ""))}
-                    for e in found
-                    # an empty required part of a nested object (a file's url) waits for Run too
-                    if required or e.get("type") != "missing"
+                    _collapse_unions(
+                        prop,
+                        [
+                            {
+                                "loc": list(e["loc"]),
+                                "msg": str(e["msg"]),
+                                "type": str(e.get("type", "")),
+                            }
+                            for e in found
+                            # an empty required part of a nested object (a file's url) waits for
+                            # Run too
+                            if required or e.get("type") != "missing"
+                        ],
+                    )
                 )
                 if prop.role == "json" and isinstance(value[prop.name], str):
                     out.extend(_json_errors(prop.name, value[prop.name]))
@@ -519,6 +529,41 @@ def _arity(factory: Any) -> int:
     if any(p.kind == inspect.Parameter.VAR_POSITIONAL for p in params):
         return 2
     return len([p for p in params if p.kind in kinds])
+
+
+def _collapse_unions(prop: FieldSpec, errors: list[Error]) -> list[Error]:
+    """One error per union field, at the union's own `loc`: pydantic reports a failed union once
+    per branch, under branch tags ("ImageSize", "literal[...]") no field is named after. The
+    message of the deepest branch is kept ("width: Input should be greater than 0")."""
+    best: dict[tuple[str, ...], tuple[int, Error]] = {}
+    out: list[Error] = []
+    for err in errors:
+        loc = list(err["loc"])
+        spec, i = prop, 1
+        while i < len(loc):
+            if spec.kind == "union":
+                rest = [str(x) for x in loc[i + 1 :]]
+                msg = (".".join(rest) + ": " if rest else "") + str(err["msg"])
+                err = {**err, "loc": loc[:i], "msg": msg}
+                key = tuple(map(str, loc[:i]))
+                if key not in best or len(rest) > best[key][0]:
+                    best[key] = (len(rest), err)
+                break
+            if spec.kind == "object":
+                found = next((p for p in spec.properties if p.name == str(loc[i])), None)
+                if found is None:
+                    out.append(err)
+                    break
+                spec = found
+            elif spec.kind == "array" and spec.items is not None:
+                spec = spec.items
+            else:
+                out.append(err)
+                break
+            i += 1
+        else:
+            out.append(err)
+    return out + [err for _, err in best.values()]
 
 
 def _json_errors(name: str, text: str) -> list[Error]:

@@ -329,19 +329,43 @@ def _up_front(spec: FieldSpec, control: str) -> bool:
     )
 
 
+# Settings every kind of model has: never part of an `enable_x` section, and where one starts
+# the section before it ends (flux-general's use_cfg_zero is followed by sync_mode, num_images)
+GENERAL_NAMES = frozenset(
+    {
+        *UP_FRONT_NAMES,
+        "enable_safety_checker",
+        "guidance_scale",
+        "negative_prompt",
+        "num_inference_steps",
+        "output_format",
+        "safety_tolerance",
+        "scheduler",
+        "seed",
+        "strength",
+        "sync_mode",
+    }
+)
+
+
 def _gate_prefix(spec: FieldSpec) -> str | None:
+    if spec.name in GENERAL_NAMES:
+        return None
     match = re.fullmatch(r"(?:enable|use|apply)_(.+)", spec.name)
     return match.group(1) if match and spec.kind == "boolean" else None
 
 
 def _gates(visible: list[FieldSpec]) -> dict[str, str]:
     """Field name -> the `enable_x` switch that owns it: a switch owns the fields after it in
-    schema order, up to the next switch (fal's post-processing: enable_grain, grain_scale ...)."""
+    schema order, up to the next switch or the next general setting (fal's post-processing:
+    enable_grain, grain_scale ...)."""
     owner: dict[str, str] = {}
     current: str | None = None
     for p in visible:
         if _gate_prefix(p) is not None:
             current = p.name
+        elif p.name in GENERAL_NAMES:
+            current = None
         elif current is not None:
             owner[p.name] = current
     return owner
