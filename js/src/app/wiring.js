@@ -51,7 +51,7 @@ export function mountWiring(model, { host = null, form = null } = {}) {
   on("change:cost", paintCost);
 
   // -- Live switch and view -------------------------------------------------------------------
-  const liveBox = h("input", { type: "checkbox", role: "switch", class: "fw-live-toggle" });
+  const liveBox = h("input", { type: "checkbox", role: "switch", class: "fw-switch fw-live-toggle" });
   const liveSwitch = h("label", { class: "fw-live-switch", title: "Stream every edit through the realtime endpoint" }, liveBox, " Live");
   liveBox.addEventListener("change", () => model.send({ type: "live", on: liveBox.checked }));
   const liveImg = h("img", { class: "fw-live-image", alt: "live frame" });
