@@ -64,7 +64,7 @@ def _():
 def _(falwidgets, ui):
     try:
         ui.run({"text": "x" * 40, "size": 320})
-    except falwidgets.ValidationError as error:
+    except falwidgets.InputRejected as error:
         print("rejected:", [e["loc"] for e in error.errors])
     ui.errors
     return
