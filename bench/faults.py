@@ -478,6 +478,19 @@ class AppCampaignReport:
         return markdown_table(rows)
 
 
+def banner_text(runner: Any) -> str:
+    """What the app's error banner shows: its title and detail (empty: no banner)."""
+    banner = runner.banner or {}
+    if not banner.get("title"):
+        return ""
+    return " ".join(str(banner.get(k) or "") for k in ("title", "detail"))
+
+
+def run_disabled(runner: Any) -> bool:
+    """Whether the browser draws Run off: a submission being made, a reason, or form errors."""
+    return bool(runner.busy or runner.disabled_reason or runner.errors)
+
+
 async def run_app_campaign(
     server_url: str,
     *,
@@ -513,9 +526,9 @@ async def run_app_campaign(
 
     async def one(job: int, runner: Any) -> None:
         async with semaphore:
-            runner.form.value = {"job": job, "steps": steps}
+            runner.value = {"job": job, "steps": steps}
             clicked = time.monotonic()
-            runner.run_button.click()  # the widget callback, as a user's click; returns at once
+            runner.handle_message({"type": "run"}, [])  # the browser's Run message; returns at once
             run = runner.last
             if run is None:
                 report.stuck += 1
@@ -527,10 +540,10 @@ async def run_app_campaign(
                 report.stuck += 1
                 report.errors.append(f"run {job}: stuck in {run.state!r}")
                 return
-            if runner.status.state != run.state:
+            if runner.status.get("state") != run.state:
                 report.unshown += 1
             if run.state == "done":
-                if run.output == {"job": job, "steps_done": steps} and runner.result.children:
+                if run.output == {"job": job, "steps_done": steps} and runner.result:
                     report.done += 1
                     report.latencies.append(run.finished_at - clicked)
                 else:
@@ -540,10 +553,10 @@ async def run_app_campaign(
                 error = run.error
                 kind = submit_failure(error) if isinstance(error, Exception) else "other"
                 failed[kind] += 1
-                if error is None or not runner.banner.value or not runner.banner.message:
+                if error is None or not banner_text(runner):
                     report.unshown += 1
                 report.errors.append(
-                    f"run {job} failed ({kind}): {runner.banner.message or error!r}"[:300]
+                    f"run {job} failed ({kind}): {banner_text(runner) or error!r}"[:300]
                 )
             else:
                 report.cancelled += 1
@@ -556,7 +569,7 @@ async def run_app_campaign(
         report.wall = time.monotonic() - started
         report.failed_by_kind = dict(failed)
         report.reconciled = reconcile_stats(reset=True)
-        report.run_disabled = sum(1 for a in apps if a.run_button.disabled)
+        report.run_disabled = sum(1 for a in apps if run_disabled(a))
         report.http_calls = transport.calls
     if check:
         with httpx.Client(base_url=server_url, timeout=30) as ops:
@@ -667,7 +680,7 @@ def main(argv: list[str] | None = None) -> int:
         print("  ", line)
     sections.append(
         "### through `app()` widgets\n\n"
-        "Each run is a user's click on its own widget: form value set, `run_button.click()`, "
+        "Each run is a user's click on its own widget: value set, a Run message, "
         "wait. Nothing is re-sent: a submit a fault refused ends the run failed with its banner "
         "shown (the direct driver above re-sends those), so done + failed = runs.\n\n"
         + apps.table()

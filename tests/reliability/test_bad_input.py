@@ -129,8 +129,10 @@ def test_run_button_sends_nothing_the_schema_rejects(caplog: pytest.LogCaptureFi
     for name, bad in [("prompt", 123), ("num_images", float("nan")), ("image_size", "weird")]:
         ui.form.value = {**base, name: bad}
         assert ui.form.errors
-        ui.run_button.click()
-    assert "Exception in callback" not in caplog.text  # nothing escaped the widget callback
+        ui.handle_message({"type": "run"}, [])  # the browser's Run click
+        assert ui.refused is not None and ui.refused.state == "failed"
+        assert ui.banner["title"].startswith("Fix "), ui.banner
+    assert "Exception in callback" not in caplog.text  # nothing escaped the message handler
     assert all(not _rejects(model, json.loads(body)) for body in sent), sent
 
 
