@@ -177,6 +177,7 @@ class App(AppWiring, Form):
         self.runs: list[Run] = []
         self.refused: Run | None = None
         self._shown_run: Run | None = None
+        self._clicked: Run | None = None  # the run the last Run click started
         self._ticker: concurrent.futures.Future[None] | None = None
         self._uploader_fn: Any = None
         self._result_children: list[Any] = []  # widgets the result blocks refer to (GLB viewer)
@@ -248,11 +249,14 @@ class App(AppWiring, Form):
             last = self.last
             if (
                 last is not None
+                and last is self._clicked
                 and time.monotonic() - last.submitted_at < DOUBLE_CLICK_SECONDS
                 and last.arguments == self.value
             ):
                 return  # a double click (or key repeat): that run is already on its way
-            self.submit()
+            # only a run a click started makes the next click a double click: a click just
+            # after `run()` in code is a new run
+            self._clicked = self.submit()
         elif kind == "cancel":
             self.cancel()
         elif kind == "example":

@@ -567,11 +567,12 @@ def _collapse_unions(prop: FieldSpec, errors: list[Error]) -> list[Error]:
 
 
 def _json_errors(name: str, text: str) -> list[Error]:
-    """A JSON-in-a-string field (role "json") must hold JSON: the server parses it."""
-    import json
+    """A JSON-in-a-string field (role "json") must hold JSON: the server parses it (strictly:
+    NaN and Infinity, which `json.loads` takes, are not JSON and the server refuses them)."""
+    from falwidgets.widgets._validate import loads_json
 
     try:
-        json.loads(text)
+        loads_json(text)
     except ValueError as exc:
         return [{"loc": [name], "msg": f"Invalid JSON: {exc}", "type": "json_invalid"}]
     return []
