@@ -198,9 +198,14 @@ def test_webhook_delivered_with_retries(
     (payload,) = received
     assert payload["request_id"] == body["request_id"] and payload["status"] == "OK"
     assert payload["payload"]["prompt"] == "hook" and payload["error"] is None
-    (delivery,) = [
-        d for d in local_server.webhooks.deliveries if d["request_id"] == body["request_id"]
-    ]
+    # the sender records the outcome after the receiver has answered: wait for that record
+    (delivery,) = wait_until(
+        lambda: [
+            d for d in local_server.webhooks.deliveries if d["request_id"] == body["request_id"]
+        ],
+        10,
+        "the webhook delivery's record",
+    )
     assert delivery["attempts"] == 3 and delivery["ok"]
 
 
