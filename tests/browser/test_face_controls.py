@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 from face_page import page_html
-from widget_specs import IMAGE_SIZE, field, obj
 
 from falwidgets.schema import FieldSpec
 from falwidgets.widgets._form import Form
+from widget_specs import IMAGE_SIZE, field, obj
 
 pytestmark = pytest.mark.browser
 

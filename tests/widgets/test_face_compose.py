@@ -7,10 +7,10 @@ import anywidget
 import ipywidgets as w
 import pytest
 import traitlets
-from widget_specs import field, obj
 
 from falwidgets.widgets import register_widget
 from falwidgets.widgets._form import _ES_CONTROLS, Form, register_control
+from widget_specs import field, obj
 
 
 class Stars(anywidget.AnyWidget):

@@ -10,11 +10,11 @@ from typing import Literal
 
 import pytest
 from pydantic import BaseModel, Field, ValidationError
-from widget_specs import IMAGE_SIZE, field, obj
 
 from falwidgets.schema import MISSING, load_endpoint
 from falwidgets.widgets._form import Form, data_uri_uploader, form, set_at
 from falwidgets.widgets._spec_json import choice_label, control_for, layout, spec_json
+from widget_specs import IMAGE_SIZE, field, obj
 
 
 @pytest.fixture

@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from widget_specs import IMAGE_SIZE, field, obj
 
 from falwidgets.previews import safe_url
 from falwidgets.schema import MISSING, FieldSpec
 from falwidgets.widgets import Form, form
+from widget_specs import IMAGE_SIZE, field, obj
 
 
 def one(spec: FieldSpec, **kwargs: Any) -> Form:

@@ -7,11 +7,11 @@ from typing import Literal
 
 import pytest
 from pydantic import BaseModel, Field, ValidationError
-from widget_specs import IMAGE_SIZE, field, obj
 
 import falwidgets
 from falwidgets.schema import FieldSpec, NoInputSchema, load_endpoint
 from falwidgets.widgets import Form, form
+from widget_specs import IMAGE_SIZE, field, obj
 
 
 @pytest.fixture

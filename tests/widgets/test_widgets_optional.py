@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from widget_specs import field, obj
-
 from falwidgets.schema import MISSING
 from falwidgets.widgets import form
+from widget_specs import field, obj
 
 
 def _steps_form() -> object:

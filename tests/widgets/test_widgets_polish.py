@@ -10,11 +10,11 @@ import sys
 from typing import Any
 
 import pytest
-from widget_specs import field, obj
 
 import falwidgets
 from falwidgets.schema import FieldSpec, UnknownEndpoint
 from falwidgets.widgets import form
+from widget_specs import field, obj
 
 IMAGE = FieldSpec(name="", kind="string", role="file", media="image")
 

@@ -9,12 +9,12 @@ import anywidget
 import ipywidgets as w
 import pytest
 import traitlets
-from widget_specs import IMAGE_SIZE, field, obj
 
 from falwidgets.schema import FieldSpec
 from falwidgets.widgets import WidgetRegistry, form, register_widget
 from falwidgets.widgets._registry import REGISTRY
 from falwidgets.widgets._spec_json import control_for, optional
+from widget_specs import IMAGE_SIZE, field, obj
 
 RGB = FieldSpec(
     name="color",

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from widget_specs import IMAGE_SIZE, field, obj
 
 from falwidgets.schema import FieldSpec
 from falwidgets.widgets import form
+from widget_specs import IMAGE_SIZE, field, obj
 
 DESC = 'Use <b>bold</b> & "quotes"\u2019 <script>alert(1)</script>'
 

@@ -10,11 +10,11 @@ import threading
 from typing import Any
 
 import pytest
-from widget_specs import field, obj
 
 from _wait import async_wait_until
 from falwidgets.schema import FieldSpec
 from falwidgets.widgets import Form, form
+from widget_specs import field, obj
 
 
 def drop(made: Form, path: list[Any], name: str, mime: str, data: bytes) -> None:
