@@ -202,7 +202,7 @@ def test_sweeps_and_history(run_notebook: Callable[..., Any], lab: Any) -> None:
     assert page.locator(".fw-s-root .fw-s-rowhead").count() == 3  # seed rows
     assert page.inner_text(".fw-s-root .fw-s-summary") == "6 ok"
     page.wait_for_selector(".fw-h-root[data-ready='1']")
-    page.locator(".fw-h-root").scroll_into_view_if_needed()
+    page.locator(".fw-h-root").first.scroll_into_view_if_needed()
     page.wait_for_function(  # the rows arrive as a page message after the widget is drawn
         "() => document.querySelectorAll('.fw-h-root .fw-h-row').length >= 6", timeout=30_000
     )
